@@ -1,0 +1,448 @@
+"""The graph node: ``Value`` records every operation applied to it.
+
+A node holds its number (``data``), its gradient (``grad``), the nodes it was
+computed from (``parents``, an ordered tuple: ``a*a`` has two parent slots) and
+the op-table row that computed it (``op``; ``None`` for a leaf). It holds no
+closure and no reference to the nodes computed from it, so a dropped graph is
+freed by reference counting alone.
+"""
+
+from __future__ import annotations
+
+import itertools
+import numbers
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Protocol
+
+from autograd_lite import ops
+from autograd_lite.ops import (
+    ADD,
+    CONST,
+    DIV,
+    EXP,
+    LOG,
+    MUL,
+    NEG,
+    POW,
+    RELU,
+    SIGMOID,
+    SOFTPLUS,
+    SUB,
+    TANH,
+    Op,
+)
+
+__all__ = [
+    "VALUE_MATH",
+    "Number",
+    "Operand",
+    "Value",
+    "apply",
+    "constant",
+    "grad_enabled",
+    "mean",
+    "no_grad",
+    "vsum",
+]
+
+Number = int | float
+Operand = "Value | int | float"
+
+
+class ModeHook(Protocol):
+    """Observer of every recorded op (installed by ``detect_anomaly``)."""
+
+    def on_forward(self, node: Value) -> None:
+        """Called with each node right after it is created."""
+
+    def on_backward(self, node: Value, index: int, contribution: float) -> None:
+        """Called with each contribution a node sends to its input ``index``."""
+
+
+class _Mode:
+    """Process-wide recording state (not thread-local, like a global switch)."""
+
+    __slots__ = ()
+    #: True when ops record parents and no hook is installed: the fast path.
+    plain: bool = True
+    record: bool = True
+    hook: ModeHook | None = None
+
+    @classmethod
+    def refresh(cls) -> None:
+        cls.plain = cls.record and cls.hook is None
+
+
+MODE = _Mode
+_order = itertools.count()
+_next = _order.__next__
+
+
+def _describe(args: Iterable[Value]) -> str:
+    parts = []
+    for i, a in enumerate(args):
+        name = repr(a.label) if a.label else f"input {i}"
+        parts.append(f"{name} = {a.data!r}")
+    return "; ".join(parts)
+
+
+def _real(x: object, where: str) -> float:
+    """Convert a real number to float, or raise a clear ``TypeError``."""
+    if type(x) is float:
+        return x
+    if isinstance(x, Value):
+        raise TypeError(f"{where}: got a Value where a number was expected; pass the Value itself")
+    if isinstance(x, numbers.Real):
+        return float(x)
+    raise TypeError(f"{where}: expected a real number (int or float), got {type(x).__name__} {x!r}")
+
+
+class Value:
+    """A scalar node of a computation graph.
+
+    Args:
+        data: The number this node holds; any real number (not complex, not NaN).
+        label: A name shown in reprs, diagrams and explanations.
+
+    Raises:
+        TypeError: If ``data`` is not a real number or ``label`` not a string.
+        ValueError: If ``data`` is NaN.
+
+    Example:
+        >>> x = Value(3.0, "x")
+        >>> y = x * x * x
+        >>> y.backward()
+        >>> x.grad
+        27.0
+    """
+
+    __slots__ = ("data", "grad", "grad_node", "label", "op", "order", "parents")
+
+    data: float
+    grad: float
+    parents: tuple[Value, ...]
+    op: Op | None
+    label: str
+    grad_node: Value | None
+    order: int
+
+    def __init__(self, data: float, label: str = "") -> None:
+        if type(data) is not float:
+            data = _real(data, f"Value({label!r})" if label else "Value")
+        if data != data:
+            raise ValueError(f"Value{f' {label!r}' if label else ''}: data is NaN")
+        if type(label) is not str:
+            raise TypeError(f"Value: label must be a str, got {type(label).__name__}")
+        self.data = data
+        self.grad = 0.0
+        self.parents = ()
+        self.op = None
+        self.label = label
+        self.grad_node = None
+        self.order = _next()
+
+    # ------------------------------------------------------------ basics
+    @property
+    def is_leaf(self) -> bool:
+        """True for a node the user created (not computed, not a constant)."""
+        return self.op is None
+
+    @property
+    def is_constant(self) -> bool:
+        """True for a number lifted into the graph, like the ``1`` in ``1 - a``."""
+        return self.op is CONST
+
+    def named(self, label: str) -> Value:
+        """Set ``label`` and return the node itself, for chaining.
+
+        Example:
+            >>> z = (Value(2.0) * 3).named("z")
+        """
+        if type(label) is not str:
+            raise TypeError(f"named: label must be a str, got {type(label).__name__}")
+        self.label = label
+        return self
+
+    def __repr__(self) -> str:
+        head = f"label={self.label!r}, " if self.label else ""
+        return f"Value({head}data={self.data!r}, grad={self.grad!r})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    # -------------------------------------------------------- arithmetic
+    def __add__(self, other: Value | float) -> Value:
+        if type(other) is not Value:
+            other = _lift(other, "add", self)
+        if MODE.plain:
+            d = self.data + other.data
+            if d != d:
+                _nan("add", (self, other))
+            return _make(d, (self, other), ADD)
+        return apply(ADD, (self, other))
+
+    def __radd__(self, other: float) -> Value:
+        return _lift(other, "add", self).__add__(self)
+
+    def __sub__(self, other: Value | float) -> Value:
+        if type(other) is not Value:
+            other = _lift(other, "sub", self)
+        return apply(SUB, (self, other))
+
+    def __rsub__(self, other: float) -> Value:
+        return apply(SUB, (_lift(other, "sub", self), self))
+
+    def __mul__(self, other: Value | float) -> Value:
+        if type(other) is not Value:
+            other = _lift(other, "mul", self)
+        if MODE.plain:
+            d = self.data * other.data
+            if d != d:
+                _nan("mul", (self, other))
+            return _make(d, (self, other), MUL)
+        return apply(MUL, (self, other))
+
+    def __rmul__(self, other: float) -> Value:
+        return _lift(other, "mul", self).__mul__(self)
+
+    def __truediv__(self, other: Value | float) -> Value:
+        if type(other) is not Value:
+            other = _lift(other, "div", self)
+        return apply(DIV, (self, other))
+
+    def __rtruediv__(self, other: float) -> Value:
+        return apply(DIV, (_lift(other, "div", self), self))
+
+    def __neg__(self) -> Value:
+        return apply(NEG, (self,))
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __pow__(self, other: Value | float) -> Value:
+        if type(other) is Value:
+            return apply(POW, (self, other))
+        return apply(ops.pow_const(_real(other, "pow")), (self,))
+
+    def __rpow__(self, other: float) -> Value:
+        return apply(POW, (_lift(other, "pow", self), self))
+
+    # ---------------------------------------------------------- functions
+    def exp(self) -> Value:
+        """Return e**self; raises ``OverflowError`` above about 709.78."""
+        return apply(EXP, (self,))
+
+    def log(self) -> Value:
+        """Return the natural logarithm; raises ``ValueError`` for data <= 0."""
+        return apply(LOG, (self,))
+
+    def sigmoid(self) -> Value:
+        """Return 1 / (1 + e**-self), stable for every finite input."""
+        return apply(SIGMOID, (self,))
+
+    def tanh(self) -> Value:
+        """Return the hyperbolic tangent."""
+        return apply(TANH, (self,))
+
+    def relu(self) -> Value:
+        """Return max(self, 0); its derivative at 0 is taken as 0."""
+        return apply(RELU, (self,))
+
+    def softplus(self) -> Value:
+        """Return log(1 + e**self) without overflow; its derivative is sigmoid."""
+        return apply(SOFTPLUS, (self,))
+
+    # ---------------------------------------------------------- gradients
+    def backward(self, grad: float = 1.0, *, create_graph: bool = False) -> None:
+        """Propagate d(self)/d(node) into every node's ``grad``.
+
+        Leaves accumulate across calls (call :meth:`zero_grad` to reset);
+        every other node holds the gradient of the latest call.
+
+        Args:
+            grad: The seed d(root)/d(self), 1.0 by default.
+            create_graph: Also store each gradient as a differentiable node
+                in ``grad_node``, so it can be differentiated again.
+        """
+        from autograd_lite.autodiff import backward
+
+        backward(self, grad, create_graph=create_graph)
+
+    def zero_grad(self) -> None:
+        """Reset ``grad`` (and ``grad_node``) of every node reachable from this one."""
+        from autograd_lite.graph import reachable
+
+        for node in reachable(self):
+            node.grad = 0.0
+            node.grad_node = None
+
+
+def _make(data: float, parents: tuple[Value, ...], op: Op) -> Value:
+    v = _new(Value)
+    v.data = data
+    v.grad = 0.0
+    v.parents = parents
+    v.op = op
+    v.label = ""
+    v.grad_node = None
+    v.order = _next()
+    return v
+
+
+_new = object.__new__
+
+
+def constant(x: float) -> Value:
+    """Return ``x`` as a constant node (shown as a plain number in diagrams)."""
+    return _make(_real(x, "constant"), (), CONST)
+
+
+def _lift(x: object, opname: str, other: Value) -> Value:
+    t = type(x)
+    if t is float or t is int:
+        return _make(float(x), (), CONST)
+    if isinstance(x, Value):
+        return x
+    if not isinstance(x, numbers.Real):
+        who = f"Value {other.label!r}" if other.label else "a Value"
+        raise TypeError(
+            f"{opname}: cannot combine {who} (data={other.data!r}) with "
+            f"{type(x).__name__} {x!r}; operands must be real numbers or Values"
+        )
+    f = float(x)  # type: ignore[arg-type]
+    if f != f:
+        raise ValueError(f"{opname}: operand is NaN (with {_describe((other,))})")
+    return _make(f, (), CONST)
+
+
+def _nan(opname: str, args: tuple[Value, ...]) -> None:
+    raise ValueError(f"{opname}: result is NaN ({_describe(args)})")
+
+
+def apply(op: Op, args: tuple[Value, ...]) -> Value:
+    """Run ``op``'s forward on ``args`` and record the result as a node.
+
+    Errors from the forward are re-raised with the op name and the labels and
+    values of the inputs.
+
+    Args:
+        op: A row of the op table.
+        args: The input nodes, in order.
+
+    Returns:
+        The new node (a leaf when recording is off, see :func:`no_grad`).
+    """
+    try:
+        data = op.forward([a.data for a in args], op.param)
+    except (ValueError, ZeroDivisionError, OverflowError) as exc:
+        raise type(exc)(f"{op.name}: {exc} ({_describe(args)})") from None
+    if data != data:
+        _nan(op.name, args)
+    if MODE.plain:
+        return _make(data, args, op)
+    if not MODE.record:
+        return Value(data)
+    node = _make(data, args, op)
+    hook = MODE.hook
+    if hook is not None:
+        hook.on_forward(node)
+    return node
+
+
+def vsum(values: Iterable[Value | float]) -> Value:
+    """Add any number of Values and numbers into ONE node.
+
+    ``z = vsum([w1 * x1, w2 * x2, b])`` is one add node with three inputs, and
+    a loss summed over m examples is one node, not an m-deep chain. Exported
+    as ``autograd_lite.sum``.
+
+    Args:
+        values: Values or real numbers (numbers become constants).
+
+    Returns:
+        The sum node; a constant 0 for an empty input.
+    """
+    args: list[Value] = []
+    for v in values:
+        if type(v) is not Value:
+            if isinstance(v, Value):
+                args.append(v)
+                continue
+            args.append(constant(_real(v, "add")))
+        else:
+            args.append(v)
+    if not args:
+        return constant(0.0)
+    return apply(ADD, tuple(args))
+
+
+def mean(values: Iterable[Value | float]) -> Value:
+    """Return the mean of ``values`` as one add node divided by their count.
+
+    Raises:
+        ValueError: If ``values`` is empty.
+    """
+    items = list(values)
+    if not items:
+        raise ValueError("mean: no values to average")
+    return vsum(items) / len(items)
+
+
+def grad_enabled() -> bool:
+    """Return whether ops currently record their parents."""
+    return MODE.record
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Context manager in which ops record no parents.
+
+    Inside it every result is a new leaf: use it for parameter updates and
+    inference. The switch is process-wide (not per thread).
+
+    Example:
+        >>> w = Value(1.0)
+        >>> with no_grad():
+        ...     w2 = w * 2
+        >>> w2.parents
+        ()
+    """
+    previous = MODE.record
+    MODE.record = False
+    MODE.refresh()
+    try:
+        yield
+    finally:
+        MODE.record = previous
+        MODE.refresh()
+
+
+class _ValueMath:
+    """The math namespace over Values: rules evaluated here build graphs."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def exp(x: Value) -> Value:
+        return x.exp()
+
+    @staticmethod
+    def log(x: Value) -> Value:
+        return x.log()
+
+    @staticmethod
+    def sigmoid(x: Value) -> Value:
+        return x.sigmoid()
+
+    @staticmethod
+    def tanh(x: Value) -> Value:
+        return x.tanh()
+
+    @staticmethod
+    def step(x: Value) -> Value:
+        return constant(1.0 if x.data > 0.0 else 0.0)
+
+
+#: The namespace passed to rules when gradients are built as graphs.
+VALUE_MATH = _ValueMath()
