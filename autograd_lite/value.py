@@ -301,7 +301,7 @@ def constant(x: float) -> Value:
 def _lift(x: object, opname: str, other: Value) -> Value:
     t = type(x)
     if t is float or t is int:
-        return _make(float(x), (), CONST)
+        return _make(float(x), (), CONST)  # type: ignore[arg-type]
     if isinstance(x, Value):
         return x
     if not isinstance(x, numbers.Real):
@@ -310,7 +310,7 @@ def _lift(x: object, opname: str, other: Value) -> Value:
             f"{opname}: cannot combine {who} (data={other.data!r}) with "
             f"{type(x).__name__} {x!r}; operands must be real numbers or Values"
         )
-    f = float(x)  # type: ignore[arg-type]
+    f = float(x)
     if f != f:
         raise ValueError(f"{opname}: operand is NaN (with {_describe((other,))})")
     return _make(f, (), CONST)
