@@ -51,7 +51,7 @@ class MathNamespace(Protocol):
 
 def fmt_number(x: float, precision: int = 4) -> str:
     """Format a number compactly: integers without a decimal point."""
-    if x == int(x) and abs(x) < 1e15:
+    if abs(x) < 1e15 and x == int(x):  # the bound first: int(inf) raises
         return str(int(x))
     return f"{x:.{precision}g}"
 
@@ -193,6 +193,9 @@ def _d_pow(xs: Sequence[Any], out: Any, m: MathNamespace, k: float | None) -> tu
 
 def _d_powc(xs: Sequence[Any], out: Any, m: MathNamespace, k: float | None) -> tuple[Any, ...]:
     assert k is not None
+    if k == 0.0:
+        # a**0 is constant; the general rule would evaluate 0 * 0**-1 at a = 0.
+        return (0.0,)
     if k == 1.0:
         return (1.0,)
     if k == 2.0:

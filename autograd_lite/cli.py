@@ -1,0 +1,394 @@
+"""The ``autograd-lite`` command line (also ``python -m autograd_lite``).
+
+Commands:
+    demo      the lesson's logistic regression end to end, into an output folder;
+    explain   the step-by-step backward pass of an expression;
+    draw      the graph of an expression as .svg, .dot or an .html stepper.
+
+Exit status: 0 on success, 1 when the computation fails (e.g. ``log(-1)``),
+2 for a usage error (bad option, rejected expression, missing value). Errors
+are one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import math
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import IO, NoReturn
+
+from autograd_lite.parse import ExpressionError, compile_expression
+from autograd_lite.value import Value
+
+__all__ = ["DEMO_EXAMPLE", "ProgressBar", "UsageError", "build_parser", "main"]
+
+PROG = "autograd-lite"
+
+#: The single example the demo explains: x = (x1, x2), y, w = (w1, w2), b.
+DEMO_EXAMPLE: dict[str, tuple[float, ...] | float] = {
+    "x": (1.5, -0.5),
+    "y": 1.0,
+    "w": (0.4, -0.6),
+    "b": 0.1,
+}
+_DRAW_SUFFIXES = (".svg", ".dot", ".gv", ".html", ".png", ".pdf")
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called (exit status 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors raised as :class:`UsageError` instead of exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see --help)")
+
+
+def _number(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(x):
+        raise argparse.ArgumentTypeError(f"not a finite number: {text!r}")
+    return x
+
+
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
+
+
+def _assignment(text: str) -> tuple[str, float]:
+    name, sep, value = text.partition("=")
+    name = name.strip()
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    if not name.isidentifier() or name.startswith("_"):
+        raise argparse.ArgumentTypeError(f"not a valid name: {name!r}")
+    return name, _number(value.strip())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of ``autograd-lite`` (with all subcommands)."""
+    from autograd_lite import __version__
+
+    parser = _Parser(
+        prog=PROG,
+        description="Build, explain and draw computation graphs with autograd_lite.",
+        epilog="Run 'autograd-lite COMMAND --help' for the options of a command.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    demo = sub.add_parser(
+        "demo",
+        help="the lesson's logistic regression, explained, drawn and trained",
+        description=(
+            "Explain one example of the lesson's logistic regression step by step, "
+            "write its graph (graph.svg, graph.dot), the backward stepper (stepper.html) "
+            "and the explanation (explanation.md), then train on generated data and "
+            "plot the cost per epoch (cost.svg)."
+        ),
+    )
+    demo.add_argument(
+        "--out",
+        type=Path,
+        default=Path("autograd_lite_demo"),
+        metavar="DIR",
+        help="output folder (default: autograd_lite_demo)",
+    )
+    demo.add_argument(
+        "--epochs",
+        type=_positive_int,
+        default=100,
+        metavar="N",
+        help="training epochs (default: 100)",
+    )
+    demo.add_argument(
+        "--lr", type=_number, default=0.5, metavar="X", help="learning rate (default: 0.5)"
+    )
+    demo.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        metavar="S",
+        help="seed of the generated data and initial weights (default: 0)",
+    )
+    demo.add_argument(
+        "--examples",
+        type=_positive_int,
+        default=200,
+        metavar="M",
+        help="number of generated training examples (default: 200)",
+    )
+    demo.add_argument("--quiet", action="store_true", help="print only the list of written files")
+
+    explain = sub.add_parser(
+        "explain",
+        help="the backward pass of an expression, step by step",
+        description=(
+            "Differentiate EXPR and print every step of the backward pass. "
+            "EXPR uses numbers, names, + - * / **, and the functions exp, log, sigmoid, "
+            "tanh, relu, softplus and sum(...). Give every name a value with --set."
+        ),
+        epilog="Example: autograd-lite explain 'sigmoid(w1*x1 + w2*x2 + b)' "
+        "--set w1=0.5 x1=1 w2=-0.3 x2=2 b=0.1",
+    )
+    _expression_args(explain)
+    explain.add_argument(
+        "--format",
+        choices=("text", "markdown", "latex"),
+        default="text",
+        help="output format (default: text)",
+    )
+    explain.add_argument(
+        "--precision",
+        type=_positive_int,
+        default=4,
+        metavar="N",
+        help="significant digits (default: 4)",
+    )
+
+    draw = sub.add_parser(
+        "draw",
+        help="draw the graph of an expression (.svg, .dot, .html)",
+        description=(
+            "Differentiate EXPR and draw its graph with values and gradients. The suffix "
+            "of FILE picks the format: .svg (image), .dot (Graphviz text), .html (the "
+            "step-by-step backward stepper); .png and .pdf need a system Graphviz."
+        ),
+        epilog="Example: autograd-lite draw 'x*y + x' --set x=2 y=3 -o graph.svg",
+    )
+    _expression_args(draw)
+    draw.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="where to write (.svg, .dot, .html)",
+    )
+    return parser
+
+
+def _expression_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "expr",
+        metavar="EXPR",
+        help="the expression, quoted; start it with '--' if it begins with '-'",
+    )
+    p.add_argument(
+        "--set",
+        dest="values",
+        type=_assignment,
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="NAME=VALUE",
+        help="the value of a name (repeatable)",
+    )
+
+
+# ------------------------------------------------------------- commands
+def _build(args: argparse.Namespace) -> Value:
+    values: dict[str, float] = {}
+    for name, x in args.values:
+        if name in values:
+            raise UsageError(f"{name!r} is set twice")
+        values[name] = x
+    expression = compile_expression(args.expr)
+    missing = [n for n in expression.names if n not in values]
+    if missing:
+        given = " ".join(f"{n}=VALUE" for n in missing)
+        raise UsageError(f"no value for {', '.join(missing)}; add --set {given}")
+    return expression.build(values)
+
+
+def _cmd_explain(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    from autograd_lite.explain import explain
+
+    root = _build(args)
+    e = explain(root, precision=args.precision)
+    render: dict[str, Callable[[], str]] = {
+        "text": e.to_text,
+        "markdown": e.to_markdown,
+        "latex": e.to_latex,
+    }
+    out.write(render[args.format]())
+    return 0
+
+
+def _cmd_draw(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    path: Path = args.output
+    suffix = path.suffix.lower()
+    if suffix not in _DRAW_SUFFIXES:
+        raise UsageError(
+            f"cannot draw to {str(path)!r}: use a file ending in {', '.join(_DRAW_SUFFIXES)}"
+        )
+    root = _build(args)
+    from autograd_lite.autodiff import backward
+    from autograd_lite.viz import draw
+
+    backward(root)
+    if path.parent and not path.parent.exists():
+        raise UsageError(f"folder {str(path.parent)!r} does not exist")
+    draw(root, path)
+    out.write(f"wrote {path}\n")
+    return 0
+
+
+class ProgressBar:
+    """A hand-written progress bar: redrawn in place on a terminal, plain lines otherwise.
+
+    Args:
+        total: Number of steps.
+        stream: Where to write (stderr by default).
+        width: Characters of the bar itself.
+    """
+
+    def __init__(self, total: int, stream: IO[str] | None = None, width: int = 30) -> None:
+        self.total = max(total, 1)
+        self.stream = stream if stream is not None else sys.stderr
+        self.width = width
+        isatty = getattr(self.stream, "isatty", None)
+        self.tty = bool(isatty and isatty())
+        self._last_line = -1
+
+    def update(self, done: int, message: str = "") -> None:
+        """Show that ``done`` of ``total`` steps are finished."""
+        done = min(max(done, 0), self.total)
+        if self.tty:
+            filled = self.width * done // self.total
+            bar = "#" * filled + "." * (self.width - filled)
+            end = "\n" if done == self.total else ""
+            self.stream.write(f"\r[{bar}] {done}/{self.total} {message}{end}")
+            self.stream.flush()
+            return
+        # Not a terminal (a log file, CI): about ten plain lines in all.
+        tenth = 10 * done // self.total
+        if tenth != self._last_line:
+            self._last_line = tenth
+            self.stream.write(f"{done}/{self.total} {message}\n")
+
+
+def _cmd_demo(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    from autograd_lite.explain import explain, explain_lesson
+    from autograd_lite.logistic import LogisticRegression, lesson_graph, make_data
+    from autograd_lite.plot import save_line_chart
+    from autograd_lite.viz import draw
+
+    folder: Path = args.out
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{str(folder)!r} exists and is not a folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    ex = DEMO_EXAMPLE
+    g = lesson_graph(ex["x"], ex["y"], ex["w"], ex["b"])  # type: ignore[arg-type]
+    steps = explain(g.loss)
+    lesson = explain_lesson(g)
+    if not args.quiet:
+        out.write("The lesson's logistic regression on one example\n\n")
+        out.write(lesson.to_text())
+        out.write("\nEvery step of the backward pass through the graph:\n\n")
+        out.write(steps.to_text())
+        out.write("\n")
+    written = []
+    (folder / "explanation.md").write_text(
+        "# One example of logistic regression, step by step\n\n"
+        "## As in the lesson\n\n" + lesson.to_markdown() + "\n"
+        "## Every step of the backward pass\n\n" + steps.to_markdown(),
+        encoding="utf-8",
+    )
+    written.append(folder / "explanation.md")
+    g.loss.backward()
+    kw = {"parameters": g.parameters}
+    written.append(draw(g.loss, folder / "graph.dot", **kw))
+    written.append(draw(g.loss, folder / "graph.svg", **kw))
+    written.append(draw(g.loss, folder / "stepper.html", **kw))
+
+    X, Y = make_data(args.examples, 2, seed=args.seed)
+    model = LogisticRegression(2, seed=args.seed)
+    bar = None if args.quiet else ProgressBar(args.epochs, err)
+
+    def progress(epoch: int, cost: float) -> None:
+        if bar is not None:
+            bar.update(epoch + 1, f"cost {cost:.4f}")
+
+    history = model.fit(X, Y, lr=args.lr, epochs=args.epochs, callback=progress)
+    accuracy = sum(int(p == y) for p, y in zip(model.predict(X), Y, strict=True)) / len(Y)
+    written.append(
+        save_line_chart(
+            folder / "cost.svg",
+            history,
+            xs=list(range(1, len(history) + 1)),
+            title="Cost per epoch (batch gradient descent)",
+            x_label="epoch",
+            y_label="cost J",
+        )
+    )
+    if not args.quiet:
+        w = ", ".join(f"{p.label} = {p.data:.4f}" for p in model.parameters())
+        out.write(
+            f"Trained {args.epochs} epochs on {len(Y)} generated examples: "
+            f"cost {history[0]:.4f} -> {history[-1]:.4f}, accuracy {accuracy:.1%}; {w}\n"
+        )
+    out.write("Wrote " + ", ".join(str(p) for p in written) + "\n")
+    return 0
+
+
+_COMMANDS = {"demo": _cmd_demo, "explain": _cmd_explain, "draw": _cmd_draw}
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return the exit status (0 ok, 1 failure, 2 usage).
+
+    Args:
+        argv: The arguments without the program name; ``sys.argv[1:]`` by default.
+    """
+    out, err = sys.stdout, sys.stderr
+    parser = build_parser()
+    try:
+        try:
+            args = parser.parse_args(list(argv) if argv is not None else None)
+        except SystemExit as exc:  # --help and --version exit through argparse
+            return exc.code if isinstance(exc.code, int) else 0
+        if args.command is None:
+            parser.print_help(err)
+            return 2
+        return _COMMANDS[args.command](args, out, err)
+    except (UsageError, ExpressionError) as exc:
+        err.write(f"{PROG}: error: {_one_line(exc)}\n")
+        return 2
+    except BrokenPipeError:  # e.g. piped into `head`: stop quietly
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except (ValueError, ArithmeticError, RuntimeError, OSError) as exc:
+        err.write(f"{PROG}: error: {_one_line(exc)}\n")
+        return 1
+    except KeyboardInterrupt:
+        err.write(f"{PROG}: interrupted\n")
+        return 130
+    except Exception as exc:
+        if os.environ.get("AUTOGRAD_LITE_DEBUG"):
+            raise
+        err.write(
+            f"{PROG}: internal error: {type(exc).__name__}: {_one_line(exc)} "
+            "(set AUTOGRAD_LITE_DEBUG=1 to see the traceback)\n"
+        )
+        return 1

@@ -1,0 +1,638 @@
+"""Step-by-step explanations of the backward pass.
+
+:func:`explain` reads the step records of :func:`autograd_lite.autodiff.backward_steps`
+(one per edge, grouped by the node being processed) and the op table's formulas,
+and renders them as a plain-text table, as Markdown and as LaTeX. Nothing is
+derived here: every number comes from the step records, every formula from the
+op table. :func:`explain_lesson` adds the lesson-level summary of logistic
+regression (da, dz, dw1, dw2, db) beside the lesson's analytic formulas.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NamedTuple
+
+from autograd_lite.autodiff import Step, backward_steps, gradients
+from autograd_lite.graph import topological
+from autograd_lite.ops import fmt_number
+from autograd_lite.value import Value
+
+if TYPE_CHECKING:
+    from autograd_lite.logistic import LessonGraph
+
+__all__ = [
+    "Explanation",
+    "LessonExplanation",
+    "LessonRow",
+    "NodeStep",
+    "explain",
+    "explain_lesson",
+]
+
+
+@dataclass(slots=True)
+class NodeStep:
+    """One node processed by the backward pass, with every edge it sends upstream.
+
+    Attributes:
+        index: Position in the backward pass (equal to ``Step.step``; 0 is the root's op).
+        node: The node sending its gradient to its inputs.
+        upstream: d(root)/d(node), complete when the node is processed.
+        edges: The :class:`~autograd_lite.autodiff.Step` records, one per input.
+    """
+
+    index: int
+    node: Value
+    upstream: float
+    edges: list[Step] = field(default_factory=list)
+
+
+# --------------------------------------------------------------- names
+def _assign_names(root: Value, precision: int) -> dict[Value, str]:
+    """Labels where present; numbers for constants; fresh short names otherwise."""
+    nodes = topological(root)
+    taken = {n.label for n in nodes if n.label}
+    names: dict[Value, str] = {}
+    counters = {"t": 0, "v": 0}
+
+    def fresh(prefix: str) -> str:
+        while True:
+            counters[prefix] += 1
+            name = f"{prefix}{counters[prefix]}"
+            if name not in taken:
+                taken.add(name)
+                return name
+
+    for n in nodes:
+        if n.label:
+            names[n] = n.label
+        elif n.is_constant:
+            names[n] = fmt_number(n.data, precision)
+        elif n is root and "out" not in taken:
+            names[n] = "out"
+        else:
+            names[n] = fresh("v" if n.op is None else "t")
+    return names
+
+
+# ----------------------------------------------------------- formatting
+_TOKEN = "\x00"
+
+
+def _token(i: int | str) -> str:
+    return f"{_TOKEN}{i}{_TOKEN}"
+
+
+def _fill(text: str, node: Value, names: dict[Value, str], f: _Format) -> str:
+    """Replace the placeholder tokens left by the op table with rendered names.
+
+    A name that is already the whole argument of a call, as in ``log(1−a)``,
+    needs no brackets of its own.
+    """
+    pairs = [(_token("o"), names[node])]
+    pairs += [(_token(i), names[p]) for i, p in enumerate(node.parents)]
+    for token, name in pairs:
+        text = text.replace(f"({token})", f"({f.bare(name)})").replace(token, f.name(name))
+    return text
+
+
+def _templates(node: Value) -> tuple[str, list[str]]:
+    """The node's expression and per-input formulas, with placeholder tokens for names."""
+    op = node.op
+    assert op is not None
+    slots = [_token(i) for i in range(len(node.parents))]
+    expr = op.expression(slots)
+    formulas = [op.formula(i, slots, _token("o")) for i in range(len(node.parents))]
+    return expr, formulas
+
+
+_LATEX_SYMBOLS = (
+    ("−", "-"),
+    ("×", r" \times "),
+    ("·", r" \cdot "),
+    ("σ", r"\sigma"),
+    ("²", "^{2}"),
+    ("exp(", r"\exp("),
+    ("log(", r"\log("),
+    ("log ", r"\log "),
+    ("tanh(", r"\tanh("),
+    ("relu(", r"\operatorname{relu}("),
+    ("softplus(", r"\operatorname{softplus}("),
+)
+_NUM = r"-?[0-9.]+(?:e[-+]?[0-9]+)?"
+_POW_PAREN = re.compile(r"\^\(([^()]*)\)")
+_POW_ATOM = re.compile(rf"\^({_NUM}|{_TOKEN}\w+{_TOKEN})")
+_LATEX_SPECIAL = {
+    "\\": r"\backslash ",
+    "{": r"\{",
+    "}": r"\}",
+    "_": r"\_",
+    "^": r"\hat{}",
+    "#": r"\#",
+    "$": r"\$",
+    "%": r"\%",
+    "&": r"\&",
+    "~": r"\sim ",
+    " ": r"\ ",
+    "−": "-",
+}
+_SIMPLE_NAME = re.compile(r"([A-Za-z])([0-9]*)")
+_ATOMIC = re.compile(r"[^\W\d]\w*|[0-9.]+(?:e[-+]?[0-9]+)?")
+_MD_SPECIAL = re.compile(r"([\\`*_|<>\[\]#])")
+
+
+def _latex_template(text: str) -> str:
+    for a, b in _LATEX_SYMBOLS:
+        text = text.replace(a, b)
+    text = _POW_PAREN.sub(r"^{(\1)}", text)
+    return _POW_ATOM.sub(r"^{\1}", text)
+
+
+def latex_name(name: str) -> str:
+    """Render a node name in LaTeX math mode: ``w1`` → ``w_{1}``, others upright and escaped."""
+    if len(name) > 2 and name[0] == "(" and name[-1] == ")":
+        return f"({latex_name(name[1:-1])})"
+    m = _SIMPLE_NAME.fullmatch(name)
+    if m:
+        letter, digits = m.groups()
+        return f"{letter}_{{{digits}}}" if digits else letter
+    if re.fullmatch(_NUM, name):
+        return latex_number_text(name)
+    return r"\mathrm{" + "".join(_LATEX_SPECIAL.get(c, c) for c in name) + "}"
+
+
+def latex_number_text(text: str) -> str:
+    """Render a formatted number in LaTeX (``1e-05`` becomes 1 × 10 to the −5)."""
+    if text in ("inf", "-inf"):
+        return text.replace("inf", r"\infty")
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+    return text
+
+
+def _md(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+class _Format:
+    """How one output format writes names, numbers and derivatives."""
+
+    def __init__(self, kind: str, precision: int) -> None:
+        self.kind = kind
+        self.precision = precision
+
+    def num(self, x: float) -> str:
+        s = fmt_number(x, self.precision)
+        return latex_number_text(s) if self.kind == "latex" else s
+
+    def factor(self, x: float) -> str:
+        s = self.num(x)
+        return f"({s})" if x < 0 else s
+
+    def name(self, n: str) -> str:
+        """A name where it stands inside a formula: compound labels get brackets."""
+        if not _ATOMIC.fullmatch(n):
+            n = f"({n})"
+        return self.bare(n)
+
+    def bare(self, n: str) -> str:
+        """A name standing on its own (a table cell, the left side of ``=``)."""
+        if self.kind == "latex":
+            return latex_name(n)
+        if self.kind == "markdown":
+            return _md(n)
+        return n
+
+    def template(self, text: str) -> str:
+        return _latex_template(text) if self.kind == "latex" else text
+
+    def d(self, top: str, bottom: str) -> str:
+        if self.kind == "latex":
+            return rf"\frac{{\partial {self.name(top)}}}{{\partial {self.name(bottom)}}}"
+        if self.kind == "markdown":
+            return f"∂{self.name(top)}/∂{self.name(bottom)}"
+        return f"d{self.name(top)}/d{self.name(bottom)}"
+
+    def times(self) -> str:
+        return r" \cdot " if self.kind == "latex" else " × "
+
+
+# ----------------------------------------------------------- explanation
+class Explanation:
+    """The backward pass of one graph, step by step, ready to print.
+
+    Attributes:
+        root: The differentiated node.
+        steps: One :class:`NodeStep` per node processed by the backward pass.
+        names: The name used for each node (label, number or a fresh name).
+        precision: Significant digits of printed numbers.
+        gradients: d(root)/d(node) for every node, as the steps computed it.
+    """
+
+    def __init__(self, root: Value, steps: list[NodeStep], precision: int) -> None:
+        self.root = root
+        self.steps = steps
+        self.precision = precision
+        self.names = _assign_names(root, precision)
+        self.gradients: dict[Value, float] = {root: 1.0}
+        self._uses: dict[Value, int] = {}
+        for s in steps:
+            for e in s.edges:
+                self.gradients[e.parent] = e.total
+                self._uses[e.parent] = self._uses.get(e.parent, 0) + 1
+
+    # ------------------------------------------------------------ pieces
+    def _shown(self, step: NodeStep) -> Iterator[Step]:
+        # The gradient that reaches a constant teaches nothing: leave it out.
+        return (e for e in step.edges if not e.parent.is_constant)
+
+    def _node_line(self, step: NodeStep, f: _Format) -> str:
+        expr, _ = _templates(step.node)
+        text = _fill(f.template(expr), step.node, self.names, f)
+        name = f.bare(self.names[step.node])
+        return f"{name} = {text} = {f.num(step.node.data)}"
+
+    def _local(self, step: NodeStep, e: Step, f: _Format) -> str:
+        _, formulas = _templates(step.node)
+        formula = _fill(f.template(formulas[e.index]), step.node, self.names, f)
+        head = f.d(self.names[step.node], self.names[e.parent])
+        value = f.num(e.local)
+        if formula.replace("−", "-") == value:
+            return f"{head} = {value}"
+        return f"{head} = {formula} = {value}"
+
+    def _contribution(self, e: Step, f: _Format) -> str:
+        return f"{f.num(e.upstream)}{f.times()}{f.factor(e.local)} = {f.num(e.contribution)}"
+
+    def _so_far(self, e: Step, f: _Format) -> str:
+        total_uses = self._uses[e.parent]
+        if total_uses == 1:
+            return f.num(e.total)
+        if e.uses == 1:
+            return f"{f.num(e.total)} (use 1 of {total_uses})"
+        previous = e.total - e.contribution
+        return (
+            f"{f.num(previous)} + {f.factor(e.contribution)} = {f.num(e.total)}"
+            f" (use {e.uses} of {total_uses})"
+        )
+
+    def _leaves(self) -> list[Value]:
+        return [n for n in topological(self.root) if n.op is None and n is not self.root]
+
+    @property
+    def root_name(self) -> str:
+        """The name used for the root in d(root)/d(node)."""
+        return self.names[self.root]
+
+    # ------------------------------------------------------------ renderings
+    def step_text(self, k: int) -> str:
+        """Return step ``k`` as a few lines of plain text (used by the HTML stepper).
+
+        Raises:
+            IndexError: If there is no step ``k``.
+        """
+        if not 0 <= k < len(self.steps):
+            raise IndexError(f"step_text: no step {k}; the backward pass has {len(self.steps)}")
+        f = _Format("text", self.precision)
+        step = self.steps[k]
+        r = self.root_name
+        lines = [
+            f"Step {k + 1} of {len(self.steps)}: {self._node_line(step, f)}",
+            f"  upstream {f.d(r, self.names[step.node])} = {f.num(step.upstream)}",
+        ]
+        for e in self._shown(step):
+            p = self.names[e.parent]
+            lines.append(f"  to {p}: local {self._local(step, e, f)}")
+            lines.append(f"    contribution {self._contribution(e, f)}")
+            lines.append(f"    {f.d(r, p)} so far: {self._so_far(e, f)}")
+        return "\n".join(lines)
+
+    def _rows(self, f: _Format) -> list[list[str]]:
+        rows = []
+        for step in self.steps:
+            if not any(True for _ in self._shown(step)):
+                # Every input is a number: the node still belongs to the pass.
+                head = [str(step.index), self._node_line(step, f), f.num(step.upstream)]
+                rows.append([*head, "(numbers only)", "", "", ""])
+                continue
+            first = True
+            for e in self._shown(step):
+                rows.append(
+                    [
+                        str(step.index) if first else "",
+                        self._node_line(step, f) if first else "",
+                        f.num(step.upstream) if first else "",
+                        f.bare(self.names[e.parent]),
+                        self._local(step, e, f),
+                        self._contribution(e, f),
+                        self._so_far(e, f),
+                    ]
+                )
+                first = False
+        return rows
+
+    def _headers(self, f: _Format) -> list[str]:
+        d = "∂" if f.kind == "markdown" else "d"
+        r = f.name(self.root_name)
+        return [
+            "step",
+            "node",
+            f"{d}{r}/{d}(node) (upstream)",
+            "input",
+            "local derivative",
+            "contribution",
+            f"{d}{r}/{d}(input) so far",
+        ]
+
+    def _title(self, f: _Format) -> str:
+        name = f.bare(self.root_name)
+        n = len(self.steps)
+        return f"Backward pass of {name} = {f.num(self.root.data)}, {n} step{'' if n == 1 else 's'}"
+
+    def _final(self, f: _Format) -> list[str]:
+        r = self.root_name
+        return [
+            f"{f.d(r, self.names[n])} = {f.num(self.gradients.get(n, 0.0))}" for n in self._leaves()
+        ]
+
+    def to_text(self) -> str:
+        """Return the explanation as a plain-text table for the terminal."""
+        f = _Format("text", self.precision)
+        headers = self._headers(f)
+        rows = self._rows(f)
+        widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+
+        def line(cells: Sequence[str]) -> str:
+            return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+        out = [self._title(f), "", line(headers), line(["-" * w for w in widths])]
+        out += [line(r) for r in rows]
+        final = self._final(f)
+        if final:
+            out += ["", "Gradients: " + ", ".join(final)]
+        return "\n".join(out) + "\n"
+
+    def to_markdown(self) -> str:
+        """Return the explanation as a Markdown table."""
+        f = _Format("markdown", self.precision)
+        out = [f"**{self._title(f)}**", ""]
+        out.append("| " + " | ".join(self._headers(f)) + " |")
+        out.append("|---:|---|---:|---|---|---|---|")
+        out += ["| " + " | ".join(r) + " |" for r in self._rows(f)]
+        final = self._final(f)
+        if final:
+            out += ["", "Gradients: " + ", ".join(final)]
+        return "\n".join(out) + "\n"
+
+    def to_latex(self) -> str:
+        """Return the explanation as LaTeX (an ``aligned`` block in ``$$``; needs amsmath)."""
+        f = _Format("latex", self.precision)
+        r = self.root_name
+        lines = []
+        for step in self.steps:
+            lines.append(rf"&\text{{step {step.index}: }} {self._node_line(step, f)}")
+            for e in self._shown(step):
+                p = self.names[e.parent]
+                _, formulas = _templates(step.node)
+                formula = _fill(f.template(formulas[e.index]), step.node, self.names, f)
+                relation = "=" if self._uses[e.parent] == 1 else r"\mathrel{+}="
+                chain = f"{f.d(r, self.names[step.node])}\\,{f.d(self.names[step.node], p)}"
+                if formula != f.num(e.local):
+                    chain += rf" = {f.factor(e.upstream)} \cdot ({formula})"
+                lines.append(rf"&\quad {f.d(r, p)} {relation} {chain} = {self._contribution(e, f)}")
+                if self._uses[e.parent] > 1 and e.uses > 1:
+                    lines.append(
+                        rf"&\qquad \text{{running sum: }} {f.d(r, p)} = "
+                        rf"{f.num(e.total - e.contribution)} + {f.factor(e.contribution)}"
+                        rf" = {f.num(e.total)}"
+                    )
+        final = self._final(f)
+        if final:
+            lines.append(r"&\text{gradients: } " + r",\; ".join(final))
+        body = r" \\" + "\n"
+        return "$$\n\\begin{aligned}\n" + body.join(lines) + "\n\\end{aligned}\n$$\n"
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def __repr__(self) -> str:
+        return f"<Explanation of {self.root_name!r}: {len(self.steps)} steps>"
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def _repr_latex_(self) -> str:
+        return self.to_latex()
+
+
+def explain(root: Value, *, precision: int = 4) -> Explanation:
+    """Explain the backward pass from ``root``, one step per node.
+
+    Pure: no node's ``grad`` changes.
+
+    Args:
+        root: The node to differentiate (usually a loss).
+        precision: Significant digits of printed numbers.
+
+    Returns:
+        An :class:`Explanation`; ``print`` it, or use ``to_markdown``/``to_latex``.
+
+    Raises:
+        TypeError: If ``root`` is not a Value or ``precision`` not a positive int.
+
+    Example:
+        >>> from autograd_lite import Value
+        >>> x = Value(3.0, "x")
+        >>> e = explain((x * x).named("y"))
+        >>> print(e.step_text(0).splitlines()[0])
+        Step 1 of 1: y = x × x = 9
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"explain: expected a Value, got {type(root).__name__}")
+    if isinstance(precision, bool) or not isinstance(precision, int) or precision < 1:
+        raise TypeError(f"explain: precision must be a positive int, got {precision!r}")
+    steps: list[NodeStep] = []
+    for s in backward_steps(root):
+        if not steps or steps[-1].index != s.step:
+            steps.append(NodeStep(s.step, s.node, s.upstream))
+        steps[-1].edges.append(s)
+    return Explanation(root, steps, precision)
+
+
+# ------------------------------------------------------------ the lesson
+class LessonRow(NamedTuple):
+    """One line of the lesson summary: a derivative by formula and by the graph.
+
+    Attributes:
+        name: The lesson's notation, e.g. ``"dz"``.
+        formula: The lesson's formula, e.g. ``"a − y"``.
+        numbers: The formula with this example's numbers put in.
+        analytic: The formula's value in plain float arithmetic.
+        graph: The same derivative read from the graph's backward pass.
+        agree: Whether the two agree to about 1e-9 (relative).
+    """
+
+    name: str
+    formula: str
+    numbers: str
+    analytic: float
+    graph: float
+    agree: bool
+
+
+class LessonExplanation:
+    """The lesson's view of one logistic-regression example: da, dz, dw1, dw2, db.
+
+    Attributes:
+        rows: One :class:`LessonRow` per lesson derivative.
+        agree: True when every row agrees.
+    """
+
+    def __init__(self, rows: list[LessonRow], forward: list[tuple[str, str, float]]) -> None:
+        self.rows = rows
+        self.forward = forward
+        self.agree = all(r.agree for r in rows)
+
+    def _verdict(self) -> str:
+        if self.agree:
+            return "The graph's gradients agree with the lesson's formulas (dz = a − y)."
+        bad = ", ".join(r.name for r in self.rows if not r.agree)
+        return f"MISMATCH between the graph and the lesson's formulas for: {bad}"
+
+    def to_text(self, precision: int = 4) -> str:
+        """Return the summary as plain text."""
+        out = ["Forward pass:"]
+        out += [f"  {n} = {expr} = {fmt_number(v, precision)}" for n, expr, v in self.forward]
+        out.append("Backward pass, as in the lesson (formula | by formula | from the graph):")
+        width = max(len(f"{r.name} = {r.formula}") for r in self.rows)
+        for r in self.rows:
+            head = f"{r.name} = {r.formula}".ljust(width)
+            mark = "agree" if r.agree else "DIFFER"
+            out.append(
+                f"  {head}  = {r.numbers} = {fmt_number(r.analytic, precision)}"
+                f"  | graph: {fmt_number(r.graph, precision)}  {mark}"
+            )
+        out.append(self._verdict())
+        return "\n".join(out) + "\n"
+
+    def to_markdown(self, precision: int = 4) -> str:
+        """Return the summary as a Markdown table."""
+        out = ["| forward | expression | value |", "|---|---|---:|"]
+        out += [f"| {_md(n)} | {_md(e)} | {fmt_number(v, precision)} |" for n, e, v in self.forward]
+        out += [
+            "",
+            "| derivative | lesson formula | with the numbers | by formula | from the graph "
+            "| agree |",
+            "|---|---|---|---:|---:|---|",
+        ]
+        for r in self.rows:
+            out.append(
+                f"| {_md(r.name)} | {_md(r.formula)} | {_md(r.numbers)} | "
+                f"{fmt_number(r.analytic, precision)} | {fmt_number(r.graph, precision)} | "
+                f"{'yes' if r.agree else '**no**'} |"
+            )
+        out += ["", self._verdict()]
+        return "\n".join(out) + "\n"
+
+    def to_latex(self, precision: int = 4) -> str:
+        """Return the summary as LaTeX (an ``aligned`` block in ``$$``)."""
+        tex = {
+            "da": r"\frac{\partial L}{\partial a} &= -\frac{y}{a} + \frac{1-y}{1-a}",
+            "dz (chain)": r"\frac{\partial L}{\partial z} &= \frac{\partial L}{\partial a}\,a(1-a)",
+            "dz": r"\frac{\partial L}{\partial z} &= a - y",
+            "db": r"\frac{\partial L}{\partial b} &= dz",
+        }
+        lines = []
+        for r in self.rows:
+            head = tex.get(r.name)
+            if head is None:
+                i = r.name[2:]
+                head = rf"\frac{{\partial L}}{{\partial w_{{{i}}}}} &= x_{{{i}}} \cdot dz"
+            lines.append(
+                rf"{head} = {latex_number_text(fmt_number(r.analytic, precision))}"
+                rf" \quad (\text{{graph: }} {latex_number_text(fmt_number(r.graph, precision))})"
+            )
+        return "$$\n\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}\n$$\n"
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def _repr_latex_(self) -> str:
+        return self.to_latex()
+
+
+def _close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def explain_lesson(graph: LessonGraph, *, precision: int = 4) -> LessonExplanation:
+    """Summarise a lesson graph the way the lesson does, beside the analytic formulas.
+
+    The graph's gradients come from its backward pass (without touching any
+    ``grad``); the formulas ``da = −y/a + (1−y)/(1−a)``, ``dz = a − y``,
+    ``dw_i = x_i·dz`` and ``db = dz`` come from :func:`autograd_lite.logistic.analytic`.
+
+    Args:
+        graph: A graph from :func:`autograd_lite.logistic.lesson_graph`.
+        precision: Significant digits of the numbers in ``numbers``.
+
+    Returns:
+        A :class:`LessonExplanation`; its ``agree`` says whether all rows agree.
+    """
+    from autograd_lite.logistic import analytic
+
+    x = [v.data for v in graph.x]
+    w = [v.data for v in graph.w]
+    y, b = graph.y.data, graph.b.data
+    an = analytic(x, y, w, b)
+    wrt = [graph.a, graph.z, *graph.w, graph.b]
+    g = gradients(graph.loss, wrt)
+    g_da, g_dz, g_db = g[0], g[1], g[-1]
+    g_dw = g[2:-1]
+
+    def n(v: float) -> str:
+        s = fmt_number(v, precision)
+        return f"({s})" if v < 0 else s
+
+    a = an.a
+    rows = [
+        LessonRow(
+            "da",
+            "−y/a + (1 − y)/(1 − a)",
+            f"−{n(y)}/{n(a)} + (1 − {n(y)})/(1 − {n(a)})",
+            an.da,
+            g_da,
+            _close(an.da, g_da),
+        ),
+        LessonRow(
+            "dz (chain)",
+            "da · a(1 − a)",
+            f"{n(an.da)} · {n(a)}(1 − {n(a)})",
+            an.da * a * (1.0 - a),
+            g_dz,
+            _close(an.da * a * (1.0 - a), g_dz),
+        ),
+        LessonRow("dz", "a − y", f"{n(a)} − {n(y)}", an.dz, g_dz, _close(an.dz, g_dz)),
+    ]
+    for i, (xi, dwi, gi) in enumerate(zip(x, an.dw, g_dw, strict=True), start=1):
+        rows.append(
+            LessonRow(f"dw{i}", f"x{i} · dz", f"{n(xi)} · {n(an.dz)}", dwi, gi, _close(dwi, gi))
+        )
+    rows.append(
+        LessonRow("db", "dz", fmt_number(an.dz, precision), an.db, g_db, _close(an.db, g_db))
+    )
+    terms = " + ".join(f"w{i}·x{i}" for i in range(1, len(x) + 1))
+    forward = [
+        ("z", f"{terms} + b", an.z),
+        ("a", "σ(z)", an.a),
+        ("L", "−[y log a + (1 − y) log(1 − a)]", an.L),
+    ]
+    return LessonExplanation(rows, forward)

@@ -1,0 +1,316 @@
+"""A safe parser for small arithmetic expressions such as ``sigmoid(w1*x1 + w2*x2 + b)``.
+
+The text is parsed with :mod:`ast` and checked against an allow-list: numbers,
+names, ``+ - * / **``, unary ``-``/``+`` and calls to the engine's functions.
+Nothing is ever passed to ``eval`` or ``exec``. Each name becomes one labelled
+leaf :class:`~autograd_lite.value.Value` (a name used twice is one shared node),
+and every operation is recorded through the ordinary ``Value`` operators, so the
+result is a graph that can be differentiated, drawn and explained.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from autograd_lite.value import Value, constant, vsum
+
+__all__ = [
+    "FUNCTIONS",
+    "MAX_DEPTH",
+    "MAX_LENGTH",
+    "MAX_NESTING",
+    "Expression",
+    "ExpressionError",
+    "compile_expression",
+    "parse_expression",
+]
+
+#: Longest accepted expression text, in characters.
+MAX_LENGTH = 2000
+#: Deepest accepted nesting of brackets.
+MAX_NESTING = 50
+#: Deepest accepted syntax tree (brackets, calls and chained operators all count).
+MAX_DEPTH = 100
+
+
+class ExpressionError(ValueError):
+    """The expression text is not one this parser accepts (a usage error)."""
+
+
+def _unary(method: str) -> Callable[[Value], Value]:
+    def call(v: Value) -> Value:
+        result: Value = getattr(v, method)()
+        return result
+
+    return call
+
+
+#: The functions an expression may call, each applied through the engine's ``Value`` method.
+FUNCTIONS: dict[str, Callable[[Value], Value]] = {
+    name: _unary(name) for name in ("exp", "log", "sigmoid", "tanh", "relu", "softplus")
+}
+_NARY = "sum"
+
+_BINARY: dict[type[ast.operator], str] = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.Pow: "**",
+}
+
+_OPERATOR_HINTS: dict[type[ast.AST], str] = {
+    ast.BitXor: "'^' is not a power here; write x**2",
+    ast.FloorDiv: "floor division '//' is not supported; use '/'",
+    ast.Mod: "'%' is not supported",
+    ast.MatMult: "'@' is not supported",
+    ast.LShift: "'<<' is not supported",
+    ast.RShift: "'>>' is not supported",
+    ast.BitOr: "'|' is not supported",
+    ast.BitAnd: "'&' is not supported",
+    ast.Invert: "'~' is not supported",
+    ast.Not: "'not' is not supported",
+}
+
+_FORBIDDEN: dict[type[ast.AST], str] = {
+    ast.Attribute: "attribute access (x.y)",
+    ast.Subscript: "subscripts (x[i])",
+    ast.Lambda: "lambda",
+    ast.ListComp: "comprehensions",
+    ast.SetComp: "comprehensions",
+    ast.DictComp: "comprehensions",
+    ast.GeneratorExp: "generator expressions",
+    ast.List: "lists",
+    ast.Tuple: "tuples",
+    ast.Set: "sets",
+    ast.Dict: "dicts",
+    ast.Compare: "comparisons",
+    ast.BoolOp: "'and'/'or'",
+    ast.IfExp: "conditional expressions",
+    ast.NamedExpr: "assignment expressions (:=)",
+    ast.JoinedStr: "strings",
+    ast.Starred: "starred arguments",
+    ast.Await: "await",
+    ast.Yield: "yield",
+    ast.YieldFrom: "yield",
+    ast.Slice: "slices",
+}
+
+
+def _fail(node: ast.AST | None, message: str) -> ExpressionError:
+    where = f" at column {node.col_offset + 1}" if isinstance(node, ast.expr) else ""
+    return ExpressionError(f"{message}{where}")
+
+
+def _nesting(text: str) -> int:
+    depth = deepest = 0
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in ")]}":
+            depth -= 1
+    return deepest
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A checked expression, ready to be built into a graph.
+
+    Attributes:
+        text: The source text.
+        names: The names it uses, in order of first appearance.
+    """
+
+    text: str
+    names: tuple[str, ...]
+    tree: ast.expr
+
+    def build(self, values: Mapping[str, float]) -> Value:
+        """Build the expression as a graph, with one labelled leaf per name.
+
+        Args:
+            values: A number for every name of :attr:`names`. Extra entries are an error,
+                so that a misspelt name is caught.
+
+        Returns:
+            The root node. An expression without names is wrapped in a constant node.
+
+        Raises:
+            ExpressionError: If a name has no value, a value is not a finite real
+                number, or a value is given for a name the expression does not use.
+            ValueError, ZeroDivisionError, OverflowError: From the engine, when an
+                operation is undefined at these values (e.g. ``log(-1)``).
+        """
+        missing = [n for n in self.names if n not in values]
+        if missing:
+            raise ExpressionError(f"no value given for {_listing(missing)}")
+        extra = [n for n in values if n not in self.names]
+        if extra:
+            raise ExpressionError(f"{_listing(extra)} not used in the expression {self.text!r}")
+        leaves: dict[str, Value] = {}
+        for n in self.names:
+            x = values[n]
+            if isinstance(x, bool) or not isinstance(x, int | float) or not math.isfinite(x):
+                raise ExpressionError(f"the value of {n!r} must be a finite number, got {x!r}")
+            leaves[n] = Value(float(x), n)
+        result = _evaluate(self.tree, leaves)
+        return result if isinstance(result, Value) else constant(result)
+
+
+def _listing(names: list[str]) -> str:
+    quoted = ", ".join(repr(n) for n in names)
+    return f"name {quoted}" if len(names) == 1 else f"names {quoted}"
+
+
+def compile_expression(text: str) -> Expression:
+    """Parse and check ``text`` against the allow-list, without evaluating anything.
+
+    Args:
+        text: An expression such as ``"sigmoid(w1*x1 + w2*x2 + b)"``.
+
+    Returns:
+        The checked :class:`Expression`.
+
+    Raises:
+        ExpressionError: For anything outside the allow-list, with a one-line
+            message naming what was found.
+    """
+    if not isinstance(text, str):
+        raise ExpressionError(f"expected the expression as a string, got {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(
+            f"expression too long: {len(text)} characters (the limit is {MAX_LENGTH})"
+        )
+    if not text.strip():
+        raise ExpressionError("empty expression")
+    if _nesting(text) > MAX_NESTING:
+        raise ExpressionError(
+            f"expression nested too deeply (the limit is {MAX_NESTING} levels of brackets)"
+        )
+    try:
+        module = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        col = f" at column {exc.offset}" if exc.offset else ""
+        raise ExpressionError(f"syntax error: {exc.msg}{col}") from None
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise ExpressionError(f"cannot parse the expression: {type(exc).__name__}") from None
+    names: list[str] = []
+    _check(module.body, names)
+    return Expression(text, tuple(names), module.body)
+
+
+def parse_expression(text: str, values: Mapping[str, float]) -> Value:
+    """Parse ``text`` and build it as a graph in one call.
+
+    Example:
+        >>> out = parse_expression("sigmoid(w*x + b)", {"w": 2.0, "x": 1.0, "b": -2.0})
+        >>> out.data
+        0.5
+    """
+    return compile_expression(text).build(values)
+
+
+def _check(root: ast.expr, names: list[str]) -> None:
+    """Walk the tree iteratively, rejecting anything off the allow-list."""
+    stack: list[tuple[ast.AST, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise _fail(node, f"expression too deep (the limit is {MAX_DEPTH} levels)")
+        children: list[ast.AST] = []
+        if isinstance(node, ast.Constant):
+            v = node.value
+            if isinstance(v, bool) or not isinstance(v, int | float):
+                raise _fail(node, f"only numbers are allowed as constants, got {v!r}")
+            try:
+                f = float(v)
+            except OverflowError:
+                raise _fail(node, "number too large") from None
+            if not math.isfinite(f):
+                raise _fail(node, "number too large")
+        elif isinstance(node, ast.Name):
+            if node.id in FUNCTIONS or node.id == _NARY:
+                raise _fail(node, f"{node.id!r} is a function; call it, e.g. {node.id}(x)")
+            if node.id.startswith("_"):
+                raise _fail(node, f"names may not start with '_', got {node.id!r}")
+            if node.id not in names:
+                names.append(node.id)
+        elif isinstance(node, ast.BinOp):
+            if type(node.op) not in _BINARY:
+                raise _fail(node, _OPERATOR_HINTS.get(type(node.op), "unsupported operator"))
+            children = [node.left, node.right]
+        elif isinstance(node, ast.UnaryOp):
+            if not isinstance(node.op, ast.USub | ast.UAdd):
+                raise _fail(node, _OPERATOR_HINTS.get(type(node.op), "unsupported operator"))
+            children = [node.operand]
+        elif isinstance(node, ast.Call):
+            children = _check_call(node)
+        else:
+            what = _FORBIDDEN.get(type(node), type(node).__name__)
+            raise _fail(node, f"not allowed in an expression: {what}")
+        stack.extend((c, depth + 1) for c in reversed(children))
+
+
+def _check_call(node: ast.Call) -> list[ast.AST]:
+    allowed = ", ".join([*FUNCTIONS, _NARY])
+    if not isinstance(node.func, ast.Name):
+        raise _fail(node, f"only calls to the functions {allowed} are allowed")
+    fname = node.func.id
+    if fname not in FUNCTIONS and fname != _NARY:
+        raise _fail(node, f"unknown function {fname!r} (allowed: {allowed})")
+    if node.keywords:
+        raise _fail(node, f"{fname}() takes no keyword arguments")
+    if fname == _NARY:
+        if not node.args:
+            raise _fail(node, "sum() needs at least one argument")
+    elif len(node.args) != 1:
+        raise _fail(node, f"{fname}() takes exactly one argument, got {len(node.args)}")
+    return list(node.args)
+
+
+def _lift(x: Value | float) -> Value:
+    return x if isinstance(x, Value) else constant(x)
+
+
+def _evaluate(node: ast.expr, leaves: Mapping[str, Value]) -> Value | float:
+    """Evaluate a checked tree (depth at most MAX_DEPTH, so recursion is safe).
+
+    Numbers stay floats so that ``x**2`` uses the constant-exponent power
+    (whose derivative needs no log of the base); everything else goes through
+    the engine's operators, so domain errors carry the engine's messages.
+    """
+    if isinstance(node, ast.Constant):
+        assert isinstance(node.value, int | float)
+        return float(node.value)
+    if isinstance(node, ast.Name):
+        return leaves[node.id]
+    if isinstance(node, ast.UnaryOp):
+        operand = _evaluate(node.operand, leaves)
+        if isinstance(node.op, ast.UAdd):
+            return operand
+        return -operand
+    if isinstance(node, ast.BinOp):
+        left = _evaluate(node.left, leaves)
+        right = _evaluate(node.right, leaves)
+        symbol = _BINARY[type(node.op)]
+        if symbol == "**" and not isinstance(right, Value):
+            return _lift(left) ** right
+        a, b = _lift(left), right
+        if symbol == "+":
+            return a + b
+        if symbol == "-":
+            return a - b
+        if symbol == "*":
+            return a * b
+        if symbol == "/":
+            return a / b
+        return a ** _lift(b)
+    assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    args = [_evaluate(a, leaves) for a in node.args]
+    if node.func.id == _NARY:
+        return vsum(args)
+    return FUNCTIONS[node.func.id](_lift(args[0]))
