@@ -148,19 +148,26 @@ def backward(root: Value, seed: float = 1.0, *, create_graph: bool = False) -> N
     root.grad += seed
     fm = FLOAT_MATH
     for n in order:
-        op = n.op
-        if op is None:
-            continue
         ps = n.parents
         if not ps:
-            continue
+            continue  # leaves and constants
+        op: Any = n.op
         g = n.grad
+        # Unrolled for the common arities; the derivatives still come from the row.
         try:
-            if len(ps) == 2:
+            k = len(ps)
+            if k == 2:
                 a, b = ps
-                locs = op.local((a.data, b.data), n.data, fm, op.param)
-            else:
-                locs = op.local([p.data for p in ps], n.data, fm, op.param)
+                da, db = op.local((a.data, b.data), n.data, fm, op.param)
+                a.grad += g * da
+                b.grad += g * db
+                continue
+            if k == 1:
+                a = ps[0]
+                (da,) = op.local((a.data,), n.data, fm, op.param)
+                a.grad += g * da
+                continue
+            locs = op.local([p.data for p in ps], n.data, fm, op.param)
         except (ValueError, ZeroDivisionError, OverflowError):
             locs = local_derivatives(n)  # re-raises with the node's context
         for p, d in zip(ps, locs, strict=True):
@@ -263,6 +270,11 @@ def gradients(
         vg = _value_grads(root, 1.0, wrt)
         return [vg[w] if w in vg else constant(0.0) for w in wrt]
     grads: dict[Value, float] = {root: 1.0}
-    for _ in _steps(root, 1.0, grads):
-        pass
+    hook = MODE.hook
+    if hook is None:
+        for _ in _steps(root, 1.0, grads):
+            pass
+    else:
+        for s in _steps(root, 1.0, grads):
+            hook.on_backward(s.node, s.index, s.contribution)
     return [grads.get(w, 0.0) for w in wrt]

@@ -13,9 +13,14 @@ import itertools
 import numbers
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from math import exp as _math_exp
+from math import fsum as _fsum
+from math import log as _math_log
+from math import tanh as _math_tanh
 from typing import Protocol
 
 from autograd_lite import ops
+from autograd_lite.ops import _POWC_CACHE as _POWC_ROWS
 from autograd_lite.ops import (
     ADD,
     CONST,
@@ -31,6 +36,8 @@ from autograd_lite.ops import (
     SUB,
     TANH,
     Op,
+    _sigmoid,
+    _softplus,
 )
 
 __all__ = [
@@ -172,49 +179,107 @@ class Value:
         return self.data
 
     # -------------------------------------------------------- arithmetic
+    # Hot path: when MODE.plain, each method runs the forward inline and builds
+    # the node directly. Anything unusual (a domain error, a NaN, recording off,
+    # a hook) falls back to ``apply``, which owns the error messages. The local
+    # derivatives always come from the op table (``backward`` calls the rows).
     def __add__(self, other: Value | float) -> Value:
-        if type(other) is not Value:
-            other = _lift(other, "add", self)
+        t = type(other)
+        if t is not Value:
+            if t is float or t is int:
+                other = _make(float(other), (), CONST)
+            else:
+                other = _lift(other, "add", self)
         if MODE.plain:
-            d = self.data + other.data
-            if d != d:
-                _nan("add", (self, other))
-            return _make(d, (self, other), ADD)
-        return apply(ADD, (self, other))
+            d = self.data + other.data  # type: ignore[union-attr]
+            if d == d:
+                v = _new(Value)
+                v.data = d
+                v.grad = 0.0
+                v.parents = (self, other)  # type: ignore[assignment]
+                v.op = ADD
+                v.label = ""
+                v.grad_node = None
+                v.order = _next()
+                return v
+            _nan("add", (self, other))  # type: ignore[arg-type]
+        return apply(ADD, (self, other))  # type: ignore[arg-type]
 
     def __radd__(self, other: float) -> Value:
         return _lift(other, "add", self).__add__(self)
 
     def __sub__(self, other: Value | float) -> Value:
-        if type(other) is not Value:
-            other = _lift(other, "sub", self)
-        return apply(SUB, (self, other))
+        t = type(other)
+        if t is not Value:
+            if t is float or t is int:
+                other = _make(float(other), (), CONST)
+            else:
+                other = _lift(other, "sub", self)
+        if MODE.plain:
+            d = self.data - other.data  # type: ignore[union-attr]
+            if d == d:
+                return _make(d, (self, other), SUB)  # type: ignore[arg-type]
+        return apply(SUB, (self, other))  # type: ignore[arg-type]
 
     def __rsub__(self, other: float) -> Value:
-        return apply(SUB, (_lift(other, "sub", self), self))
+        return _lift(other, "sub", self).__sub__(self)
 
     def __mul__(self, other: Value | float) -> Value:
-        if type(other) is not Value:
-            other = _lift(other, "mul", self)
+        t = type(other)
+        if t is not Value:
+            if t is float or t is int:
+                other = _make(float(other), (), CONST)
+            else:
+                other = _lift(other, "mul", self)
         if MODE.plain:
-            d = self.data * other.data
-            if d != d:
-                _nan("mul", (self, other))
-            return _make(d, (self, other), MUL)
-        return apply(MUL, (self, other))
+            d = self.data * other.data  # type: ignore[union-attr]
+            if d == d:
+                v = _new(Value)
+                v.data = d
+                v.grad = 0.0
+                v.parents = (self, other)  # type: ignore[assignment]
+                v.op = MUL
+                v.label = ""
+                v.grad_node = None
+                v.order = _next()
+                return v
+            _nan("mul", (self, other))  # type: ignore[arg-type]
+        return apply(MUL, (self, other))  # type: ignore[arg-type]
 
     def __rmul__(self, other: float) -> Value:
+        t = type(other)
+        if (t is float or t is int) and MODE.plain:
+            k = float(other)
+            d = k * self.data
+            if d == d:
+                v = _new(Value)
+                v.data = d
+                v.grad = 0.0
+                v.parents = (_make(k, (), CONST), self)
+                v.op = MUL
+                v.label = ""
+                v.grad_node = None
+                v.order = _next()
+                return v
         return _lift(other, "mul", self).__mul__(self)
 
     def __truediv__(self, other: Value | float) -> Value:
         if type(other) is not Value:
             other = _lift(other, "div", self)
+        if MODE.plain:
+            b = other.data
+            if b != 0.0:
+                d = self.data / b
+                if d == d:
+                    return _make(d, (self, other), DIV)
         return apply(DIV, (self, other))
 
     def __rtruediv__(self, other: float) -> Value:
-        return apply(DIV, (_lift(other, "div", self), self))
+        return _lift(other, "div", self).__truediv__(self)
 
     def __neg__(self) -> Value:
+        if MODE.plain:
+            return _make(-self.data, (self,), NEG)
         return apply(NEG, (self,))
 
     def __pos__(self) -> Value:
@@ -223,7 +288,27 @@ class Value:
     def __pow__(self, other: Value | float) -> Value:
         if type(other) is Value:
             return apply(POW, (self, other))
-        return apply(ops.pow_const(_real(other, "pow")), (self,))
+        # _lift's message names this node when the exponent is not a real number.
+        k = (
+            other
+            if type(other) is float
+            else float(other)
+            if type(other) is int
+            else _lift(other, "pow", self).data
+        )
+        op = _POWC_ROWS.get(k)
+        if op is None:
+            op = ops.pow_const(k)
+        if MODE.plain:
+            x = self.data
+            if x > 0.0 or (k.is_integer() and (x != 0.0 or k >= 0.0)):
+                try:
+                    d = float(x**k)
+                except OverflowError:
+                    return apply(op, (self,))
+                if d == d:
+                    return _make(d, (self,), op)
+        return apply(op, (self,))
 
     def __rpow__(self, other: float) -> Value:
         return apply(POW, (_lift(other, "pow", self), self))
@@ -231,26 +316,43 @@ class Value:
     # ---------------------------------------------------------- functions
     def exp(self) -> Value:
         """Return e**self; raises ``OverflowError`` above about 709.78."""
+        if MODE.plain:
+            x = self.data
+            if x <= 709.782712893384:
+                return _make(_math_exp(x), (self,), EXP)
         return apply(EXP, (self,))
 
     def log(self) -> Value:
         """Return the natural logarithm; raises ``ValueError`` for data <= 0."""
+        if MODE.plain:
+            x = self.data
+            if x > 0.0:
+                return _make(_math_log(x), (self,), LOG)
         return apply(LOG, (self,))
 
     def sigmoid(self) -> Value:
         """Return 1 / (1 + e**-self), stable for every finite input."""
+        if MODE.plain:
+            return _make(_sigmoid(self.data), (self,), SIGMOID)
         return apply(SIGMOID, (self,))
 
     def tanh(self) -> Value:
         """Return the hyperbolic tangent."""
+        if MODE.plain:
+            return _make(_math_tanh(self.data), (self,), TANH)
         return apply(TANH, (self,))
 
     def relu(self) -> Value:
         """Return max(self, 0); its derivative at 0 is taken as 0."""
+        if MODE.plain:
+            x = self.data
+            return _make(x if x > 0.0 else 0.0, (self,), RELU)
         return apply(RELU, (self,))
 
     def softplus(self) -> Value:
         """Return log(1 + e**self) without overflow; its derivative is sigmoid."""
+        if MODE.plain:
+            return _make(_softplus(self.data), (self,), SOFTPLUS)
         return apply(SOFTPLUS, (self,))
 
     # ---------------------------------------------------------- gradients
@@ -363,6 +465,18 @@ def vsum(values: Iterable[Value | float]) -> Value:
     Returns:
         The sum node; a constant 0 for an empty input.
     """
+    if MODE.plain:
+        # Hot path: all Values (an n-ary sum in a model or a loss).
+        items = tuple(values)
+        for v in items:
+            if type(v) is not Value:
+                break
+        else:
+            if items:
+                d = _fsum([v.data for v in items])  # type: ignore[union-attr]
+                if d == d:
+                    return _make(d, items, ADD)  # type: ignore[arg-type]
+        values = items
     args: list[Value] = []
     for v in values:
         if type(v) is not Value:

@@ -1,0 +1,438 @@
+"""Benchmark autograd_lite against the installed peers on three workloads.
+
+    python benchmarks/run.py            # the default run (a few minutes)
+    python benchmarks/run.py --quick    # smaller sizes, for a smoke test
+
+Workloads: (a) logistic regression cost, build + backward; (b) a chain
+x → 1.0001·x + 0.0001; (c) micrograd's demo, one training step of
+MLP(2, [16, 16, 1]) with a hinge loss on 100 two-moons points. Every engine's
+result and gradients are checked against the analytic/NumPy reference before
+it is timed. Times are medians; the garbage collector is left on (its default).
+Ratios are against micrograd from the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import peers
+
+OUT: list[str] = []
+
+
+def emit(line: str = "") -> None:
+    print(line, flush=True)
+    OUT.append(line)
+
+
+def timed(fn, budget: float = 1.0, max_repeat: int = 7) -> float:
+    """Median wall time of ``fn()``.
+
+    The first call warms up (imports, caches) and is dropped unless it alone
+    exceeds the budget; then the median of at least three calls is taken.
+    """
+    gc.collect()
+    t0 = time.perf_counter()
+    fn()
+    first = time.perf_counter() - t0
+    times = [first] if first > budget else []
+    repeat = 2 if first > budget else min(max_repeat, max(3, int(budget / max(first, 1e-9))))
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def peak_bytes(build) -> tuple[int, object]:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        out = build()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak, out
+
+
+def close(a: float, b: float, tol: float) -> bool:
+    return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
+
+
+def check_lr(name, got, ref, tol=1e-9) -> None:
+    cost, dw, db = got
+    rc, rdw, rdb = ref
+    ok = close(cost, rc, tol) and close(db, rdb, tol)
+    ok = ok and all(close(a, b, tol) for a, b in zip(dw, rdw, strict=True))
+    if not ok:
+        raise AssertionError(f"{name}: LR gradient differs from the analytic reference")
+
+
+def fmt_t(s: float) -> str:
+    if s >= 1.0:
+        return f"{s:.2f} s"
+    if s >= 1e-3:
+        return f"{s * 1e3:.2f} ms"
+    return f"{s * 1e6:.1f} µs"
+
+
+def fmt_ratio(base: float | None, t: float | None) -> str:
+    if base is None or t is None:
+        return "—"
+    return f"{base / t:.1f}×"
+
+
+# --------------------------------------------------------------- workers
+# Each measurement runs in a fresh subprocess: engines do not share a heap (the
+# cyclic GC's cost depends on everything alive in the process), a crash or a
+# hang is reported instead of suffered, and every engine starts cold the same way.
+
+
+def _engine(name: str):
+    return {e.name: e for e in peers.ENGINES}[name]
+
+
+def _lr_problem(n: int, m: int):
+    X, Y = peers.lr_data(m, n, seed=n * 1000 + m)
+    w0 = [0.1 * (i + 1) * (-1) ** i for i in range(n)]
+    return X, Y, w0, 0.05
+
+
+def work_lr(eng, n: str, m: str) -> dict:
+    X, Y, w0, b0 = _lr_problem(int(n), int(m))
+    ref = peers.lr_reference(X, Y, w0, b0)
+    case = eng.lr(X, Y, w0, b0)
+    check_lr(eng.name, case.step(), ref)
+    return {"time": timed(case.step, budget=ARGS.budget)}
+
+
+def work_lr_ops(eng, n: str, m: str) -> dict:
+    X, Y, w0, b0 = _lr_problem(int(n), int(m))
+    return {"ops": peers.AutogradLite.lr(X, Y, w0, b0).nodes()}
+
+
+def work_lr_mem(eng, n: str, m: str) -> dict:
+    X, Y, w0, b0 = _lr_problem(int(n), int(m))
+    case = eng.lr(X, Y, w0, b0)
+    case.build()  # warm up imports and caches outside the measurement
+    peak, root = peak_bytes(case.build)
+    return {"peak": peak, "nodes": count_nodes(root)}
+
+
+def _mlp_problem():
+    X, Y = peers.two_moons(100, noise=0.1, seed=0)
+    return X, Y, peers.init_params(seed=1)
+
+
+def work_mlp(eng) -> dict:
+    import numpy as np
+
+    X, Y, params = _mlp_problem()
+    ref_loss, ref_grads = peers.mlp_numpy_loss_grad(params, np.asarray(X), np.asarray(Y))
+    t0 = time.perf_counter()
+    case = eng.mlp(params, X, Y)
+    setup = time.perf_counter() - t0
+    loss, grads = case.step()
+    if not close(loss, ref_loss, 1e-9) or not all(
+        close(a, b, 1e-9) for a, b in zip(grads, ref_grads, strict=True)
+    ):
+        raise AssertionError(f"{eng.name}: MLP gradient differs from the NumPy reference")
+    return {"time": timed(case.step, budget=ARGS.budget), "setup": setup}
+
+
+def work_mlp_mem(eng) -> dict:
+    X, Y, params = _mlp_problem()
+    case = eng.mlp(params, X, Y)
+    case.build()
+    peak, root = peak_bytes(case.build)
+    return {"peak": peak, "nodes": count_nodes(root)}
+
+
+def work_chain(eng, steps: str) -> dict:
+    eng.chain(10)  # warm up (lazy imports, first-call costs)
+    t0 = time.perf_counter()
+    value, grad = eng.chain(int(steps))
+    return {"time": time.perf_counter() - t0, "value": value, "grad": grad}
+
+
+def work_chain_mem(eng, steps: str) -> dict:
+    if eng is peers.Micrograd:
+        from micrograd.engine import Value
+    else:
+        from autograd_lite.value import Value
+    k = int(steps)
+
+    def build():
+        v = Value(1.0)
+        for _ in range(k):
+            v = 1.0001 * v + 0.0001
+        return v
+
+    build()
+    peak, _ = peak_bytes(build)
+    return {"peak": peak, "nodes": 4 * k + 1}
+
+
+def count_nodes(root) -> int:
+    if hasattr(root, "_prev"):
+        seen, stack = {id(root)}, [root]
+        while stack:
+            for p in stack.pop()._prev:
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    stack.append(p)
+        return len(seen)
+    from autograd_lite.graph import reachable
+
+    return len(reachable(root))
+
+
+WORK = {
+    "lr": work_lr,
+    "lr-ops": work_lr_ops,
+    "lr-mem": work_lr_mem,
+    "mlp": work_mlp,
+    "mlp-mem": work_mlp_mem,
+    "chain": work_chain,
+    "chain-mem": work_chain_mem,
+}
+
+
+def worker(kind: str, engine: str, args: list[str]) -> None:
+    eng = _engine(engine)
+    if eng is peers.Micrograd and not ARGS.default_limit:
+        peers.Micrograd.deep()
+    print(json.dumps(WORK[kind](eng, *args)))
+
+
+def run(kind: str, eng, *args: object, timeout: float | None = None, default_limit=False):
+    """Run one measurement in a subprocess; return (result dict, None) or (None, error)."""
+    cmd = [sys.executable, __file__, "--budget", str(ARGS.budget), "--worker", kind, eng.name]
+    cmd += [str(a) for a in args]
+    if default_limit:
+        cmd.append("--default-limit")
+    limit = timeout or ARGS.timeout
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=limit, check=False)
+    except subprocess.TimeoutExpired:
+        return None, f"did not finish in {limit:.0f} s"
+    if proc.returncode != 0:
+        if proc.returncode < 0:
+            return None, f"crashed (signal {-proc.returncode})"
+        last = (proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"])[-1]
+        return None, f"failed: {last[:90]}"
+    return json.loads(proc.stdout.strip().splitlines()[-1]), None
+
+
+# ------------------------------------------------------------------- (a)
+def bench_lr(engines, sizes, features) -> dict:
+    emit("## (a) Logistic regression: cost build + backward")
+    emit()
+    emit(
+        "ops = recorded non-leaf nodes of autograd_lite's graph per build: per example n "
+        "products, one n-ary add, softplus, the lifted constant y, y·z and the subtraction "
+        "(n + 5), plus 3 for the mean (add, constant m, division). The same count divides "
+        "every engine's time, so µs/op is per op-equivalent."
+    )
+    emit()
+    emit("| n | m | engine | time | µs/op | µs/example | vs micrograd |")
+    emit("|---|---|---|---|---|---|---|")
+    results: dict = {}
+    for n in features:
+        for m in sizes:
+            got, err = run("lr-ops", peers.AutogradLite, n, m)
+            ops = got["ops"] if got else (n + 5) * m + 3
+            base = None
+            for eng in engines:
+                out, err = run("lr", eng, n, m)
+                if err:
+                    emit(f"| {n} | {m:,} | {eng.name} | {err} | | | |")
+                    continue
+                t = out["time"]
+                if eng is peers.Micrograd:
+                    base = t
+                results[(n, m, eng.name)] = (t, t / ops, base)
+                emit(
+                    f"| {n} | {m:,} | {eng.name} | {fmt_t(t)} | {t / ops * 1e6:.3f} | "
+                    f"{t / m * 1e6:.2f} | {fmt_ratio(base, t)} |"
+                )
+    emit()
+    return results
+
+
+def memory(title: str, kind: str, args: tuple, engines) -> dict:
+    emit(title)
+    emit()
+    emit("| engine | nodes | peak | bytes/node |")
+    emit("|---|---|---|---|")
+    out = {}
+    for eng in engines:
+        got, err = run(kind, eng, *args)
+        if err:
+            emit(f"| {eng.name} | | {err} | |")
+            continue
+        per = got["peak"] / got["nodes"]
+        out[eng.name] = per
+        emit(f"| {eng.name} | {got['nodes']:,} | {got['peak'] / 1e6:.2f} MB | {per:.0f} |")
+    if len(out) == 2:
+        a, b = out.get("autograd_lite"), out.get("micrograd")
+        if a and b:
+            emit()
+            emit(f"autograd_lite / micrograd bytes per node: {a / b:.2f}")
+    emit()
+    return out
+
+
+# ------------------------------------------------------------------- (b)
+def bench_chain(engines, steps_list) -> dict:
+    emit("## (b) Chain x → 1.0001·x + 0.0001: build + backward (4 nodes per step)")
+    emit()
+    emit(
+        "micrograd runs with sys.setrecursionlimit(10**7); "
+        f"each run has a {ARGS.timeout:.0f} s limit."
+    )
+    emit()
+    emit("| steps | engine | time | ns/node | vs micrograd | result |")
+    emit("|---|---|---|---|---|---|")
+    results = {}
+    for steps in steps_list:
+        a = 1.0001**steps
+        want_v, want_g = 2.0 * a - 1.0, a
+        base = None
+        for eng in engines:
+            if not hasattr(eng, "chain"):
+                continue
+            limit = ARGS.torch_chain_max if eng is peers.Torch else None
+            if eng is peers.Micrograd:
+                limit = ARGS.micrograd_chain_max
+            if limit is not None and steps > limit:
+                emit(f"| {steps:,} | {eng.name} | not run (over {limit:,} steps) | | | |")
+                continue
+            out, err = run("chain", eng, steps)
+            if err:
+                emit(f"| {steps:,} | {eng.name} | — | | | {err} |")
+                continue
+            ok = close(out["value"], want_v, 1e-8) and close(out["grad"], want_g, 1e-8)
+            t = out["time"]
+            if eng is peers.Micrograd:
+                base = t
+            results[(steps, eng.name)] = t
+            emit(
+                f"| {steps:,} | {eng.name} | {fmt_t(t)} | {t / (4 * steps + 1) * 1e9:.0f} | "
+                f"{fmt_ratio(base, t)} | {'works' if ok else 'WRONG'} |"
+            )
+    if peers.Micrograd.available():
+        out, err = run("chain", peers.Micrograd, 1000, default_limit=True)
+        emit(f"| 1,000 | micrograd, default recursion limit | — | | | {err or 'works'} |")
+    emit()
+    return results
+
+
+# ------------------------------------------------------------------- (c)
+def bench_mlp(engines) -> dict:
+    emit(
+        "## (c) micrograd's demo: one training step of MLP(2, [16, 16, 1]), "
+        "hinge loss + L2, 100 two-moons points"
+    )
+    emit()
+    emit("| engine | time per step | vs micrograd | setup |")
+    emit("|---|---|---|---|")
+    results = {}
+    base = None
+    for eng in engines:
+        if not hasattr(eng, "mlp"):
+            continue
+        out, err = run("mlp", eng)
+        if err:
+            emit(f"| {eng.name} | {err} | | |")
+            continue
+        t = out["time"]
+        if eng is peers.Micrograd:
+            base = t
+        results[eng.name] = t
+        note = f"compile {fmt_t(out['setup'])}" if eng is peers.AutogradLiteCompiled else ""
+        emit(f"| {eng.name} | {fmt_t(t)} | {fmt_ratio(base, t)} | {note} |")
+    emit()
+    return results
+
+
+def versions(engines) -> None:
+    emit("## Environment")
+    emit()
+    emit(f"- command: `{' '.join([Path(sys.executable).name, *sys.argv])}`")
+    emit(
+        f"- Python {platform.python_version()} ({platform.python_implementation()}), "
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs"
+    )
+    for eng in engines:
+        emit(f"- {eng.name}: {eng.version()}")
+    emit(
+        f"- garbage collector: {'on' if gc.isenabled() else 'off'} "
+        f"(thresholds {gc.get_threshold()})"
+    )
+    emit()
+
+
+def main() -> None:
+    engines = [e for e in peers.ENGINES if e.available()]
+    if ARGS.no_torch:
+        engines = [e for e in engines if e is not peers.Torch]
+    versions(engines)
+    quick = ARGS.quick
+    t0 = time.perf_counter()
+    graph_engines = [e for e in engines if e in (peers.Micrograd, peers.AutogradLite)]
+    bench_lr(engines, [100, 1000] if quick else [100, 1000, 10000], [2, 10])
+    memory(
+        "### (a) Peak memory of one build, n = 2, m = 1,000 (tracemalloc)",
+        "lr-mem",
+        (2, 1000),
+        graph_engines,
+    )
+    bench_mlp(engines)
+    memory("### (c) Peak memory of one forward build (tracemalloc)", "mlp-mem", (), graph_engines)
+    bench_chain(engines, [10**3, 10**4] if quick else [10**3, 10**4, 10**5, 10**6])
+    steps = 10**4 if quick else 10**5
+    memory(
+        f"### (b) Peak memory while building a {steps:,}-step chain (tracemalloc)",
+        "chain-mem",
+        (steps,),
+        graph_engines,
+    )
+    emit(f"Total benchmark time: {time.perf_counter() - t0:.0f} s")
+    if ARGS.out:
+        Path(ARGS.out).write_text("\n".join(OUT) + "\n", encoding="utf-8")
+
+
+def parse() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="smaller sizes (smoke test)")
+    p.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
+    p.add_argument("--budget", type=float, default=1.5, help="seconds of repeats per timing")
+    p.add_argument("--timeout", type=float, default=120.0, help="limit per measurement (s)")
+    p.add_argument("--micrograd-chain-max", type=int, default=10**5)
+    p.add_argument("--torch-chain-max", type=int, default=10**5)
+    p.add_argument("--out", help="also write the Markdown tables to this file")
+    p.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
+    p.add_argument("--default-limit", action="store_true", help=argparse.SUPPRESS)
+    return p.parse_args()
+
+
+ARGS = parse()
+
+if __name__ == "__main__":
+    if ARGS.worker:
+        worker(ARGS.worker[0], ARGS.worker[1], ARGS.worker[2:])
+    else:
+        main()
