@@ -1,0 +1,34 @@
+"""Diagrams of the computation graph and the backward stepper.
+
+Everything here is loaded on first use, so importing :mod:`autograd_lite`
+never imports ``graphviz``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from autograd_lite.viz.dot import Diagram, to_dot
+    from autograd_lite.viz.drawing import draw
+    from autograd_lite.viz.render import RendererNotFound, render_svg
+    from autograd_lite.viz.stepper import stepper_html
+
+__all__ = ["Diagram", "RendererNotFound", "draw", "render_svg", "stepper_html", "to_dot"]
+
+_HOME = {
+    "Diagram": "dot",
+    "to_dot": "dot",
+    "draw": "drawing",
+    "RendererNotFound": "render",
+    "render_svg": "render",
+    "stepper_html": "stepper",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module 'autograd_lite.viz' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"autograd_lite.viz.{home}"), name)

@@ -1,0 +1,274 @@
+"""The backward stepper: one diagram per backward step, in one offline HTML page.
+
+Frame ``k`` shows the graph as it stands after backward step ``k`` (the
+``step`` field of :class:`autograd_lite.autodiff.Step`): the node being
+processed and its input edges are highlighted, each node shows the gradient
+known so far, and nodes the pass has not reached yet are dimmed. Beside the
+diagram is that step's explanation from :mod:`autograd_lite.explain`.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from autograd_lite.autodiff import Step, backward_steps
+from autograd_lite.value import Value
+from autograd_lite.viz.render import Renderer, render_svg
+
+__all__ = ["Frame", "frames", "stepper_html"]
+
+_ID = re.compile(r'\bid="([^"]*)"')
+_HREF = re.compile(r'href="#([^"]*)"')
+
+
+class Frame(NamedTuple):
+    """One step of the stepper.
+
+    Attributes:
+        step: The backward step index (``Step.step``).
+        node: The node processed at this step (None for a graph with no ops).
+        svg: The diagram of this step, rendered.
+        text: The explanation of this step.
+    """
+
+    step: int
+    node: Value | None
+    svg: str
+    text: str
+
+
+def _by_step(steps: Iterable[Step]) -> list[list[Step]]:
+    grouped: list[list[Step]] = []
+    for s in steps:
+        if s.step == len(grouped):
+            grouped.append([])
+        grouped[s.step].append(s)
+    return grouped
+
+
+def frames(
+    root: Value,
+    *,
+    precision: int = 4,
+    parameters: Iterable[Value] = (),
+    max_steps: int = 200,
+    renderer: Renderer = "auto",
+    texts: Sequence[str] | None = None,
+    **to_dot_kwargs: Any,
+) -> list[Frame]:
+    """Return one rendered :class:`Frame` per backward step of ``root``.
+
+    Args:
+        root: The node to differentiate.
+        precision: Significant digits in diagrams and explanations.
+        parameters: Leaves to colour as parameters.
+        max_steps: Refuse graphs with more backward steps than this.
+        renderer: Which renderer makes the SVG (see :func:`render_svg`).
+        texts: Explanations per step; by default ``explain(root).step_text(k)``.
+        **to_dot_kwargs: Further options of :func:`autograd_lite.viz.to_dot`.
+
+    Raises:
+        ValueError: If the pass has more than ``max_steps`` steps.
+    """
+    from autograd_lite.viz.dot import to_dot
+
+    if not isinstance(root, Value):
+        raise TypeError(f"stepper: root must be a Value, got {type(root).__name__}")
+    params = list(parameters)
+    to_dot_kwargs.setdefault("legend", False)  # frames sit beside the text: keep them compact
+    grouped = _by_step(backward_steps(root))
+    if len(grouped) > max_steps:
+        raise ValueError(
+            f"stepper: the backward pass has {len(grouped)} steps, above "
+            f"max_steps={max_steps}; pass max_steps={len(grouped)} to build every frame anyway"
+        )
+    if texts is None:
+        from autograd_lite.explain import explain
+
+        explanation = explain(root, precision=precision)
+        texts = [explanation.step_text(k) for k in range(len(grouped))]
+    elif len(texts) != max(len(grouped), 1):
+        raise ValueError(f"stepper: got {len(texts)} texts for {len(grouped)} steps")
+    grads: dict[Value, float] = {root: 1.0}
+    reached: set[Value] = {root}
+    out: list[Frame] = []
+    for k, edges in enumerate(grouped):
+        for s in edges:
+            grads[s.parent] = s.total
+            reached.add(s.parent)
+        node = edges[0].node
+        dot = to_dot(
+            root,
+            precision=precision,
+            parameters=params,
+            highlight=node,
+            reached=set(reached),
+            grads=dict(grads),
+            **to_dot_kwargs,
+        )
+        out.append(Frame(k, node, render_svg(dot.source, renderer=renderer), texts[k]))
+    if not grouped:  # a leaf or a constant: nothing flows, show the node itself
+        dot = to_dot(root, precision=precision, parameters=params, grads=grads, **to_dot_kwargs)
+        text = texts[0] if texts else "This graph has no operations: nothing to propagate."
+        out.append(Frame(0, None, render_svg(dot.source, renderer=renderer), text))
+    return out
+
+
+def _inline(svg: str, prefix: str) -> str:
+    # Several SVGs share one page: make their element ids unique per frame.
+    start = svg.find("<svg")
+    body = svg[start:] if start >= 0 else svg
+    body = _ID.sub(lambda m: f'id="{prefix}{m.group(1)}"', body)
+    return _HREF.sub(lambda m: f'href="#{prefix}{m.group(1)}"', body)
+
+
+def _node_name(node: Value | None, root: Value) -> str:
+    if node is None:
+        return root.label
+    return node.label or (node.op.name if node.op is not None else "")
+
+
+def stepper_html(
+    root: Value,
+    path: str | Path | None = None,
+    *,
+    title: str | None = None,
+    **kw: Any,
+) -> str:
+    """Return (and optionally write) the backward stepper as one HTML page.
+
+    The page is self-contained: the SVG frames, the explanations, the style
+    and a little JavaScript are inlined, so it opens offline. It has
+    previous / next / play buttons (and the arrow keys); ``#step=3`` in the
+    URL opens a given step.
+
+    Stable hooks for scripts and tests: ``#frames`` holds one
+    ``.frame[data-step][data-node]`` per step (only the current one is
+    visible); the highlighted node is ``g.value.highlight`` inside it;
+    ``#explanation`` holds the current text; ``#counter`` reads ``Step k of n``;
+    the body's ``data-step`` is the current step.
+
+    Args:
+        root: The node to differentiate.
+        path: If given, the page is also written there (UTF-8).
+        title: Page title; by default it names ``root``.
+        **kw: Options of :func:`frames` and :func:`autograd_lite.viz.to_dot`.
+
+    Returns:
+        The HTML text.
+    """
+    fs = frames(root, **kw)
+    name = root.label or "the output"
+    title = title or f"Backward pass of {name}"
+    parts = []
+    for f in fs:
+        who = html.escape(_node_name(f.node, root), quote=True)
+        hidden = "" if f.step == 0 else " hidden"
+        parts.append(
+            f'<figure class="frame" id="frame-{f.step}" data-step="{f.step}" '
+            f'data-node="{who}"{hidden}>\n{_inline(f.svg, f"f{f.step}-")}</figure>'
+        )
+    texts = json.dumps([f.text for f in fs], ensure_ascii=False).replace("</", "<\\/")
+    page = _PAGE.format(
+        title=html.escape(title),
+        frames="\n".join(parts),
+        first=html.escape(fs[0].text),
+        n=len(fs),
+        texts=texts,
+        script=_SCRIPT,
+        style=_STYLE,
+    )
+    if path is not None:
+        Path(path).write_text(page, encoding="utf-8")
+    return page
+
+
+_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 1em; color: #111; }
+h1 { font-size: 1.2em; margin: 0 0 .5em; }
+#controls { display: flex; gap: .5em; align-items: center; margin-bottom: .6em; }
+#controls button { font-size: 1em; padding: .25em .9em; }
+#counter { margin-left: .6em; font-variant-numeric: tabular-nums; }
+#main { display: flex; gap: 1.2em; align-items: flex-start; }
+#frames { flex: 1 1 auto; min-width: 0; max-height: 85vh; overflow: auto;
+  border: 1px solid #e5e7eb; padding: .4em; }
+#frames figure { margin: 0; }
+#explanation { flex: 0 0 28em; white-space: pre-wrap; font-family: ui-monospace, monospace;
+  font-size: .9em; background: #f9fafb; border: 1px solid #e5e7eb; padding: .8em; margin: 0; }
+"""
+
+_SCRIPT = """
+(function () {
+  var frames = Array.prototype.slice.call(document.querySelectorAll("#frames .frame"));
+  var texts = JSON.parse(document.getElementById("texts").textContent);
+  var prev = document.getElementById("prev"), next = document.getElementById("next");
+  var play = document.getElementById("play"), text = document.getElementById("explanation");
+  var counter = document.getElementById("counter");
+  var k = 0, timer = null;
+  function show(i) {
+    k = Math.max(0, Math.min(frames.length - 1, i));
+    frames.forEach(function (f, j) { f.hidden = j !== k; });
+    text.textContent = texts[k];
+    counter.textContent = "Step " + (k + 1) + " of " + frames.length;
+    prev.disabled = k === 0;
+    next.disabled = k === frames.length - 1;
+    document.body.setAttribute("data-step", String(k));
+    // Pictures keep their natural size; bring the highlighted node into view.
+    var lit = frames[k].querySelector("g.value.highlight");
+    if (lit && lit.scrollIntoView) { lit.scrollIntoView({block: "nearest", inline: "center"}); }
+  }
+  function stop() {
+    if (timer !== null) { clearInterval(timer); timer = null; }
+    play.textContent = "Play";
+  }
+  function start() {
+    if (k === frames.length - 1) { show(0); }
+    play.textContent = "Pause";
+    timer = setInterval(function () {
+      show(k + 1);
+      if (k >= frames.length - 1) { stop(); }
+    }, 1200);
+  }
+  prev.addEventListener("click", function () { stop(); show(k - 1); });
+  next.addEventListener("click", function () { stop(); show(k + 1); });
+  play.addEventListener("click", function () { if (timer === null) { start(); } else { stop(); } });
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "ArrowLeft") { stop(); show(k - 1); }
+    else if (e.key === "ArrowRight") { stop(); show(k + 1); }
+  });
+  var m = /step=(\\d+)/.exec(location.hash);
+  show(m ? parseInt(m[1], 10) : 0);
+})();
+"""
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{title}</title>
+<style>{style}</style>
+</head>
+<body data-step="0">
+<h1>{title}</h1>
+<div id="controls">
+<button id="prev" type="button" aria-label="previous step">&#9664; Previous</button>
+<button id="play" type="button">Play</button>
+<button id="next" type="button" aria-label="next step">Next &#9654;</button>
+<span id="counter">Step 1 of {n}</span>
+</div>
+<div id="main">
+<div id="frames">
+{frames}
+</div>
+<pre id="explanation" aria-live="polite">{first}</pre>
+</div>
+<script type="application/json" id="texts">{texts}</script>
+<script>{script}</script>
+</body>
+</html>
+"""

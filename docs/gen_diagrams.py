@@ -1,0 +1,60 @@
+"""Generate the pictures of docs/diagrams.md with autograd_lite.viz itself.
+
+Rendering is pinned to the in-process WebAssembly Graphviz, so the SVG bytes do
+not depend on whether (or which) system Graphviz is installed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from autograd_lite import Value
+from autograd_lite.graph import topological
+from autograd_lite.logistic import LogisticRegression, lesson_graph, make_data
+from autograd_lite.viz import render_svg, to_dot
+
+LESSON = {"x": [1.5, -0.5], "y": 1.0, "w": [0.4, -0.6], "b": 0.1}
+
+
+def _svg(path: Path, source: str) -> Path:
+    path.write_text(render_svg(source, renderer="wasm"), encoding="utf-8")
+    return path
+
+
+def _nth(root: Value, label: str, k: int) -> Value:
+    return [n for n in topological(root) if n.label == label][k]
+
+
+def generate(out: Path) -> list[Path]:
+    g = lesson_graph(**LESSON)  # type: ignore[arg-type]
+    g.loss.backward()
+    written = [
+        _svg(out / "diagrams_lesson.svg", to_dot(g.loss, parameters=g.parameters).source),
+        _svg(
+            out / "diagrams_lesson_plain.svg",
+            to_dot(g.loss, show_grad=False, show_local=False, color=False, rankdir="TB").source,
+        ),
+    ]
+    dot = out / "diagrams_lesson_tiny.dot"
+    tiny = lesson_graph([2.0], 1.0, [0.5], 0.0)
+    a = tiny.z.sigmoid().named("a")
+    a.backward()
+    dot.write_text(to_dot(a, legend=False).source, encoding="utf-8")
+    written.append(dot)
+
+    model = LogisticRegression(2, seed=0)
+    X, Y = make_data(40, seed=0)
+    cost = model.cost(X, Y)
+    cost.backward()
+    written.append(
+        _svg(
+            out / "diagrams_focus.svg",
+            to_dot(cost, focus=_nth(cost, "a", 5), radius=2, parameters=model.parameters()).source,
+        )
+    )
+    return written
+
+
+if __name__ == "__main__":
+    for p in generate(Path(__file__).resolve().parent / "images"):
+        print(p)
