@@ -1,32 +1,109 @@
 """autograd_lite: a small, exact scalar reverse-mode autodiff engine.
 
 The recorded computation graph is the product: build expressions from
-:class:`Value` nodes, call ``backward()``, then read, draw or explain the graph.
+:class:`Value` nodes, call ``backward()``, then read, draw, explain, step
+through, differentiate again or compile the graph.
+
+The engine itself imports nothing outside the standard library. The diagram
+functions (``to_dot``, ``draw``, ``render_svg``, ``stepper_html``) and the
+compiled path (``compile_graph``, ``trace``) are loaded on first use, so
+``import autograd_lite`` never imports graphviz or NumPy.
+
+Submodules with their own namespace: :mod:`autograd_lite.explain`,
+:mod:`autograd_lite.viz`, :mod:`autograd_lite.nn`, :mod:`autograd_lite.testing`,
+:mod:`autograd_lite.logistic`, :mod:`autograd_lite.compiled`.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from autograd_lite.anomaly import AnomalyError, detect_anomaly
 from autograd_lite.autodiff import Step, backward_steps, gradients, local_derivatives
+from autograd_lite.functional import grad, hessian, value_and_grad
 from autograd_lite.graph import reachable, reverse_topological, topological
+from autograd_lite.logistic import (
+    Analytic,
+    AnalyticBatch,
+    LessonGraph,
+    LogisticRegression,
+    analytic,
+    analytic_batch,
+    lesson_graph,
+    make_data,
+)
 from autograd_lite.ops import TABLE, Op
 from autograd_lite.value import Value, constant, grad_enabled, mean, no_grad
 from autograd_lite.value import vsum as sum  # noqa: A004
+
+if TYPE_CHECKING:
+    from autograd_lite.compiled import Program, compile_graph, trace
+    from autograd_lite.viz import Diagram, RendererNotFound, draw, render_svg, stepper_html, to_dot
 
 __version__ = "0.1.0"
 
 __all__ = [
     "TABLE",
+    "Analytic",
+    "AnalyticBatch",
+    "AnomalyError",
+    "Diagram",
+    "LessonGraph",
+    "LogisticRegression",
     "Op",
+    "Program",
+    "RendererNotFound",
     "Step",
     "Value",
     "__version__",
+    "analytic",
+    "analytic_batch",
     "backward_steps",
+    "compile_graph",
     "constant",
+    "detect_anomaly",
+    "draw",
+    "grad",
     "grad_enabled",
     "gradients",
+    "hessian",
+    "lesson_graph",
     "local_derivatives",
+    "make_data",
     "mean",
     "no_grad",
     "reachable",
+    "render_svg",
     "reverse_topological",
+    "stepper_html",
     "sum",
+    "to_dot",
     "topological",
+    "trace",
+    "value_and_grad",
 ]
+
+# Names whose modules import third-party packages: loaded on first access.
+_LAZY = {
+    "Diagram": "autograd_lite.viz",
+    "RendererNotFound": "autograd_lite.viz",
+    "draw": "autograd_lite.viz",
+    "render_svg": "autograd_lite.viz",
+    "stepper_html": "autograd_lite.viz",
+    "to_dot": "autograd_lite.viz",
+    "Program": "autograd_lite.compiled",
+    "compile_graph": "autograd_lite.compiled",
+    "trace": "autograd_lite.compiled",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _LAZY.get(name)
+    if home is None:
+        raise AttributeError(f"module 'autograd_lite' has no attribute {name!r}")
+    return getattr(importlib.import_module(home), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

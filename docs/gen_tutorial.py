@@ -18,7 +18,7 @@ def generate(out: pathlib.Path) -> list[pathlib.Path]:
     g.loss.backward()
     diagram = to_dot(g.loss, precision=4, parameters=g.parameters)
     path = out / NAME
-    path.write_text(render_svg(diagram.source), encoding="utf-8")
+    path.write_text(render_svg(diagram.source, renderer="wasm"), encoding="utf-8")
     return [path]
 
 
