@@ -34,7 +34,14 @@ from autograd_lite.logistic import (
     make_data,
 )
 from autograd_lite.ops import TABLE, Op
-from autograd_lite.value import Value, constant, grad_enabled, mean, no_grad
+from autograd_lite.value import (
+    Value,
+    constant,
+    grad_enabled,
+    mean,
+    no_grad,
+    set_grad_enabled,
+)
 from autograd_lite.value import vsum as sum  # noqa: A004
 
 if TYPE_CHECKING:
@@ -76,6 +83,7 @@ __all__ = [
     "reachable",
     "render_svg",
     "reverse_topological",
+    "set_grad_enabled",
     "stepper_html",
     "sum",
     "to_dot",

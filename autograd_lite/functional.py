@@ -20,13 +20,12 @@ called inside :func:`autograd_lite.no_grad`.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd_lite.autodiff import gradients
 from autograd_lite.ops import IDENTITY
-from autograd_lite.value import MODE, Value, apply
+from autograd_lite.value import Value, apply, set_grad_enabled
 
 __all__ = ["grad", "hessian", "value_and_grad"]
 
@@ -101,19 +100,6 @@ def _scalar_output(out: object, where: str) -> Value:
     )
 
 
-@contextmanager
-def _recording() -> Iterator[None]:
-    """Record the graph even inside ``no_grad``: a transform needs its graph."""
-    previous = MODE.record
-    MODE.record = True
-    MODE.refresh()
-    try:
-        yield
-    finally:
-        MODE.record = previous
-        MODE.refresh()
-
-
 def _call(f: Callable[..., Any], args: Sequence[Any], where: str) -> Value:
     global _depth
     _depth += 1
@@ -135,7 +121,7 @@ def _differentiate(
     graph = _depth > 0 or any(_has_value(a) for a in args)
     wrapped = list(args)
     leaves: list[Value] = []
-    with _recording():
+    with set_grad_enabled(True):
         for k in nums:
             wrapped[k] = _wrap(args[k], where, f"arg{k}", leaves)
         out = _call(f, wrapped, where)
@@ -264,7 +250,7 @@ def hessian(f: Callable[..., Any]) -> Callable[..., list[list[Any]]]:
         graph = _depth > 0 or any(_has_value(a) for a in args)
         leaves: list[Value] = []
         rows: list[list[Any]] = []
-        with _recording():
+        with set_grad_enabled(True):
             wrapped = [_wrap(a, where, f"arg{k}", leaves) for k, a in enumerate(args)]
             out = _call(f, wrapped, where)
             for g in gradients(out, leaves, create_graph=True):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import numbers
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from math import exp as _math_exp
 from math import fsum as _fsum
 from math import log as _math_log
@@ -50,6 +50,7 @@ __all__ = [
     "grad_enabled",
     "mean",
     "no_grad",
+    "set_grad_enabled",
     "vsum",
 ]
 
@@ -509,7 +510,23 @@ def grad_enabled() -> bool:
 
 
 @contextmanager
-def no_grad() -> Iterator[None]:
+def set_grad_enabled(enabled: bool) -> Iterator[None]:
+    """Context manager that switches recording on or off, restoring it on exit.
+
+    Args:
+        enabled: Whether ops inside the block record their parents.
+    """
+    previous = MODE.record
+    MODE.record = bool(enabled)
+    MODE.refresh()
+    try:
+        yield
+    finally:
+        MODE.record = previous
+        MODE.refresh()
+
+
+def no_grad() -> AbstractContextManager[None]:
     """Context manager in which ops record no parents.
 
     Inside it every result is a new leaf: use it for parameter updates and
@@ -522,14 +539,7 @@ def no_grad() -> Iterator[None]:
         >>> w2.parents
         ()
     """
-    previous = MODE.record
-    MODE.record = False
-    MODE.refresh()
-    try:
-        yield
-    finally:
-        MODE.record = previous
-        MODE.refresh()
+    return set_grad_enabled(False)
 
 
 class _ValueMath:
