@@ -300,9 +300,16 @@ def lesson_graph(x: Sequence[float], y: float, w: Sequence[float], b: float) -> 
     wv = [Value(v, f"w{i}") for i, v in enumerate(ws, 1)]
     bv = Value(bf, "b")
     yv = Value(yf, "y")
-    z = vsum([*(wi * xi for wi, xi in zip(wv, xv, strict=True)), bv]).named("z")
+    products = [(wi * xi).named(f"{wi.label}·{xi.label}") for wi, xi in zip(wv, xv, strict=True)]
+    z = vsum([*products, bv]).named("z")
     a = z.sigmoid().named("a")
-    loss = _literal(a, yv).named("L")
+    # The literal loss again, with every intermediate named as a reader would
+    # say it, so diagrams and explanations show "log a", not "t3".
+    y_log_a = (yv * a.log().named("log a")).named("y·log a")
+    one_minus_y = (1 - yv).named("1−y")
+    log_one_minus_a = (1 - a).named("1−a").log().named("log(1−a)")
+    rest = (one_minus_y * log_one_minus_a).named("(1−y)·log(1−a)")
+    loss = (-(y_log_a + rest).named("−L")).named("L")
     return LessonGraph(loss, a, z, xv, wv, bv, yv)
 
 
