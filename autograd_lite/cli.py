@@ -36,6 +36,7 @@ DEMO_EXAMPLE: dict[str, tuple[float, ...] | float] = {
     "b": 0.1,
 }
 _DRAW_SUFFIXES = (".svg", ".dot", ".gv", ".html", ".png", ".pdf")
+_MAX_PRECISION = 17
 
 
 class UsageError(Exception):
@@ -46,7 +47,10 @@ class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors raised as :class:`UsageError` instead of exiting."""
 
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{self.prog}: {message} (see --help)")
+        # main() adds the program name: name only the subcommand, once.
+        command = self.prog.removeprefix(PROG).strip()
+        where = f"{command}: " if command else ""
+        raise UsageError(f"{where}{message} (see '{self.prog} --help')")
 
 
 def _number(text: str) -> float:
@@ -57,6 +61,15 @@ def _number(text: str) -> float:
     if not math.isfinite(x):
         raise argparse.ArgumentTypeError(f"not a finite number: {text!r}")
     return x
+
+
+def _precision(text: str) -> int:
+    n = _positive_int(text)
+    if n > _MAX_PRECISION:
+        raise argparse.ArgumentTypeError(
+            f"at most {_MAX_PRECISION} (a float has no more significant digits), got {n}"
+        )
+    return n
 
 
 def _positive_int(text: str) -> int:
@@ -154,10 +167,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     explain.add_argument(
         "--precision",
-        type=_positive_int,
+        type=_precision,
         default=4,
         metavar="N",
-        help="significant digits (default: 4)",
+        help=f"significant digits, 1 to {_MAX_PRECISION} (default: 4)",
     )
 
     draw = sub.add_parser(
@@ -186,7 +199,8 @@ def _expression_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "expr",
         metavar="EXPR",
-        help="the expression, quoted; start it with '--' if it begins with '-'",
+        help="the expression, quoted; one that begins with '-' goes last, after '--' "
+        "(e.g. --set x=2 -- '-x**2')",
     )
     p.add_argument(
         "--set",
@@ -212,7 +226,33 @@ def _build(args: argparse.Namespace) -> Value:
     if missing:
         given = " ".join(f"{n}=VALUE" for n in missing)
         raise UsageError(f"no value for {', '.join(missing)}; add --set {given}")
-    return expression.build(values)
+    root = expression.build(values)
+    _check_finite(root)
+    return root
+
+
+def _check_finite(root: Value) -> None:
+    """Refuse a result or a gradient that overflowed: never print a silent inf or NaN."""
+    from autograd_lite.autodiff import backward_steps
+    from autograd_lite.graph import topological
+
+    def who(node: Value) -> str:
+        return f"{node.label!r} = {node.data!r}" if node.label else f"{node.data!r}"
+
+    for node in topological(root):
+        if node.op is not None and not math.isfinite(node.data):
+            inputs = ", ".join(who(p) for p in node.parents)
+            raise ArithmeticError(
+                f"{node.op.name}: the result is {node.data!r} (it overflowed a float); "
+                f"inputs: {inputs}"
+            )
+    for s in backward_steps(root):
+        if not math.isfinite(s.contribution):
+            assert s.node.op is not None
+            raise ArithmeticError(
+                f"{s.node.op.name} backward: the gradient sent to {who(s.parent)} is "
+                f"{s.contribution!r} (upstream {s.upstream!r} × local derivative {s.local!r})"
+            )
 
 
 def _cmd_explain(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
@@ -243,7 +283,17 @@ def _cmd_draw(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     backward(root)
     if path.parent and not path.parent.exists():
         raise UsageError(f"folder {str(path.parent)!r} does not exist")
-    draw(root, path)
+    try:
+        draw(root, path)
+    except ValueError as exc:
+        # The library's message names Python options (max_steps=, focus=) the CLI lacks.
+        if "max_steps=" in str(exc) or "max_nodes=" in str(exc):
+            what = "steps for one stepper page" if suffix == ".html" else "nodes to lay out"
+            raise ValueError(
+                f"this expression's graph has too many {what} ({_one_line(exc).split(';')[0]}); "
+                "draw it as .dot, or use autograd_lite.viz from Python for its options"
+            ) from None
+        raise
     out.write(f"wrote {path}\n")
     return 0
 

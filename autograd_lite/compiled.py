@@ -451,28 +451,54 @@ class Program:
                 f"({', '.join(v.label or '?' for v in self.inputs)}), got {len(args)}"
             )
 
-    @staticmethod
-    def _prepare(args: Sequence[Any]) -> tuple[list[Any], bool]:
+    def _prepare(self, args: Sequence[Any]) -> tuple[list[Any], bool]:
         out: list[Any] = []
         batched = False
-        for a in args:
+        for j, a in enumerate(args):
             t = type(a)
             if t is float:
+                if a != a:  # NaN, as the eager engine refuses it
+                    self._bad_input(j, a, ValueError, "is NaN")
                 out.append(a)
-            elif t is int or t is bool:
+            elif t is int:
                 out.append(float(a))
             elif isinstance(a, Value):
                 out.append(a.data)
+            elif t is bool or isinstance(a, (str, bytes, complex)) or a is None:
+                self._bad_input(j, a, TypeError, "must be a real number or an array of them")
             else:
-                import numpy as np
-
-                arr = np.asarray(a, dtype=float)
-                if arr.ndim == 0:
-                    out.append(float(arr))
-                else:
-                    out.append(arr)
-                    batched = True
+                out.append(self._array(j, a))
+                batched = batched or not isinstance(out[-1], float)
         return out, batched
+
+    def _bad_input(self, j: int, a: Any, kind: type[Exception], why: str) -> None:
+        label = self.inputs[j].label
+        who = f"input {j} ({label!r})" if label else f"input {j}"
+        raise kind(f"compiled program: {who} {why}, got {type(a).__name__} {a!r:.60}")
+
+    def _array(self, j: int, a: Any) -> Any:
+        import numpy as np
+
+        if isinstance(a, float):  # a float subclass such as numpy.float64
+            if a != a:
+                self._bad_input(j, a, ValueError, "is NaN")
+            return float(a)
+        arr = np.asarray(a)
+        if arr.dtype.kind not in "iuf":  # refuse complex, bool, strings and objects
+            self._bad_input(j, a, TypeError, "must be a real number or an array of them")
+        arr = arr.astype(float)
+        if arr.ndim == 0:
+            if arr != arr:
+                self._bad_input(j, a, ValueError, "is NaN")
+            return float(arr)
+        if arr.size == 0:
+            self._bad_input(j, a, ValueError, "is an empty array (a batch needs an example)")
+        bad = np.isnan(arr)
+        if bad.any():
+            where = tuple(int(i) for i in np.argwhere(bad)[0])
+            index = where[0] if len(where) == 1 else where
+            self._bad_input(j, a, ValueError, f"is NaN at index {index}")
+        return arr
 
     def run(self, *args: Any) -> Any:
         """Return the root's value for new input values (floats or arrays)."""
@@ -632,6 +658,10 @@ def compile_graph(
         TypeError: If an input or parameter is not a leaf Value.
         ValueError: If a leaf appears twice among inputs and parameters.
     """
+    if not isinstance(root, Value):
+        raise TypeError(f"compile_graph: root must be a Value, got {type(root).__name__}")
+    if isinstance(inputs, (str, Value)):
+        raise TypeError(f"compile_graph: inputs must be a list of leaf Values, got {inputs!r:.60}")
     nodes = topological(root)
     leaves = [n for n in nodes if n.op is None]
     if params is None:
@@ -808,7 +838,9 @@ def trace(fn: Callable[..., Value], *example: float) -> Program:
         >>> round(prog.run(0.0, 5.0), 3)
         0.5
     """
-    leaves = [Value(float(x), f"x{j}") for j, x in enumerate(example)]
+    if not callable(fn):
+        raise TypeError(f"trace: fn must be callable, got {type(fn).__name__}")
+    leaves = [Value(x, f"x{j}") for j, x in enumerate(example)]
     out = fn(*leaves)
     if not isinstance(out, Value):
         raise TypeError(f"trace: fn must return a Value, got {type(out).__name__}")

@@ -31,6 +31,7 @@ __all__ = [
     "NodeStep",
     "explain",
     "explain_lesson",
+    "node_names",
 ]
 
 
@@ -52,8 +53,18 @@ class NodeStep:
 
 
 # --------------------------------------------------------------- names
+def node_names(root: Value, precision: int = 4) -> dict[Value, str]:
+    """Return the name every node of ``root``'s graph is shown by.
+
+    Labels where present; numbers for constants; otherwise fresh short names
+    (``out`` for the root, ``t1, t2, ...`` for results, ``v1, ...`` for leaves)
+    that avoid every label. Explanations and diagrams both use these names, so
+    the stepper's text and its picture call each node the same.
+    """
+    return _assign_names(root, precision)
+
+
 def _assign_names(root: Value, precision: int) -> dict[Value, str]:
-    """Labels where present; numbers for constants; fresh short names otherwise."""
     nodes = topological(root)
     taken = {n.label for n in nodes if n.label}
     names: dict[Value, str] = {}
@@ -81,6 +92,8 @@ def _assign_names(root: Value, precision: int) -> dict[Value, str]:
 
 # ----------------------------------------------------------- formatting
 _TOKEN = "\x00"
+_LATEX_ATOM = re.compile(r"[A-Za-z0-9_{}]+|\\mathrm\{[^{}]*\}(_\{[^{}]*\})?")
+_NOTHING = "No operations: nothing flows backward (the gradient of a leaf to itself is 1)."
 
 
 def _token(i: int | str) -> str:
@@ -96,6 +109,8 @@ def _fill(text: str, node: Value, names: dict[Value, str], f: _Format) -> str:
     pairs = [(_token("o"), names[node])]
     pairs += [(_token(i), names[p]) for i, p in enumerate(node.parents)]
     for token, name in pairs:
+        if text.strip() == token:  # the whole formula is one name: no brackets needed
+            return f.bare(name)
         text = text.replace(f"({token})", f"({f.bare(name)})").replace(token, f.name(name))
     return text
 
@@ -370,6 +385,8 @@ class Explanation:
         def line(cells: Sequence[str]) -> str:
             return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
 
+        if not self.steps:
+            return f"{self._title(f)}\n\n{_NOTHING}\n"
         out = [self._title(f), "", line(headers), line(["-" * w for w in widths])]
         out += [line(r) for r in rows]
         final = self._final(f)
@@ -381,6 +398,8 @@ class Explanation:
         """Return the explanation as a Markdown table."""
         f = _Format("markdown", self.precision)
         out = [f"**{self._title(f)}**", ""]
+        if not self.steps:
+            return "\n".join([*out, _NOTHING]) + "\n"
         out.append("| " + " | ".join(self._headers(f)) + " |")
         out.append("|---:|---|---:|---|---|---|---|")
         out += ["| " + " | ".join(r) + " |" for r in self._rows(f)]
@@ -403,7 +422,8 @@ class Explanation:
                 relation = "=" if self._uses[e.parent] == 1 else r"\mathrel{+}="
                 chain = f"{f.d(r, self.names[step.node])}\\,{f.d(self.names[step.node], p)}"
                 if formula != f.num(e.local):
-                    chain += rf" = {f.factor(e.upstream)} \cdot ({formula})"
+                    shown = formula if _LATEX_ATOM.fullmatch(formula) else f"({formula})"
+                    chain += rf" = {f.factor(e.upstream)} \cdot {shown}"
                 lines.append(rf"&\quad {f.d(r, p)} {relation} {chain} = {self._contribution(e, f)}")
                 if self._uses[e.parent] > 1 and e.uses > 1:
                     lines.append(
@@ -414,6 +434,8 @@ class Explanation:
         final = self._final(f)
         if final:
             lines.append(r"&\text{gradients: } " + r",\; ".join(final))
+        if not lines:
+            lines.append(rf"&{f.bare(r)} = {f.num(self.root.data)}\quad\text{{{_NOTHING}}}")
         body = r" \\" + "\n"
         return "$$\n\\begin{aligned}\n" + body.join(lines) + "\n\\end{aligned}\n$$\n"
 
@@ -443,7 +465,8 @@ def explain(root: Value, *, precision: int = 4) -> Explanation:
         An :class:`Explanation`; ``print`` it, or use ``to_markdown``/``to_latex``.
 
     Raises:
-        TypeError: If ``root`` is not a Value or ``precision`` not a positive int.
+        TypeError: If ``root`` is not a Value or ``precision`` not an int.
+        ValueError: If ``precision`` is below 1.
 
     Example:
         >>> from autograd_lite import Value
@@ -454,8 +477,10 @@ def explain(root: Value, *, precision: int = 4) -> Explanation:
     """
     if not isinstance(root, Value):
         raise TypeError(f"explain: expected a Value, got {type(root).__name__}")
-    if isinstance(precision, bool) or not isinstance(precision, int) or precision < 1:
-        raise TypeError(f"explain: precision must be a positive int, got {precision!r}")
+    if isinstance(precision, bool) or not isinstance(precision, int):
+        raise TypeError(f"explain: precision must be an int, got {precision!r}")
+    if precision < 1:
+        raise ValueError(f"explain: precision must be at least 1, got {precision!r}")
     steps: list[NodeStep] = []
     for s in backward_steps(root):
         if not steps or steps[-1].index != s.step:

@@ -76,6 +76,14 @@ def _has_value(x: object) -> bool:
     return isinstance(x, Value)
 
 
+def _function_name(f: object, transform: str) -> str:
+    if not callable(f):
+        raise TypeError(
+            f"{transform}: expected a function to differentiate, got {type(f).__name__} {f!r:.60}"
+        )
+    return getattr(f, "__name__", "f")
+
+
 def _argnums(argnums: int | Sequence[int], nargs: int, where: str) -> tuple[int, ...]:
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     if not nums:
@@ -85,7 +93,11 @@ def _argnums(argnums: int | Sequence[int], nargs: int, where: str) -> tuple[int,
             raise TypeError(f"{where}: argnums must hold ints, got {type(k).__name__} {k!r}")
         if not -nargs <= k < nargs:
             raise IndexError(f"{where}: argnums {k} is out of range for {nargs} argument(s)")
-    return tuple(k % nargs for k in nums)
+    nums = tuple(k % nargs for k in nums)
+    if len(set(nums)) != len(nums):
+        # Each argument is wrapped in one fresh node: a repeat would be differentiated once.
+        raise ValueError(f"{where}: argnums {argnums!r} names an argument twice")
+    return nums
 
 
 def _scalar_output(out: object, where: str) -> Value:
@@ -157,15 +169,17 @@ def value_and_grad(
         another transform) give Values connected to the graph.
 
     Raises:
-        TypeError: If an argument is not a real number, a Value or a list of
-            them, or if ``f`` does not return a scalar.
+        TypeError: If ``f`` is not callable, an argument is not a real number,
+            a Value or a list of them, or ``f`` does not return a scalar.
+        ValueError: If ``argnums`` is empty or names an argument twice.
+        IndexError: If ``argnums`` is out of range.
 
     Example:
         >>> value_and_grad(lambda x, y: x * y, argnums=(0, 1))(3.0, 4.0)
         (12.0, (4.0, 3.0))
     """
     single = isinstance(argnums, int)
-    name = getattr(f, "__name__", "f")
+    name = _function_name(f, "value_and_grad")
 
     def value_and_grad_f(*args: Any) -> tuple[Any, Any]:
         where = f"value_and_grad({name})"
@@ -196,8 +210,10 @@ def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..
         another transform) give Values connected to the graph.
 
     Raises:
-        TypeError: If an argument is not a real number, a Value or a list of
-            them, or if ``f`` does not return a scalar.
+        TypeError: If ``f`` is not callable, an argument is not a real number,
+            a Value or a list of them, or ``f`` does not return a scalar.
+        ValueError: If ``argnums`` is empty or names an argument twice.
+        IndexError: If ``argnums`` is out of range.
 
     Example:
         >>> grad(lambda x: x**3)(2.0)
@@ -206,7 +222,7 @@ def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..
         12.0
     """
     single = isinstance(argnums, int)
-    name = getattr(f, "__name__", "f")
+    name = _function_name(f, "grad")
 
     def grad_f(*args: Any) -> Any:
         where = f"grad({name})"
@@ -234,14 +250,14 @@ def hessian(f: Callable[..., Any]) -> Callable[..., list[list[Any]]]:
         or called inside another transform, so it can be differentiated again).
 
     Raises:
-        TypeError: If an argument is not a real number, a Value or a list of
-            them, or if ``f`` does not return a scalar.
+        TypeError: If ``f`` is not callable, an argument is not a real number,
+            a Value or a list of them, or ``f`` does not return a scalar.
 
     Example:
         >>> hessian(lambda x, y: x * x * y)(3.0, 2.0)
         [[4.0, 6.0], [6.0, 0.0]]
     """
-    name = getattr(f, "__name__", "f")
+    name = _function_name(f, "hessian")
 
     def hessian_f(*args: Any) -> list[list[Any]]:
         where = f"hessian({name})"

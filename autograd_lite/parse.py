@@ -220,7 +220,11 @@ def _check(root: ast.expr, names: list[str]) -> None:
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise _fail(node, f"expression too deep (the limit is {MAX_DEPTH} levels)")
+            raise _fail(
+                node,
+                f"expression too deep (the limit is {MAX_DEPTH} levels); "
+                "write a long sum as sum(a, b, ...), which is one node",
+            )
         children: list[ast.AST] = []
         if isinstance(node, ast.Constant):
             v = node.value

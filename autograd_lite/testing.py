@@ -165,21 +165,38 @@ def gradcheck(
 
     Raises:
         GradcheckError: On a mismatch, if ``raise_exception``.
-        ValueError: For an order below 1, a non-positive ``eps`` or no inputs.
+        TypeError: If ``f`` is not callable, or an option or input is not a number.
+        ValueError: For an order below 1, a non-positive ``eps``, a negative or
+            non-finite tolerance, a non-finite input, no inputs, or ``f``
+            failing at a point the central differences need.
 
     Example:
         >>> bool(gradcheck(lambda x, y: (x * y).tanh(), [0.3, -0.7]))
         True
     """
-    if not isinstance(order, int) or order < 1:
+    if not callable(f):
+        raise TypeError(f"gradcheck: f must be callable, got {type(f).__name__}")
+    if isinstance(order, bool) or not isinstance(order, int):
+        raise TypeError(f"gradcheck: order must be an int, got {order!r}")
+    if order < 1:
         raise ValueError(f"gradcheck: order must be an int >= 1, got {order!r}")
-    if not eps > 0.0:
-        raise ValueError(f"gradcheck: eps must be positive, got {eps!r}")
-    if not inputs:
+    for option, setting in (("eps", eps), ("atol", atol), ("rtol", rtol)):
+        if isinstance(setting, bool) or not isinstance(setting, numbers.Real):
+            raise TypeError(f"gradcheck: {option} must be a real number, got {setting!r}")
+        if not (math.isfinite(setting) and setting >= 0.0) or (option == "eps" and setting == 0):
+            kind = "positive" if option == "eps" else "finite and >= 0"
+            raise ValueError(f"gradcheck: {option} must be {kind}, got {setting!r}")
+    if isinstance(inputs, (str, bytes, Value, numbers.Number)) or not hasattr(inputs, "__iter__"):
+        raise TypeError(
+            f"gradcheck: inputs must be a list of numbers or Values (one per argument of f), "
+            f"got {type(inputs).__name__} {inputs!r:.60}"
+        )
+    given = list(inputs)
+    if not given:
         raise ValueError("gradcheck: no inputs to differentiate with respect to")
     point: list[float] = []
     names: list[str] = []
-    for i, x in enumerate(inputs):
+    for i, x in enumerate(given):
         if isinstance(x, Value):
             point.append(x.data)
             names.append(repr(x.label) if x.label else f"input {i}")
@@ -191,6 +208,8 @@ def gradcheck(
                 f"gradcheck: input {i} must be a real number or a Value, "
                 f"got {type(x).__name__} {x!r}"
             )
+        if not math.isfinite(point[-1]):
+            raise ValueError(f"gradcheck: {names[-1]} must be finite, got {point[-1]!r}")
     n = len(point)
     report = GradcheckReport(point, names, order)
     for k in range(1, order + 1):
@@ -201,8 +220,8 @@ def gradcheck(
             up[i] += eps
             down = list(point)
             down[i] -= eps
-            hi = _engine_tensor(f, up, k - 1)
-            lo = _engine_tensor(f, down, k - 1)
+            hi = _probe(f, up, k - 1, names[i], eps, "+")
+            lo = _probe(f, down, k - 1, names[i], eps, "-")
             for j, (a, b) in enumerate(zip(hi, lo, strict=True)):
                 numeric[j * n + i] = (a - b) / (2.0 * eps)
         for flat, (e, num) in enumerate(zip(engine, numeric, strict=True)):
@@ -218,6 +237,25 @@ def gradcheck(
     if raise_exception and not report.ok:
         raise GradcheckError(report)
     return report
+
+
+_PLAIN_ERRORS = (ValueError, ArithmeticError, ZeroDivisionError, OverflowError)
+
+
+def _probe(
+    f: Callable[..., Any], point: list[float], order: int, name: str, eps: float, sign: str
+) -> list[float]:
+    """The engine's derivatives at a shifted point, with a clear error if f fails there."""
+    try:
+        return _engine_tensor(f, point, order)
+    except (ArithmeticError, ValueError) as exc:
+        if type(exc) not in _PLAIN_ERRORS:  # e.g. AnomalyError: keep its own fields
+            raise
+        raise type(exc)(
+            f"gradcheck: f fails at {name} {sign} eps (eps={eps!r}), where the central "
+            f"difference must evaluate it; use a smaller eps or a point further from the "
+            f"edge of f's domain: {exc}"
+        ) from exc
 
 
 def _unravel(flat: int, n: int, k: int) -> tuple[int, ...]:

@@ -289,3 +289,80 @@ def test_line_chart_maps_points_and_escapes_text() -> None:
             line_chart_svg(bad)
     with pytest.raises(ValueError, match="xs"):
         line_chart_svg([1.0, 2.0], xs=[1.0])
+
+
+# ------------------------------------------------ non-finite results (QA)
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        # 1e308 + 1e308 overflows to inf in the forward pass.
+        (["explain", "x + 1e308 + 1e308", "--set", "x=1"], "add: the result is inf"),
+        (["draw", "x * 1e308 * 10", "--set", "x=1", "-o", "g.dot"], "mul: the result is inf"),
+        # log(1e-320) is finite, but its local derivative 1/x = 1e320 is not.
+        (["explain", "log(x)", "--set", "x=1e-320"], "log backward: the gradient sent to 'x'"),
+    ],
+)
+def test_an_overflow_is_an_error_never_a_printed_inf(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    argv: list[str],
+    expected: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, *argv)
+    assert code == 1 and out == ""
+    assert_one_line_error(err)
+    assert expected in err
+    assert not (tmp_path / "g.dot").exists()
+
+
+def test_precision_beyond_a_float_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "explain", "x", "--set", "x=1.1", "--precision", "18")
+    assert code == 2
+    assert_one_line_error(err)
+    assert "at most 17" in err
+    code, out, _ = run(capsys, "explain", "x*2", "--set", "x=1.1", "--precision", "17")
+    assert code == 0 and "2.2000000000000002" in out
+
+
+@pytest.mark.parametrize("argv", [["frobnicate"], ["explain", "x", "--precision", "0"]])
+def test_usage_errors_name_the_program_once_and_point_to_help(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert err.count("autograd-lite") == 2, err  # "autograd-lite: error:" and the --help hint
+    assert "--help" in err
+
+
+def test_expression_help_shows_a_dash_expression_form_that_works(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(capsys, "explain", "--help")
+    assert code == 0
+    assert "--set x=2 -- '-x**2'" in " ".join(out.split())
+    code, out, _ = run(capsys, "explain", "--set", "x=2", "--", "-x**2")
+    assert code == 0 and "dout/dx = -4" in out
+
+
+def test_a_stepper_with_too_many_steps_is_a_clear_cli_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    expr = "sum(" + ",".join(["x*y"] * 320) + ")"  # 321 backward steps, above the page's 200
+    code, out, err = run(
+        capsys, "draw", expr, "--set", "x=1", "y=2", "-o", str(tmp_path / "s.html")
+    )
+    assert code == 1 and out == ""
+    assert_one_line_error(err)
+    assert "321 steps" in err and "draw it as .dot" in err
+    assert not (tmp_path / "s.html").exists()
+
+
+def test_a_long_chain_of_plus_suggests_sum(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "explain", "+".join(["x"] * 150), "--set", "x=1")
+    assert code == 2
+    assert_one_line_error(err)
+    assert "too deep" in err and "sum(a, b, ...)" in err
+    code, out, _ = run(capsys, "explain", "sum(" + ",".join(["x"] * 150) + ")", "--set", "x=1")
+    assert code == 0 and "Gradients: dout/dx = 150" in out

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 import random
+import re
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from strategies import Expr, expressions
 
-from autograd_lite.compiled import NumpyMath, compile_graph, trace
+from autograd_lite.compiled import NumpyMath, Program, compile_graph, trace
 from autograd_lite.nn import MLP
 from autograd_lite.value import Value, vsum
 
@@ -237,3 +238,50 @@ def test_numpy_math_is_stable() -> None:
     assert list(m.step(np.array([-1.0, 0.0, 2.0]))) == [0.0, 0.0, 1.0]
     with pytest.raises(OverflowError, match="exp"):
         m.exp(np.array([1.0, 710.0]))
+
+
+# ------------------------------------------------------- bad input (QA)
+def _log_program() -> Program:
+    x, w = Value(1.0, "x"), Value(0.5, "w")
+    return compile_graph((x * w).log().named("y"), inputs=[x], params=[w])
+
+
+@pytest.mark.parametrize(
+    ("arg", "kind", "message"),
+    [
+        ("a", TypeError, "input 0 ('x') must be a real number or an array of them, got str"),
+        (1j, TypeError, "input 0 ('x') must be a real number or an array of them, got complex"),
+        (None, TypeError, "input 0 ('x') must be a real number"),
+        (True, TypeError, "input 0 ('x') must be a real number"),
+        (float("nan"), ValueError, "input 0 ('x') is NaN"),
+        (np.array([1.0 + 1j]), TypeError, "must be a real number or an array of them"),
+        (np.array(["a"]), TypeError, "must be a real number or an array of them"),
+        (np.array([1.0, np.nan, 2.0]), ValueError, "input 0 ('x') is NaN at index 1"),
+        (np.array([]), ValueError, "input 0 ('x') is an empty array"),
+        (np.float64("nan"), ValueError, "input 0 ('x') is NaN"),
+    ],
+)
+def test_bad_inputs_name_the_program_input(arg: object, kind: type, message: str) -> None:
+    prog = _log_program()
+    for call in (prog.run, prog.value_and_grad):
+        with pytest.raises(kind, match=re.escape(message)):
+            call(arg)
+
+
+def test_domain_errors_name_the_op_and_the_node() -> None:
+    prog = _log_program()
+    with pytest.raises(ValueError, match=r"log at 'y' \(compiled program\).*-0\.5"):
+        prog.value_and_grad(-1.0)
+    with pytest.raises(ValueError, match=r"log at 'y'.*at index 1"):
+        prog.value_and_grad(np.array([1.0, -1.0]))
+
+
+def test_compile_and_trace_refuse_what_is_not_a_graph() -> None:
+    with pytest.raises(TypeError, match="compile_graph: root must be a Value, got float"):
+        compile_graph(3.0, [])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="compile_graph: inputs must be a list"):
+        compile_graph(Value(1.0), Value(1.0))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="trace: fn must be callable, got int"):
+        trace(3, 1.0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="expected a real number"):
+        trace(lambda a: a, "a")  # type: ignore[arg-type]

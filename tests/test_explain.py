@@ -64,12 +64,16 @@ def test_leaf_root_and_validation() -> None:
     e = explain(Value(1.5, "w"))
     assert e.steps == []
     assert "0 steps" in e.to_text()
+    for text in (e.to_text(), e.to_markdown(), e.to_latex()):
+        assert "nothing flows backward" in text  # never an empty table or LaTeX block
     with pytest.raises(IndexError, match="no step 0"):
         e.step_text(0)
     with pytest.raises(TypeError, match="expected a Value"):
         explain(1.0)  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="precision"):
+    with pytest.raises(ValueError, match="precision must be at least 1, got 0"):
         explain(Value(1.0), precision=0)
+    with pytest.raises(TypeError, match="precision must be an int, got '4'"):
+        explain(Value(1.0), precision="4")  # type: ignore[arg-type]
 
 
 def test_unlabelled_nodes_get_fresh_names_that_avoid_labels() -> None:
@@ -268,3 +272,15 @@ def test_infinite_values_are_printed() -> None:
     assert "big = x × x = inf" in e.to_text()
     assert r"\infty" in e.to_latex()
     assert_valid_latex(e.to_latex())
+
+
+def test_a_local_derivative_that_is_one_name_has_no_brackets() -> None:
+    log_a, y = Value(2.0, "log a"), Value(0.5, "y")
+    e = explain((y * log_a).named("p"))
+    text = e.to_text()
+    assert "dp/dy = log a = 2" in text  # not "(log a)"
+    assert "dp/d(log a) = y = 0.5" in text
+    assert "p = y × (log a) = 1" in text  # inside an expression a compound name keeps them
+    tex = e.to_latex()
+    assert r"= 1 \cdot y = 1 \cdot 0.5" in tex
+    assert_valid_latex(tex)

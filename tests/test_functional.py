@@ -278,3 +278,17 @@ def test_hessian_of_the_shared_logistic_model_cost(stable: bool) -> None:
     for i in range(3):
         for j in range(3):
             assert close(got[i][j], want[i][j], 1e-9), (i, j, got[i][j], want[i][j])
+
+
+def test_repeated_argnums_and_non_functions_are_refused() -> None:
+    # Wrapping argument 0 twice would silently differentiate it once (0.0 for the other).
+    with pytest.raises(
+        ValueError, match=r"grad\(<lambda>\): argnums \(0, -2\) names an argument twice"
+    ):
+        grad(lambda x, y: x * y, argnums=(0, -2))(1.0, 2.0)
+    with pytest.raises(ValueError, match="names an argument twice"):
+        value_and_grad(lambda x, y: x * y, argnums=(1, 1))(1.0, 2.0)
+    assert grad(lambda x, y: x * y, argnums=(1, 0))(1.0, 2.0) == (1.0, 2.0)
+    for transform in (grad, value_and_grad, hessian):
+        with pytest.raises(TypeError, match=f"{transform.__name__}: expected a function"):
+            transform(3)  # type: ignore[arg-type]

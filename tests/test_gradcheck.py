@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from typing import Any
 
 import pytest
@@ -112,6 +113,33 @@ def test_invalid_arguments() -> None:
         gradcheck(lambda x, y: x, [1.0, "2"])  # type: ignore[list-item]
     with pytest.raises(TypeError, match="must return a scalar"):
         gradcheck(lambda x: [x], [1.0])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "kind", "message"),
+    [
+        ({"inputs": 1.0}, TypeError, "inputs must be a list of numbers or Values"),
+        ({"inputs": "ab"}, TypeError, "inputs must be a list of numbers or Values"),
+        ({"inputs": [math.nan]}, ValueError, "input 0 must be finite, got nan"),
+        ({"inputs": [math.inf]}, ValueError, "input 0 must be finite, got inf"),
+        ({"order": "2"}, TypeError, "order must be an int, got '2'"),
+        ({"atol": math.nan}, ValueError, "atol must be finite and >= 0, got nan"),
+        ({"rtol": -1.0}, ValueError, "rtol must be finite and >= 0, got -1.0"),
+        ({"eps": "1e-6"}, TypeError, "eps must be a real number"),
+        ({"f": 3}, TypeError, "f must be callable, got int"),
+    ],
+)
+def test_bad_arguments_are_named(kwargs: dict[str, Any], kind: type, message: str) -> None:
+    args: dict[str, Any] = {"f": lambda x: x * x, "inputs": [1.0], **kwargs}
+    with pytest.raises(kind, match=re.escape(message)):
+        gradcheck(**args)
+
+
+def test_a_difference_step_outside_the_domain_is_explained() -> None:
+    # log is fine at 1e-9, but the central difference also evaluates it at 1e-9 - 1e-6.
+    with pytest.raises(ValueError, match=r"f fails at 'x' - eps \(eps=1e-06\).*smaller eps.*log"):
+        gradcheck(lambda a: a.log(), [Value(1e-9, "x")])
+    assert gradcheck(lambda a: a.log(), [Value(1e-9, "x")], eps=1e-12, rtol=1e-2)
 
 
 def test_inputs_are_not_modified() -> None:

@@ -238,3 +238,57 @@ def test_page_is_self_contained(tmp_path: Path) -> None:
     for marker in ("http://", "https://", "<link", "src="):
         hits = [line for line in page.splitlines() if marker in line and "xmlns" not in line]
         assert not hits, f"external reference {marker!r}: {hits[:2]}"
+
+
+VISIBLE = (
+    "(function(){var box=document.getElementById('frames').getBoundingClientRect();"
+    f"var r={CURRENT}.querySelector('g.value.highlight').getBoundingClientRect();"
+    "return r.left>=box.left-1&&r.right<=box.right+1&&r.top>=box.top-1&&r.bottom<=box.bottom+1;})()"
+)
+SVG_WIDTH = f"{CURRENT}.querySelector('svg').getBoundingClientRect().width"
+BOX_WIDTH = "document.getElementById('frames').clientWidth"
+
+
+def test_highlight_stays_in_view_and_fit_shows_the_whole_graph(
+    browser: Chromium, tmp_path: Path
+) -> None:
+    from autograd_lite.logistic import lesson_graph
+    from autograd_lite.viz import stepper_html
+
+    g = lesson_graph([1.5, -0.5], 1.0, [0.4, -0.6], 0.1)  # a graph far wider than the window
+    page = tmp_path / "stepper.html"
+    stepper_html(g.loss, page, parameters=g.parameters)
+    browser.open(page.as_uri())
+    assert browser.eval(SVG_WIDTH) > browser.eval(BOX_WIDTH)  # natural size: it scrolls
+    n = browser.eval("document.querySelectorAll('#frames .frame').length")
+    for k in range(n):
+        # Without scrolling by hand, the node being processed is on screen.
+        assert browser.eval(VISIBLE), f"step {k}: highlighted node scrolled out of view"
+        if k < n - 1:
+            browser.click("next")
+            browser.wait_for(f"document.body.getAttribute('data-step') === '{k + 1}'")
+    browser.click("fit")
+    browser.wait_for("document.getElementById('fit').textContent === 'Actual size'")
+    assert browser.eval(SVG_WIDTH) <= browser.eval(BOX_WIDTH) + 1
+    assert browser.eval(VISIBLE)
+    browser.click("fit")
+    browser.wait_for("document.getElementById('fit').textContent === 'Fit to width'")
+    assert browser.eval(SVG_WIDTH) > browser.eval(BOX_WIDTH)
+
+
+def test_hostile_labels_cannot_break_out_of_the_page(browser: Chromium, tmp_path: Path) -> None:
+    from autograd_lite.viz import stepper_html
+
+    x = Value(2.0, "<!--<script>")
+    y = Value(1.0, "</script><script>document.title='pwned'</script>")
+    hostile = (x * y).named("<img src=x onerror=\"document.title='pwned'\">")
+    out = (hostile + 1.0).named("L")
+    page = tmp_path / "stepper.html"
+    stepper_html(out, page)
+    browser.open(page.as_uri())
+    browser.click("next")  # the page's own script must still run
+    browser.wait_for("document.body.getAttribute('data-step') === '1'", timeout=5)
+    assert browser.eval("document.title") != "pwned"
+    assert browser.eval("document.querySelectorAll('img').length") == 0
+    text = browser.eval("document.getElementById('explanation').textContent")
+    assert "<img src=x" in text and "</script><script>" in text  # shown as text, not run

@@ -129,12 +129,24 @@ def test_unlabelled_nodes_get_short_names_used_in_formulas() -> None:
     y = x.sigmoid().tanh()
     src = to_dot(y).source
     labels = [lab for _, _, lab in _edges(src) if lab]
-    # σ's output is unlabelled: its record and the formulas call it by one short name.
-    sig = [lab for lab, _ in _nodes(src).values() if lab.startswith("{ n")]
-    names = sorted(lab.split(" |")[0][2:] for lab in sig)
-    assert len(names) == 2
+    records = sorted(lab.split(" |")[0][2:] for lab, _ in _nodes(src).values() if "|" in lab)
+    # σ's output is t1 and the unlabelled root is out, as in the explanations.
+    assert records == ["out", "t1", "x"]
     s = _sigma(0.5)
-    assert f"∂{names[0]}/∂x = {names[0]}(1 − {names[0]}) = {s * (1 - s):.4g}" in labels
+    assert f"∂t1/∂x = t1(1 − t1) = {s * (1 - s):.4g}" in labels
+    assert f"∂out/∂t1 = 1 − out² = {1 - math.tanh(s) ** 2:.4g}" in labels
+
+
+def test_diagram_and_explanation_call_every_node_the_same() -> None:
+    from autograd_lite.explain import explain
+
+    a, b = Value(2.0), Value(3.0, "b")
+    out = (a * b + a).exp() * 1e-3
+    text = explain(out).to_text()
+    shown = [lab.split(" |")[0][2:] for lab, _ in _nodes(to_dot(out).source).values() if "|" in lab]
+    assert sorted(shown) == ["b", "out", "t1", "t2", "t3", "v1"]
+    for name in shown:
+        assert name in text, name
 
 
 def test_compound_names_are_parenthesised_in_the_derivative() -> None:
@@ -301,6 +313,23 @@ def test_draw_formats(tmp_path: Path) -> None:
     assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     with pytest.raises(ValueError, match=r"\.jpeg"):
         draw(g["L"], tmp_path / "g.jpeg")
+
+
+def test_a_drawing_displays_in_a_notebook_and_never_raises(tmp_path: Path) -> None:
+    import base64
+
+    from autograd_lite.viz.drawing import Drawing
+
+    png = tmp_path / "g.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\nfake")
+    bundle = Drawing(png)._repr_mimebundle_()
+    assert base64.b64decode(bundle["image/png"]) == png.read_bytes()
+    page = draw(Value(2.0, "x") * 3, tmp_path / "g.html")._repr_mimebundle_()
+    assert page["text/html"].startswith("<iframe srcdoc=")
+    # A file deleted after drawing: the notebook shows why, it does not raise.
+    gone = draw(Value(2.0, "x") * 3, tmp_path / "gone.dot")
+    gone.unlink()
+    assert "not displayed" in gone._repr_mimebundle_()["text/plain"]
 
 
 # ------------------------------------------------------------------ stepper

@@ -173,15 +173,28 @@ def to_dot(
         raise TypeError(f"to_dot: root must be a Value, got {type(root).__name__}")
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"to_dot: rankdir must be 'LR' or 'TB', got {rankdir!r}")
+    if isinstance(precision, bool) or not isinstance(precision, int):
+        raise TypeError(f"to_dot: precision must be an int, got {precision!r}")
     if precision < 1:
         raise ValueError(f"to_dot: precision must be at least 1, got {precision!r}")
+    for option, given in (("focus", focus), ("highlight", highlight)):
+        if given is not None and not isinstance(given, Value):
+            raise TypeError(f"to_dot: {option} must be a Value, got {type(given).__name__}")
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int):
+        raise TypeError(f"to_dot: max_nodes must be an int, got {max_nodes!r}")
+    if isinstance(parameters, Value) or not isinstance(parameters, Iterable):
+        raise TypeError(
+            f"to_dot: parameters must be a list of Values, got {type(parameters).__name__}"
+        )
+    if isinstance(radius, bool) or not isinstance(radius, int):
+        raise TypeError(f"to_dot: radius must be an int, got {radius!r}")
     if radius < 0:
         raise ValueError(f"to_dot: radius must be >= 0, got {radius!r}")
     nodes = topological(root)
     # Ids and generic names come from the whole graph, so a focused view
     # names its nodes exactly as the full diagram does.
     ids = {n: f"v{i}" for i, n in enumerate(nodes)}
-    names = _names(nodes)
+    names = _names(root, nodes)
     if focus is not None:
         if focus not in set(nodes):
             who = repr(focus.label) if focus.label else "the given node"
@@ -255,13 +268,14 @@ def to_dot(
     return dot
 
 
-def _names(nodes: list[Value]) -> dict[Value, str]:
-    out: dict[Value, str] = {}
-    for i, n in enumerate(nodes):
+def _names(root: Value, nodes: list[Value]) -> dict[Value, str]:
+    # The explanations' names, so that a stepper's picture and text agree.
+    from autograd_lite.explain import node_names
+
+    out = node_names(root)
+    for n in nodes:
         if n.op is CONST:
             out[n] = fmt_number(n.data)
-        else:
-            out[n] = n.label or f"n{i}"
     return out
 
 

@@ -32,6 +32,11 @@ class Drawing(_PathBase):
             suffix = self.suffix.lower()
             if suffix == ".svg":
                 return {"image/svg+xml": self.read_text("utf-8"), "text/plain": str(self)}
+            if suffix == ".png":
+                import base64
+
+                data = base64.b64encode(self.read_bytes()).decode("ascii")
+                return {"image/png": data, "text/plain": str(self)}
             if suffix == ".html":
                 return {"text/html": _iframe(self.read_text("utf-8")), "text/plain": str(self)}
             if suffix in (".dot", ".gv"):

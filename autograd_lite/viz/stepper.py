@@ -144,8 +144,9 @@ def stepper_html(
 
     The page is self-contained: the SVG frames, the explanations, the style
     and a little JavaScript are inlined, so it opens offline. It has
-    previous / next / play buttons (and the arrow keys); ``#step=3`` in the
-    URL opens a given step.
+    previous / next / play buttons (and the arrow keys), a button that fits
+    the whole picture into the window, and ``#step=3`` in the URL opens a
+    given step.
 
     Stable hooks for scripts and tests: ``#frames`` holds one
     ``.frame[data-step][data-node]`` per step (only the current one is
@@ -173,7 +174,8 @@ def stepper_html(
             f'<figure class="frame" id="frame-{f.step}" data-step="{f.step}" '
             f'data-node="{who}"{hidden}>\n{_inline(f.svg, f"f{f.step}-")}</figure>'
         )
-    texts = json.dumps([f.text for f in fs], ensure_ascii=False).replace("</", "<\\/")
+    # No "<" at all inside the script element: neither "</script" nor "<!--" can end it early.
+    texts = json.dumps([f.text for f in fs], ensure_ascii=False).replace("<", "\\u003c")
     page = _PAGE.format(
         title=html.escape(title),
         frames="\n".join(parts),
@@ -194,10 +196,12 @@ h1 { font-size: 1.2em; margin: 0 0 .5em; }
 #controls { display: flex; gap: .5em; align-items: center; margin-bottom: .6em; }
 #controls button { font-size: 1em; padding: .25em .9em; }
 #counter { margin-left: .6em; font-variant-numeric: tabular-nums; }
+#fit { margin-left: 1.5em; }
 #main { display: flex; gap: 1.2em; align-items: flex-start; }
 #frames { flex: 1 1 auto; min-width: 0; max-height: 85vh; overflow: auto;
   border: 1px solid #e5e7eb; padding: .4em; }
 #frames figure { margin: 0; }
+#frames.fit svg { width: 100%; height: auto; }
 #explanation { flex: 0 0 28em; white-space: pre-wrap; font-family: ui-monospace, monospace;
   font-size: .9em; background: #f9fafb; border: 1px solid #e5e7eb; padding: .8em; margin: 0; }
 """
@@ -209,6 +213,7 @@ _SCRIPT = """
   var prev = document.getElementById("prev"), next = document.getElementById("next");
   var play = document.getElementById("play"), text = document.getElementById("explanation");
   var counter = document.getElementById("counter");
+  var fit = document.getElementById("fit"), box = document.getElementById("frames");
   var k = 0, timer = null;
   function show(i) {
     k = Math.max(0, Math.min(frames.length - 1, i));
@@ -218,9 +223,28 @@ _SCRIPT = """
     prev.disabled = k === 0;
     next.disabled = k === frames.length - 1;
     document.body.setAttribute("data-step", String(k));
-    // Pictures keep their natural size; bring the highlighted node into view.
-    var lit = frames[k].querySelector("g.value.highlight");
-    if (lit && lit.scrollIntoView) { lit.scrollIntoView({block: "nearest", inline: "center"}); }
+    bringIntoView(frames[k]);
+  }
+  function bringIntoView(frame) {
+    // Pictures keep their natural size: centre the step (the node, its op and
+    // the edges to its inputs), or the node alone when the step is too wide.
+    if (box.classList.contains("fit")) { return; }
+    var node = frame.querySelector("g.value.highlight");
+    var lit = Array.prototype.slice.call(frame.querySelectorAll(".highlight"));
+    if (!node || !lit.length) { return; }
+    var l = Infinity, r = -Infinity, t = Infinity, b = -Infinity;
+    lit.forEach(function (el) {
+      var q = el.getBoundingClientRect();
+      l = Math.min(l, q.left); r = Math.max(r, q.right);
+      t = Math.min(t, q.top); b = Math.max(b, q.bottom);
+    });
+    if (r - l > box.clientWidth || b - t > box.clientHeight) {
+      var q = node.getBoundingClientRect();
+      l = q.left; r = q.right; t = q.top; b = q.bottom;
+    }
+    var area = box.getBoundingClientRect();
+    box.scrollLeft += (l + r) / 2 - (area.left + box.clientLeft + box.clientWidth / 2);
+    box.scrollTop += (t + b) / 2 - (area.top + box.clientTop + box.clientHeight / 2);
   }
   function stop() {
     if (timer !== null) { clearInterval(timer); timer = null; }
@@ -237,6 +261,13 @@ _SCRIPT = """
   prev.addEventListener("click", function () { stop(); show(k - 1); });
   next.addEventListener("click", function () { stop(); show(k + 1); });
   play.addEventListener("click", function () { if (timer === null) { start(); } else { stop(); } });
+  fit.addEventListener("click", function () {
+    // Whole graph at once (small print) or natural size (scrolls to the step).
+    var on = box.classList.toggle("fit");
+    fit.textContent = on ? "Actual size" : "Fit to width";
+    fit.setAttribute("aria-pressed", on ? "true" : "false");
+    show(k);
+  });
   document.addEventListener("keydown", function (e) {
     if (e.key === "ArrowLeft") { stop(); show(k - 1); }
     else if (e.key === "ArrowRight") { stop(); show(k + 1); }
@@ -260,6 +291,7 @@ _PAGE = """<!DOCTYPE html>
 <button id="play" type="button">Play</button>
 <button id="next" type="button" aria-label="next step">Next &#9654;</button>
 <span id="counter">Step 1 of {n}</span>
+<button id="fit" type="button" aria-pressed="false">Fit to width</button>
 </div>
 <div id="main">
 <div id="frames">
