@@ -41,6 +41,15 @@ class Module:
             p.grad_node = None
 
 
+def _count(value: object, name: str, where: str) -> int:
+    """Return ``value`` if it is a positive int, else raise a clear error."""
+    if type(value) is not int:
+        raise TypeError(f"{where}: {name} must be an int, got {type(value).__name__} {value!r}")
+    if value < 1:
+        raise ValueError(f"{where}: {name} must be at least 1, got {value!r}")
+    return value
+
+
 def _rng(seed: int | None, rng: random.Random | None) -> random.Random:
     return rng if rng is not None else random.Random(seed)
 
@@ -65,8 +74,9 @@ class Neuron(Module):
         seed: int | None = 0,
         rng: random.Random | None = None,
     ) -> None:
-        if type(nin) is not int or nin < 1:
-            raise ValueError(f"Neuron: nin must be a positive int, got {nin!r}")
+        _count(nin, "nin", "Neuron")
+        if type(nonlin) is not bool:
+            raise TypeError(f"Neuron: nonlin must be True or False, got {nonlin!r}")
         r = _rng(seed, rng)
         self.w = [Value(r.uniform(-1.0, 1.0)) for _ in range(nin)]
         self.b = Value(0.0)
@@ -104,7 +114,8 @@ class Layer(Module):
         rng = kwargs.pop("rng", None)
         if rng is None:
             rng = random.Random(seed)  # type: ignore[arg-type]
-        nonlin = bool(kwargs.pop("nonlin", True))
+        nonlin = kwargs.pop("nonlin", True)
+        _count(nout, "nout", "Layer")
         if kwargs:
             raise TypeError(f"Layer: unexpected arguments {sorted(kwargs)}")
         self.neurons = [Neuron(nin, nonlin, rng=rng) for _ in range(nout)]  # type: ignore[arg-type]
@@ -132,6 +143,13 @@ class MLP(Module):
     """
 
     def __init__(self, nin: int, nouts: Sequence[int], *, seed: int | None = 0) -> None:
+        _count(nin, "nin", "MLP")
+        if isinstance(nouts, str | bytes) or not isinstance(nouts, Sequence):
+            raise TypeError(f"MLP: nouts must be a list of layer sizes, got {nouts!r}")
+        if not nouts:
+            raise ValueError("MLP: nouts must name at least one layer, got an empty list")
+        for i, size in enumerate(nouts):
+            _count(size, f"nouts[{i}]", "MLP")
         sizes = [nin, *nouts]
         rng = random.Random(seed)
         self.layers = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+from typing import Any
 
 import pytest
 
@@ -163,3 +164,22 @@ def test_bad_arguments() -> None:
         SGD([1.0], lr=0.1)  # type: ignore[list-item]
     with pytest.raises(TypeError, match="unexpected"):
         Layer(2, 2, activation="tanh")
+
+
+@pytest.mark.parametrize(
+    ("build", "kind", "words"),
+    [
+        (lambda: MLP(2, [-1]), ValueError, ["MLP", "nouts[0]", "-1"]),
+        (lambda: MLP(2, []), ValueError, ["MLP", "nouts"]),
+        (lambda: MLP("a", [1]), TypeError, ["MLP", "nin", "'a'"]),  # type: ignore[arg-type]
+        (lambda: MLP(2, "ab"), TypeError, ["MLP", "nouts", "'ab'"]),  # type: ignore[arg-type]
+        (lambda: Neuron(2, nonlin="foo"), TypeError, ["Neuron", "nonlin", "'foo'"]),  # type: ignore[arg-type]
+        (lambda: Neuron(0), ValueError, ["Neuron", "nin", "0"]),
+        (lambda: Layer(2, 0), ValueError, ["Layer", "nout", "0"]),
+    ],
+)
+def test_bad_sizes_are_named(build: Any, kind: type[Exception], words: list[str]) -> None:
+    with pytest.raises(kind) as info:
+        build()
+    for word in words:
+        assert word in str(info.value)
