@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, overload
 
-from autograd_lite.graph import reverse_topological
+from autograd_lite.graph import _by_order, reverse_topological
 from autograd_lite.ops import FLOAT_MATH
 from autograd_lite.value import MODE, VALUE_MATH, Value, _real, constant, vsum
 
@@ -117,6 +117,39 @@ def _steps(root: Value, seed: float, grads: dict[Value, float]) -> Iterator[Step
         k += 1
 
 
+def _reset_and_order(root: Value) -> list[Value]:
+    """Zero the ``grad`` of every non-leaf node; return the nodes with parents.
+
+    The nodes come in :func:`~autograd_lite.graph.reverse_topological`'s order
+    (decreasing creation id), so the flat loop adds contributions in the same
+    order as :func:`backward_steps`. One walk does what the traversal plus a
+    reset pass would: leaves and constants are never stored, sorted or visited
+    again (resetting a shared constant twice is harmless), which on large
+    graphs saves a pass over memory and shrinks the set and the sort.
+    """
+    if root.op is not None:
+        root.grad = 0.0
+    if not root.parents:
+        return []
+    seen = {root}
+    stack = [root]
+    pop = stack.pop
+    push = stack.append
+    add = seen.add
+    while stack:
+        for p in pop().parents:
+            if p.parents:
+                if p not in seen:
+                    add(p)
+                    push(p)
+                    p.grad = 0.0
+            elif p.op is not None:
+                p.grad = 0.0  # a constant: it holds this call's gradient
+    # Sorting the set (iterated roughly in memory order) measured faster than
+    # sorting a list in discovery order: fewer cache misses fetching the keys.
+    return sorted(seen, key=_by_order, reverse=True)
+
+
 def backward(root: Value, seed: float = 1.0, *, create_graph: bool = False) -> None:
     """Propagate gradients from ``root`` into the ``grad`` of every node.
 
@@ -129,28 +162,23 @@ def backward(root: Value, seed: float = 1.0, *, create_graph: bool = False) -> N
     if create_graph:
         _write_values(_value_grads(root, seed, None))
         return
-    order = reverse_topological(root)
     if MODE.hook is not None:
         grads = {root: seed}
         hook = MODE.hook
         for s in _steps(root, seed, grads):
             hook.on_backward(s.node, s.index, s.contribution)
-        for n in order:
+        for n in reverse_topological(root):
             g = grads.get(n, 0.0)
             if n.op is None:
                 n.grad += g
             else:
                 n.grad = g
         return
-    for n in order:
-        if n.op is not None:
-            n.grad = 0.0
+    order = _reset_and_order(root)
     root.grad += seed
     fm = FLOAT_MATH
     for n in order:
         ps = n.parents
-        if not ps:
-            continue  # leaves and constants
         op: Any = n.op
         g = n.grad
         # Unrolled for the common arities; the derivatives still come from the row.

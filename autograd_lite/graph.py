@@ -29,7 +29,8 @@ def reachable(root: Value) -> set[Value]:
         for p in pop().parents:
             if p not in seen:
                 add(p)
-                push(p)
+                if p.parents:  # a leaf has nothing to visit: skip its push and pop
+                    push(p)
     return seen
 
 

@@ -28,7 +28,7 @@ import random
 from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
-from autograd_lite.value import Value, constant, no_grad, vsum
+from autograd_lite.value import Value, constant, gc_paused, no_grad, vsum
 
 __all__ = [
     "Analytic",
@@ -419,9 +419,10 @@ class LogisticRegression:
         """
         rows, labels = _dataset(X, Y, self.n_features, "LogisticRegression.cost")
         build = self.stable_loss if stable else self.loss
-        return (vsum([build(x, y) for x, y in zip(rows, labels, strict=True)]) / len(rows)).named(
-            "J"
-        )
+        # The graph has no cycles: the collector's rescans of it would find nothing.
+        with gc_paused():
+            terms = [build(x, y) for x, y in zip(rows, labels, strict=True)]
+            return (vsum(terms) / len(rows)).named("J")
 
     # ---------------------------------------------------------- training
     def fit(
@@ -471,19 +472,26 @@ class LogisticRegression:
         params = self.parameters()
         history: list[float] = []
         for epoch in range(epochs):
-            terms = []
-            for x, y in zip(xs, ys, strict=True):
-                z = self._z(x)
-                terms.append(z.softplus() - y * z)
-            cost = vsum(terms) / m
-            for p in params:
-                p.grad = 0.0
-            cost.backward()
-            for p in params:
-                p.data -= step * p.grad
-            history.append(cost.data)
+            # The graph has no cycles, so the collector's rescans of it while it
+            # grows would find nothing. Paused per epoch (the callback runs with
+            # the collector on) and the graph is dropped before it resumes, so
+            # the collector never sees it at all.
+            with gc_paused():
+                terms = []
+                for x, y in zip(xs, ys, strict=True):
+                    z = self._z(x)
+                    terms.append(z.softplus() - y * z)
+                cost = vsum(terms) / m
+                for p in params:
+                    p.grad = 0.0
+                cost.backward()
+                for p in params:
+                    p.data -= step * p.grad
+                value = cost.data
+                del terms, cost, z
+            history.append(value)
             if callback is not None:
-                callback(epoch, cost.data)
+                callback(epoch, value)
         return history
 
     # --------------------------------------------------------- inference

@@ -146,6 +146,9 @@ class LRCase:
     step: Callable[[], tuple[float, list[float], float]]
     nodes: Callable[[], int] | None = None  # recorded non-leaf nodes of one build
     build: Callable[[], Any] | None = None  # graph build only (for memory)
+    # Timed instead of ``step`` when set; its time is divided by ``per_call``.
+    bench: Callable[[], Any] | None = None
+    per_call: int = 1
 
 
 @dataclass
@@ -235,6 +238,80 @@ class AutogradLite:
             return loss.data, grads
 
         return MLPCase(step, build)
+
+
+class AutogradLitePaused:
+    """The headline graph, with ``gc_paused()`` around build + backward (extra rows only)."""
+
+    name = "autograd_lite, gc_paused() around build + backward"
+
+    @staticmethod
+    def available() -> bool:
+        return True
+
+    @staticmethod
+    def version() -> str:
+        return AutogradLite.version()
+
+    @staticmethod
+    def lr(X, Y, w0, b0) -> LRCase:
+        from autograd_lite.value import gc_paused
+
+        case = AutogradLite.lr(X, Y, w0, b0)
+        inner = case.step
+
+        def step():
+            with gc_paused():
+                return inner()
+
+        return LRCase(step, case.nodes, case.build)
+
+
+class AutogradLiteFit:
+    """``LogisticRegression.fit``: the library's own training path, per epoch.
+
+    Checked with one epoch from ``w0, b0`` (the gradient left in ``grad`` is
+    the one at ``w0, b0``); timed as a 5-epoch fit divided by 5, so the
+    per-call validation and lifting of the data into constants is amortised
+    as in training. The collector is paused inside fit, around each epoch.
+    """
+
+    name = "LogisticRegression.fit, per epoch of 5 (collector paused inside)"
+
+    @staticmethod
+    def available() -> bool:
+        try:
+            from autograd_lite.logistic import LogisticRegression  # noqa: F401
+        except ImportError:
+            return False
+        return True
+
+    @staticmethod
+    def version() -> str:
+        return AutogradLite.version()
+
+    @staticmethod
+    def lr(X, Y, w0, b0) -> LRCase:
+        from autograd_lite.logistic import LogisticRegression
+
+        model = LogisticRegression(len(w0))
+
+        def step():
+            for p, v in zip(model.w, w0, strict=True):
+                p.data = v
+                p.grad = 0.0
+            model.b.data = b0
+            model.b.grad = 0.0
+            (cost,) = model.fit(X, Y, lr=1e-3, epochs=1)
+            return cost, [p.grad for p in model.w], model.b.grad
+
+        def bench():
+            model.fit(X, Y, lr=1e-3, epochs=5)
+
+        return LRCase(step, bench=bench, per_call=5)
+
+
+EXTRA_LR = [AutogradLitePaused, AutogradLiteFit]
 
 
 class AutogradLiteCompiled:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 from collections import defaultdict
 from collections.abc import Callable
@@ -13,7 +14,7 @@ from strategies import Expr, expressions
 import autograd_lite as ag
 from autograd_lite.autodiff import backward_steps, gradients
 from autograd_lite.graph import reachable
-from autograd_lite.value import MODE, Value, grad_enabled, no_grad
+from autograd_lite.value import MODE, Value, gc_paused, grad_enabled, no_grad
 
 # ---------------------------------------------------------- accumulation
 
@@ -126,6 +127,75 @@ def test_update_inside_no_grad_is_a_fresh_leaf() -> None:
     with no_grad():
         w2 = w - 0.25 * w.grad
     assert w2.data == 2.0 and w2.is_leaf
+
+
+# ------------------------------------------------------- garbage collector
+
+
+def test_gc_paused_pauses_and_restores() -> None:
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the inner block restores "paused", not "on"
+    assert gc.isenabled()
+
+
+def test_gc_paused_restores_on_exception() -> None:
+    x = Value(-1.0, "x")
+    with pytest.raises(ValueError, match="log"), gc_paused():
+        x.log()
+    assert gc.isenabled()
+
+
+def test_gc_paused_leaves_a_disabled_collector_disabled() -> None:
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_graph_built_while_paused_is_freed_without_the_collector() -> None:
+    # gc_paused is only safe because graphs hold no cycles: once the root is
+    # dropped, reference counting alone must free every node.
+    def live_values() -> int:
+        return sum(1 for o in gc.get_objects() if type(o) is Value)
+
+    x = Value(0.5, "x")
+    gc.collect()
+    with gc_paused():
+        before = live_values()
+        y = x
+        for _ in range(300):
+            y = (y * 1.5 + x).tanh() - ag.sum([y, x, 2.0])
+        y.backward()
+        assert live_values() > before + 1000
+        del y
+        assert live_values() == before
+
+
+def test_create_graph_cycles_are_left_to_the_collector() -> None:
+    # With create_graph=True a node's grad_node can reach the node again (the
+    # rule of tanh uses its output), so those graphs do hold cycles: the
+    # documented reason gc_paused is meant for first-order builds.
+    def live_values() -> int:
+        return sum(1 for o in gc.get_objects() if type(o) is Value)
+
+    x = Value(0.5, "x")
+    gc.collect()
+    before = live_values()
+    with gc_paused():
+        y = (x * 1.5).tanh()
+        y.backward(create_graph=True)
+        x.grad_node = None
+        del y
+        assert live_values() > before
+    gc.collect()
+    assert live_values() == before
 
 
 # ------------------------------------------------------------------- depth
@@ -272,6 +342,30 @@ def test_gradients_is_backward_without_side_effects(expr: Expr) -> None:
     assert all(n.grad == 0.0 and n.grad_node is None for n in nodes)
     root.backward()
     assert got == pytest.approx([x.grad for x in leaves], rel=1e-12, abs=1e-300)
+
+
+@settings(max_examples=80)
+@given(expressions())
+def test_backward_adds_contributions_in_the_step_records_order(expr: Expr) -> None:
+    # Same order of floating-point additions, so equal to the last bit.
+    leaves, root = build(expr)
+    expected = gradients(root, leaves)
+    root.backward()
+    assert [x.grad for x in leaves] == expected
+
+
+def test_shared_constant_holds_the_latest_calls_gradient() -> None:
+    x = Value(2.0, "x")
+    k = ag.constant(3.0)
+    y = x * k + k  # d/dk = x + 1
+    z = (x * x) * k  # d/dk = x²
+    y.backward()
+    assert k.grad == 3.0
+    z.backward()
+    assert k.grad == 4.0
+    y.backward()
+    assert k.grad == 3.0  # reset, not accumulated like a leaf
+    assert x.grad == 3.0 + 2 * 2.0 * 3.0 + 3.0  # the leaf accumulates all three calls
 
 
 @settings(max_examples=80)

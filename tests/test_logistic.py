@@ -8,6 +8,7 @@ formulas, and scikit-learn's optimiser on a real data set.
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import itertools
 import math
@@ -248,6 +249,32 @@ def test_fit_reduces_cost_and_reports_history() -> None:
     assert end < history[-1] < 0.5 * history[0]
     # Data centred at ±(1, 1): both weights must become clearly positive.
     assert all(w.data > 0.5 for w in model.w)
+
+
+def test_fit_and_cost_restore_the_garbage_collector() -> None:
+    X, Y = make_data(30, seed=3)
+    model = LogisticRegression(2, seed=0)
+    states: list[bool] = []
+    model.fit(X, Y, epochs=3, callback=lambda e, c: states.append(gc.isenabled()))
+    assert states == [True, True, True]  # the callback runs with the collector on
+    model.cost(X, Y, stable=True)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        model.fit(X, Y, epochs=1)
+        model.cost(X, Y)
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()
+
+
+def test_cost_restores_the_garbage_collector_on_error() -> None:
+    # z = 1000 saturates σ to 1.0, so the literal loss takes log(0) and raises.
+    model = LogisticRegression(1, seed=0)
+    model.w[0].data = 1.0
+    with pytest.raises(ValueError, match="log"):
+        model.cost([[1000.0]], [0.0])
+    assert gc.isenabled()
 
 
 def test_fit_with_zero_epochs_changes_nothing() -> None:
