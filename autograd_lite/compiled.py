@@ -486,15 +486,16 @@ class Program:
         arr = np.asarray(a)
         if arr.dtype.kind not in "iuf":  # refuse complex, bool, strings and objects
             self._bad_input(j, a, TypeError, "must be a real number or an array of them")
-        arr = arr.astype(float)
+        arr = arr.astype(float, copy=False)
         if arr.ndim == 0:
             if arr != arr:
                 self._bad_input(j, a, ValueError, "is NaN")
             return float(arr)
         if arr.size == 0:
             self._bad_input(j, a, ValueError, "is an empty array (a batch needs an example)")
-        bad = np.isnan(arr)
-        if bad.any():
+        # One cheap reduction first: the sum is NaN whenever an entry is NaN
+        # (and also when +inf and -inf meet); only then look for the entry.
+        if np.isnan(np.add.reduce(arr, axis=None)) and (bad := np.isnan(arr)).any():
             where = tuple(int(i) for i in np.argwhere(bad)[0])
             index = where[0] if len(where) == 1 else where
             self._bad_input(j, a, ValueError, f"is NaN at index {index}")
