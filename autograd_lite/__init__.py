@@ -37,6 +37,7 @@ from autograd_lite.ops import TABLE, Op
 from autograd_lite.value import (
     Value,
     constant,
+    gc_paused,
     grad_enabled,
     mean,
     no_grad,
@@ -71,6 +72,7 @@ __all__ = [
     "constant",
     "detect_anomaly",
     "draw",
+    "gc_paused",
     "grad",
     "grad_enabled",
     "gradients",
