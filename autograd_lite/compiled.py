@@ -29,6 +29,10 @@ from typing import Any, Literal
 
 from autograd_lite import ops
 from autograd_lite.graph import topological
+from autograd_lite.symbolic import SYM_MATH as _SYM_MATH
+from autograd_lite.symbolic import Sym as _Sym
+from autograd_lite.symbolic import num as _num
+from autograd_lite.symbolic import times as _times
 from autograd_lite.value import Value
 
 __all__ = ["FloatMath", "NumpyMath", "Program", "compile_graph", "trace"]
@@ -38,109 +42,6 @@ Reduce = Literal["sum", "mean"] | None
 # Ops whose forward (or backward rule) can leave its domain: the generated code
 # records which node it is at before running them, so an error can name it.
 _CHECKED = frozenset({"div", "pow", "powc", "exp", "log"})
-
-
-# ---------------------------------------------------------------- symbols
-def _num(x: float) -> str:
-    text = repr(float(x))
-    if not math.isfinite(x):
-        return f"float({text!r})"
-    return f"({text})" if x < 0 else text
-
-
-class _Sym:
-    """A symbolic operand: arithmetic on it prints code instead of computing."""
-
-    __slots__ = ("text",)
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def __str__(self) -> str:
-        return self.text
-
-    @staticmethod
-    def _t(x: object) -> str:
-        if isinstance(x, _Sym):
-            return x.text
-        return _num(float(x))  # type: ignore[arg-type]
-
-    def _bin(self, sym: str, other: object, swap: bool = False) -> _Sym:
-        a, b = self._t(self), self._t(other)
-        if swap:
-            a, b = b, a
-        return _Sym(f"({a} {sym} {b})")
-
-    def __add__(self, o: object) -> _Sym:
-        return self if (not isinstance(o, _Sym) and o == 0.0) else self._bin("+", o)
-
-    def __radd__(self, o: object) -> _Sym:
-        return self if o == 0.0 else self._bin("+", o, True)
-
-    def __sub__(self, o: object) -> _Sym:
-        return self._bin("-", o)
-
-    def __rsub__(self, o: object) -> _Sym:
-        return self._bin("-", o, True)
-
-    def __mul__(self, o: object) -> _Sym:
-        return _times(self, o)
-
-    def __rmul__(self, o: object) -> _Sym:
-        return _times(self, o, True)
-
-    def __truediv__(self, o: object) -> _Sym:
-        return self._bin("/", o)
-
-    def __rtruediv__(self, o: object) -> _Sym:
-        return self._bin("/", o, True)
-
-    def __pow__(self, o: object) -> _Sym:
-        return self._bin("**", o)
-
-    def __rpow__(self, o: object) -> _Sym:
-        return self._bin("**", o, True)
-
-    def __neg__(self) -> _Sym:
-        return _Sym(f"(-{self.text})")
-
-
-def _times(s: _Sym, o: object, swap: bool = False) -> _Sym:
-    if not isinstance(o, _Sym):
-        if o == 1.0:
-            return s
-        if o == -1.0:
-            return -s
-    return s._bin("*", o, swap)
-
-
-class _SymMath:
-    """The math namespace over symbols: prints calls to the runtime namespace ``m``."""
-
-    __slots__ = ()
-
-    @staticmethod
-    def exp(x: _Sym) -> _Sym:
-        return _Sym(f"m.exp({x})")
-
-    @staticmethod
-    def log(x: _Sym) -> _Sym:
-        return _Sym(f"m.log({x})")
-
-    @staticmethod
-    def sigmoid(x: _Sym) -> _Sym:
-        return _Sym(f"m.sigmoid({x})")
-
-    @staticmethod
-    def tanh(x: _Sym) -> _Sym:
-        return _Sym(f"m.tanh({x})")
-
-    @staticmethod
-    def step(x: _Sym) -> _Sym:
-        return _Sym(f"m.step({x})")
-
-
-_SYM_MATH = _SymMath()
 
 
 # ------------------------------------------------------ runtime namespaces

@@ -29,7 +29,7 @@ def reachable(root: Value) -> set[Value]:
         for p in pop().parents:
             if p not in seen:
                 add(p)
-                if p.parents:  # a leaf has nothing to visit: skip its push and pop
+                if p._a is not None:  # a leaf has nothing to visit: skip its push and pop
                     push(p)
     return seen
 

@@ -18,6 +18,7 @@ from math import exp as _math_exp
 from math import fsum as _fsum
 from math import log as _math_log
 from math import tanh as _math_tanh
+from operator import attrgetter
 from typing import Protocol
 
 from autograd_lite import ops
@@ -81,10 +82,12 @@ class _Mode:
 
     @classmethod
     def refresh(cls) -> None:
-        cls.plain = cls.record and cls.hook is None
+        global _PLAIN
+        cls.plain = _PLAIN = cls.record and cls.hook is None
 
 
 MODE = _Mode
+_PLAIN = True
 _order = itertools.count()
 _next = _order.__next__
 
@@ -127,11 +130,16 @@ class Value:
         27.0
     """
 
-    __slots__ = ("data", "grad", "grad_node", "label", "op", "order", "parents")
+    # The parents live in two slots rather than a tuple: a tuple per node
+    # doubled the objects the cyclic garbage collector rescans while a large
+    # graph grows (see docs/performance.md). ``_a`` is the first parent, or
+    # all of them as a tuple when there are three or more; ``_b`` the second.
+    __slots__ = ("_a", "_b", "data", "grad", "grad_node", "label", "op", "order")
 
     data: float
     grad: float
-    parents: tuple[Value, ...]
+    _a: Value | tuple[Value, ...] | None
+    _b: Value | None
     op: Op | None
     label: str
     grad_node: Value | None
@@ -146,13 +154,30 @@ class Value:
             raise TypeError(f"Value: label must be a str, got {type(label).__name__}")
         self.data = data
         self.grad = 0.0
-        self.parents = ()
+        self._a = None
+        self._b = None
         self.op = None
         self.label = label
         self.grad_node = None
         self.order = _next()
 
     # ------------------------------------------------------------ basics
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The nodes this one was computed from, in argument order (``()`` for a leaf).
+
+        ``a * a`` has two parent slots holding the same node.
+        """
+        a = self._a
+        if a is None:
+            return ()
+        b = self._b
+        if b is not None:
+            return (a, b)  # type: ignore[return-value]
+        if type(a) is tuple:
+            return a
+        return (a,)  # type: ignore[return-value]
+
     @property
     def is_leaf(self) -> bool:
         """True for a node the user created (not computed, not a constant)."""
@@ -189,17 +214,19 @@ class Value:
     def __add__(self, other: Value | float) -> Value:
         t = type(other)
         if t is not Value:
-            if t is float or t is int:
-                other = _make(float(other), (), CONST)
-            else:
-                other = _lift(other, "add", self)
-        if MODE.plain:
+            other = (
+                _node(float(other), None, None, CONST)
+                if t is float or t is int
+                else _lift(other, "add", self)
+            )
+        if _PLAIN:
             d = self.data + other.data  # type: ignore[union-attr]
             if d == d:
                 v = _new(Value)
                 v.data = d
                 v.grad = 0.0
-                v.parents = (self, other)  # type: ignore[assignment]
+                v._a = self
+                v._b = other  # type: ignore[assignment]
                 v.op = ADD
                 v.label = ""
                 v.grad_node = None
@@ -214,14 +241,15 @@ class Value:
     def __sub__(self, other: Value | float) -> Value:
         t = type(other)
         if t is not Value:
-            if t is float or t is int:
-                other = _make(float(other), (), CONST)
-            else:
-                other = _lift(other, "sub", self)
-        if MODE.plain:
+            other = (
+                _node(float(other), None, None, CONST)
+                if t is float or t is int
+                else _lift(other, "sub", self)
+            )
+        if _PLAIN:
             d = self.data - other.data  # type: ignore[union-attr]
             if d == d:
-                return _make(d, (self, other), SUB)  # type: ignore[arg-type]
+                return _node(d, self, other, SUB)  # type: ignore[arg-type]
         return apply(SUB, (self, other))  # type: ignore[arg-type]
 
     def __rsub__(self, other: float) -> Value:
@@ -230,17 +258,19 @@ class Value:
     def __mul__(self, other: Value | float) -> Value:
         t = type(other)
         if t is not Value:
-            if t is float or t is int:
-                other = _make(float(other), (), CONST)
-            else:
-                other = _lift(other, "mul", self)
-        if MODE.plain:
+            other = (
+                _node(float(other), None, None, CONST)
+                if t is float or t is int
+                else _lift(other, "mul", self)
+            )
+        if _PLAIN:
             d = self.data * other.data  # type: ignore[union-attr]
             if d == d:
                 v = _new(Value)
                 v.data = d
                 v.grad = 0.0
-                v.parents = (self, other)  # type: ignore[assignment]
+                v._a = self
+                v._b = other  # type: ignore[assignment]
                 v.op = MUL
                 v.label = ""
                 v.grad_node = None
@@ -251,14 +281,15 @@ class Value:
 
     def __rmul__(self, other: float) -> Value:
         t = type(other)
-        if (t is float or t is int) and MODE.plain:
+        if (t is float or t is int) and _PLAIN:
             k = float(other)
             d = k * self.data
             if d == d:
                 v = _new(Value)
                 v.data = d
                 v.grad = 0.0
-                v.parents = (_make(k, (), CONST), self)
+                v._a = _node(k, None, None, CONST)
+                v._b = self
                 v.op = MUL
                 v.label = ""
                 v.grad_node = None
@@ -269,20 +300,20 @@ class Value:
     def __truediv__(self, other: Value | float) -> Value:
         if type(other) is not Value:
             other = _lift(other, "div", self)
-        if MODE.plain:
+        if _PLAIN:
             b = other.data
             if b != 0.0:
                 d = self.data / b
                 if d == d:
-                    return _make(d, (self, other), DIV)
+                    return _node(d, self, other, DIV)
         return apply(DIV, (self, other))
 
     def __rtruediv__(self, other: float) -> Value:
         return _lift(other, "div", self).__truediv__(self)
 
     def __neg__(self) -> Value:
-        if MODE.plain:
-            return _make(-self.data, (self,), NEG)
+        if _PLAIN:
+            return _node(-self.data, self, None, NEG)
         return apply(NEG, (self,))
 
     def __pos__(self) -> Value:
@@ -302,7 +333,7 @@ class Value:
         op = _POWC_ROWS.get(k)
         if op is None:
             op = ops.pow_const(k)
-        if MODE.plain:
+        if _PLAIN:
             x = self.data
             if x > 0.0 or (k.is_integer() and (x != 0.0 or k >= 0.0)):
                 try:
@@ -310,7 +341,7 @@ class Value:
                 except OverflowError:
                     return apply(op, (self,))
                 if d == d:
-                    return _make(d, (self,), op)
+                    return _node(d, self, None, op)
         return apply(op, (self,))
 
     def __rpow__(self, other: float) -> Value:
@@ -319,43 +350,43 @@ class Value:
     # ---------------------------------------------------------- functions
     def exp(self) -> Value:
         """Return e**self; raises ``OverflowError`` above about 709.78."""
-        if MODE.plain:
+        if _PLAIN:
             x = self.data
             if x <= 709.782712893384:
-                return _make(_math_exp(x), (self,), EXP)
+                return _node(_math_exp(x), self, None, EXP)
         return apply(EXP, (self,))
 
     def log(self) -> Value:
         """Return the natural logarithm; raises ``ValueError`` for data <= 0."""
-        if MODE.plain:
+        if _PLAIN:
             x = self.data
             if x > 0.0:
-                return _make(_math_log(x), (self,), LOG)
+                return _node(_math_log(x), self, None, LOG)
         return apply(LOG, (self,))
 
     def sigmoid(self) -> Value:
         """Return 1 / (1 + e**-self), stable for every finite input."""
-        if MODE.plain:
-            return _make(_sigmoid(self.data), (self,), SIGMOID)
+        if _PLAIN:
+            return _node(_sigmoid(self.data), self, None, SIGMOID)
         return apply(SIGMOID, (self,))
 
     def tanh(self) -> Value:
         """Return the hyperbolic tangent."""
-        if MODE.plain:
-            return _make(_math_tanh(self.data), (self,), TANH)
+        if _PLAIN:
+            return _node(_math_tanh(self.data), self, None, TANH)
         return apply(TANH, (self,))
 
     def relu(self) -> Value:
         """Return max(self, 0); its derivative at 0 is taken as 0."""
-        if MODE.plain:
+        if _PLAIN:
             x = self.data
-            return _make(x if x > 0.0 else 0.0, (self,), RELU)
+            return _node(x if x > 0.0 else 0.0, self, None, RELU)
         return apply(RELU, (self,))
 
     def softplus(self) -> Value:
         """Return log(1 + e**self) without overflow; its derivative is sigmoid."""
-        if MODE.plain:
-            return _make(_softplus(self.data), (self,), SOFTPLUS)
+        if _PLAIN:
+            return _node(_softplus(self.data), self, None, SOFTPLUS)
         return apply(SOFTPLUS, (self,))
 
     # ---------------------------------------------------------- gradients
@@ -383,11 +414,12 @@ class Value:
             node.grad_node = None
 
 
-def _make(data: float, parents: tuple[Value, ...], op: Op) -> Value:
+def _node(data: float, a: Value | tuple[Value, ...] | None, b: Value | None, op: Op) -> Value:
     v = _new(Value)
     v.data = data
     v.grad = 0.0
-    v.parents = parents
+    v._a = a
+    v._b = b
     v.op = op
     v.label = ""
     v.grad_node = None
@@ -395,18 +427,29 @@ def _make(data: float, parents: tuple[Value, ...], op: Op) -> Value:
     return v
 
 
+def _make(data: float, parents: tuple[Value, ...], op: Op) -> Value:
+    """Record a node from a tuple of parents (one, two, or any number)."""
+    n = len(parents)
+    if n == 2:
+        return _node(data, parents[0], parents[1], op)
+    if n == 1:
+        return _node(data, parents[0], None, op)
+    return _node(data, parents if n else None, None, op)
+
+
 _new = object.__new__
+_data_of = attrgetter("data")
 
 
 def constant(x: float) -> Value:
     """Return ``x`` as a constant node (shown as a plain number in diagrams)."""
-    return _make(_real(x, "constant"), (), CONST)
+    return _node(_real(x, "constant"), None, None, CONST)
 
 
 def _lift(x: object, opname: str, other: Value) -> Value:
     t = type(x)
     if t is float or t is int:
-        return _make(float(x), (), CONST)  # type: ignore[arg-type]
+        return _node(float(x), None, None, CONST)  # type: ignore[arg-type]
     if isinstance(x, Value):
         return x
     if not isinstance(x, numbers.Real):
@@ -418,7 +461,7 @@ def _lift(x: object, opname: str, other: Value) -> Value:
     f = float(x)
     if f != f:
         raise ValueError(f"{opname}: operand is NaN (with {_describe((other,))})")
-    return _make(f, (), CONST)
+    return _node(f, None, None, CONST)
 
 
 def _nan(opname: str, args: tuple[Value, ...]) -> None:
@@ -444,7 +487,7 @@ def apply(op: Op, args: tuple[Value, ...]) -> Value:
         raise type(exc)(f"{op.name}: {exc} ({_describe(args)})") from None
     if data != data:
         _nan(op.name, args)
-    if MODE.plain:
+    if _PLAIN:
         return _make(data, args, op)
     if not MODE.record:
         return Value(data)
@@ -468,7 +511,7 @@ def vsum(values: Iterable[Value | float]) -> Value:
     Returns:
         The sum node; a constant 0 for an empty input.
     """
-    if MODE.plain:
+    if _PLAIN:
         # Hot path: all Values (an n-ary sum in a model or a loss).
         items = tuple(values)
         for v in items:
@@ -476,7 +519,7 @@ def vsum(values: Iterable[Value | float]) -> Value:
                 break
         else:
             if items:
-                d = _fsum([v.data for v in items])  # type: ignore[union-attr]
+                d = _fsum(map(_data_of, items))
                 if d == d:
                     return _make(d, items, ADD)  # type: ignore[arg-type]
         values = items

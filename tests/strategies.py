@@ -250,7 +250,12 @@ class Expr:
             if op == "tanh":
                 return sympy.tanh(a[0])
             if op == "relu":
-                return sympy.Piecewise((a[0], a[0] > 0), (0, True))
+                # The branch taken at the drawn point, from the recorded forward
+                # value (relu'(0) = 0): a Piecewise condition on a symbolic
+                # argument such as log(relu(x)) makes sympy compare with zoo.
+                x = ins.args[0]
+                taken = (self.values[x] if type(x) is int else float(x)) > 0.0
+                return a[0] if taken else sympy.Integer(0)
             if op == "softplus":
                 return sympy.log(1 + sympy.exp(a[0]))
             if op == "identity":

@@ -7,8 +7,8 @@ import re
 
 import pytest
 import sympy
-from hypothesis import given, settings
-from strategies import expressions
+from hypothesis import example, given, settings
+from strategies import Expr, Instr, expressions
 
 from autograd_lite.autodiff import backward_steps
 from autograd_lite.explain import Explanation, NodeStep, explain, explain_lesson, latex_name
@@ -109,8 +109,34 @@ def test_deep_chain_is_explained_without_recursion() -> None:
     assert e.step_text(2999).startswith("Step 3000 of 3000")
 
 
+# relu(log(relu(x))): sympy once failed comparing a Piecewise condition with zoo.
+RELU_OF_LOG = Expr(
+    inputs=[2.0, 0.0, 0.0],
+    program=(
+        Instr(op="relu", args=(0,), k=None),
+        Instr(op="log", args=(3,), k=None),
+        Instr(op="sub", args=(4, 2.0), k=None),
+        Instr(op="sub", args=(5, 2.0), k=None),
+        Instr(op="relu", args=(4,), k=None),
+        Instr(op="add", args=(6, 7), k=None),
+    ),
+    values=(
+        2.0,
+        0.0,
+        0.0,
+        2.0,
+        math.log(2.0),
+        math.log(2.0) - 2.0,
+        math.log(2.0) - 4.0,
+        math.log(2.0),
+        2.0 * math.log(2.0) - 4.0,
+    ),
+)
+
+
 @settings(max_examples=40)
 @given(expressions(max_inputs=3, max_ops=8))
+@example(RELU_OF_LOG)
 def test_final_gradients_agree_with_sympy(expr) -> None:
     leaves = [Value(v, f"x{i + 1}") for i, v in enumerate(expr.inputs)]
     root = expr.build(leaves)
