@@ -38,22 +38,50 @@ def emit(line: str = "") -> None:
     OUT.append(line)
 
 
-def timed(fn, budget: float = 1.0, max_repeat: int = 7) -> float:
+class _CollectorClock:
+    """Time spent inside the cyclic garbage collector (via ``gc.callbacks``)."""
+
+    def __init__(self) -> None:
+        self.total = 0.0
+        self._start = 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            self.total += time.perf_counter() - self._start
+
+
+COLLECTOR = _CollectorClock()
+gc.callbacks.append(COLLECTOR)
+#: Share of the timed calls' wall time spent in the collector, from the last ``timed``.
+LAST_SHARE = [0.0]
+
+
+def timed(fn, budget: float = 1.0, max_repeat: int = 101) -> float:
     """Median wall time of ``fn()``.
 
     The first call warms up (imports, caches) and is dropped unless it alone
-    exceeds the budget; then the median of at least three calls is taken.
+    exceeds the budget; then as many calls as fit in the budget are timed (at
+    least three, at most ``max_repeat``) and their median is taken. Short calls
+    get many repeats: on a shared machine a median of a few millisecond-long
+    calls moved by a factor of two from one run to the next.
+    The collector's share of the counted calls is left in ``LAST_SHARE``.
     """
     gc.collect()
     t0 = time.perf_counter()
     fn()
     first = time.perf_counter() - t0
     times = [first] if first > budget else []
+    in_gc = 0.0
     repeat = 2 if first > budget else min(max_repeat, max(3, int(budget / max(first, 1e-9))))
     for _ in range(repeat):
+        before = COLLECTOR.total
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
+        in_gc += COLLECTOR.total - before
+    LAST_SHARE[0] = in_gc / sum(times[-repeat:])
     return statistics.median(times)
 
 
@@ -117,13 +145,92 @@ def work_lr(eng, n: str, m: str) -> dict:
     case = eng.lr(X, Y, w0, b0)
     check_lr(eng.name, case.step(), ref)
     if case.bench is not None:
-        return {"time": timed(case.bench, budget=ARGS.budget) / case.per_call}
-    return {"time": timed(case.step, budget=ARGS.budget)}
+        t = timed(case.bench, budget=ARGS.budget) / case.per_call
+    else:
+        t = timed(case.step, budget=ARGS.budget)
+    return {"time": t, "gc": LAST_SHARE[0]}
 
 
 def work_lr_ops(eng, n: str, m: str) -> dict:
     X, Y, w0, b0 = _lr_problem(int(n), int(m))
     return {"ops": peers.AutogradLite.lr(X, Y, w0, b0).nodes()}
+
+
+def work_lr_floor(eng, n: str, m: str) -> dict:
+    """Allocate one bare object per op of (a), linked like the graph.
+
+    No arithmetic, no backward: what the process pays just to keep one tracked
+    object per op alive while a graph of that size grows, with the data held
+    as leaf objects as in the engines' rows. Measured twice: parents in two
+    slots (autograd_lite's layout) and in a tuple per node (its former one).
+    """
+    nf, mf = int(n), int(m)
+
+    class Node:
+        __slots__ = ("a", "b")
+
+    leaves = [[Node() for _ in range(nf)] for _ in range(mf)]
+    per_example = nf + 5
+
+    def slots():
+        terms = []
+        for x in leaves:
+            prev = None
+            for i in range(per_example):
+                v = Node()
+                v.a = prev
+                v.b = x[i % nf]
+                prev = v
+            terms.append(prev)
+        return terms
+
+    def tuples():
+        terms = []
+        for x in leaves:
+            prev = None
+            for i in range(per_example):
+                v = Node()
+                v.a = (prev, x[i % nf])
+                prev = v
+            terms.append(prev)
+        return terms
+
+    out = {}
+    for name, step in (("slots", slots), ("tuple", tuples)):
+        out[f"{name}_on"] = timed(step, budget=ARGS.budget)
+        gc.disable()
+        try:
+            out[f"{name}_off"] = timed(step, budget=ARGS.budget)
+        finally:
+            gc.enable()
+    return out
+
+
+def work_lr_parts(eng, n: str, m: str) -> dict:
+    """autograd_lite's build, backward walk + sort, and loop, timed apart, collector off."""
+    from autograd_lite import autodiff
+
+    X, Y, w0, b0 = _lr_problem(int(n), int(m))
+    case = peers.AutogradLite.lr(X, Y, w0, b0)
+    gc.disable()
+    try:
+        build = timed(case.build, budget=ARGS.budget)
+        root = case.build()
+        walks, loops = [], []
+        spent = 0.0
+        while len(walks) < 3 or (spent < ARGS.budget and len(walks) < 101):
+            t0 = time.perf_counter()
+            order = autodiff._reset_and_order(root)
+            t1 = time.perf_counter()
+            root.grad += 1.0
+            autodiff._loop(order, autodiff.local_derivatives)
+            t2 = time.perf_counter()
+            walks.append(t1 - t0)
+            loops.append(t2 - t1)
+            spent += t2 - t0
+    finally:
+        gc.enable()
+    return {"build": build, "walk": statistics.median(walks), "loop": statistics.median(loops)}
 
 
 def work_lr_mem(eng, n: str, m: str) -> dict:
@@ -206,6 +313,8 @@ WORK = {
     "lr": work_lr,
     "lr-ops": work_lr_ops,
     "lr-mem": work_lr_mem,
+    "lr-floor": work_lr_floor,
+    "lr-parts": work_lr_parts,
     "mlp": work_mlp,
     "mlp-mem": work_mlp_mem,
     "chain": work_chain,
@@ -240,6 +349,28 @@ def run(kind: str, eng, *args: object, timeout: float | None = None, default_lim
 
 
 # ------------------------------------------------------------------- (a)
+def _lr_ops(n: int, m: int) -> int:
+    got, _ = run("lr-ops", peers.AutogradLite, n, m)
+    return got["ops"] if got else (n + 5) * m + 3
+
+
+def _lr_row(results: dict, n, m, eng, ops: int, base, is_base: bool = False) -> float | None:
+    """Time one engine on (a), print its row and return its time (None if it failed)."""
+    out, err = run("lr", eng, n, m)
+    if err:
+        emit(f"| {n} | {m:,} | {eng.name} | {err} | | | | |")
+        return None
+    t = out["time"]
+    if is_base:
+        base = t
+    results[(n, m, eng.name)] = (t, t / ops, base)
+    emit(
+        f"| {n} | {m:,} | {eng.name} | {fmt_t(t)} | {t / ops * 1e6:.3f} | "
+        f"{t / m * 1e6:.2f} | {fmt_ratio(base, t)} | {out['gc']:.0%} |"
+    )
+    return t
+
+
 def bench_lr(engines, sizes, features) -> dict:
     emit("## (a) Logistic regression: cost build + backward")
     emit()
@@ -250,29 +381,80 @@ def bench_lr(engines, sizes, features) -> dict:
         "every engine's time, so µs/op is per op-equivalent."
     )
     emit()
-    emit("| n | m | engine | time | µs/op | µs/example | vs micrograd |")
-    emit("|---|---|---|---|---|---|---|")
+    emit(
+        "'in the collector' is the share of the timed calls spent in Python's cyclic garbage "
+        "collector (measured with `gc.callbacks`)."
+    )
+    emit()
+    emit("| n | m | engine | time | µs/op | µs/example | vs micrograd | in the collector |")
+    emit("|---|---|---|---|---|---|---|---|")
     results: dict = {}
     for n in features:
         for m in sizes:
-            got, err = run("lr-ops", peers.AutogradLite, n, m)
-            ops = got["ops"] if got else (n + 5) * m + 3
+            ops = _lr_ops(n, m)
             base = None
             for eng in engines:
-                out, err = run("lr", eng, n, m)
-                if err:
-                    emit(f"| {n} | {m:,} | {eng.name} | {err} | | | |")
-                    continue
-                t = out["time"]
+                t = _lr_row(results, n, m, eng, ops, base, is_base=eng is peers.Micrograd)
                 if eng is peers.Micrograd:
                     base = t
-                results[(n, m, eng.name)] = (t, t / ops, base)
-                emit(
-                    f"| {n} | {m:,} | {eng.name} | {fmt_t(t)} | {t / ops * 1e6:.3f} | "
-                    f"{t / m * 1e6:.2f} | {fmt_ratio(base, t)} |"
-                )
     emit()
     return results
+
+
+def bench_lr_floor(sizes, features) -> None:
+    """The collector's share for any engine that keeps one object per op."""
+    emit("### (a) Floor: one bare object per op, nothing else")
+    emit()
+    emit(
+        "A loop that allocates one empty two-slot object per op of (a) and links it like the "
+        "graph (no arithmetic, no backward), timed with the collector on and off. It is the "
+        "least any engine that records one Python object per op pays, and shows how much of "
+        "that the cyclic collector adds as the live graph grows. The last two columns hold "
+        "each object's two links in a tuple instead (autograd_lite's former node layout)."
+    )
+    emit()
+    emit(
+        "| n | m | collector on: µs/op | off | added by the collector "
+        "| with a tuple: on | off | added |"
+    )
+    emit("|---|---|---|---|---|---|---|---|")
+    for n in features:
+        for m in sizes:
+            got, err = run("lr-floor", peers.AutogradLite, n, m)
+            if err:
+                emit(f"| {n} | {m:,} | {err} | | | | | |")
+                continue
+            ops = (n + 5) * m + 3
+            cells = []
+            for name in ("slots", "tuple"):
+                on, off = got[f"{name}_on"] / ops * 1e6, got[f"{name}_off"] / ops * 1e6
+                cells.append(f"{on:.3f} | {off:.3f} | {on - off:.3f}")
+            emit(f"| {n} | {m:,} | {' | '.join(cells)} |")
+    emit()
+
+
+def bench_lr_parts(sizes, features) -> None:
+    """Where autograd_lite's time goes, collector off."""
+    emit("### (a) autograd_lite's time by part, collector off")
+    emit()
+    emit(
+        "Medians with the cyclic collector switched off, per op: building the graph, the "
+        "backward walk that collects and sorts the nodes, and the backward loop, each timed "
+        "on its own."
+    )
+    emit()
+    emit("| n | m | build µs/op | walk + sort µs/op | loop µs/op |")
+    emit("|---|---|---|---|---|")
+    for n in features:
+        for m in sizes:
+            got, err = run("lr-parts", peers.AutogradLite, n, m)
+            if err:
+                emit(f"| {n} | {m:,} | {err} | | |")
+                continue
+            ops = _lr_ops(n, m)
+            b, w, lp = (got[k] / ops * 1e6 for k in ("build", "walk", "loop"))
+            emit(f"| {n} | {m:,} | {b:.3f} | {w:.3f} | {lp:.3f} |")
+    emit()
 
 
 def bench_lr_paused(results: dict, sizes, features) -> None:
@@ -287,26 +469,18 @@ def bench_lr_paused(results: dict, sizes, features) -> None:
         "'vs micrograd' is against micrograd with the collector on, from the table above."
     )
     emit()
-    emit("| n | m | engine | time | µs/op | µs/example | vs micrograd (collector on) |")
-    emit("|---|---|---|---|---|---|---|")
+    emit(
+        "| n | m | engine | time | µs/op | µs/example | vs micrograd (collector on) "
+        "| in the collector |"
+    )
+    emit("|---|---|---|---|---|---|---|---|")
     for n in features:
         for m in sizes:
-            got, err = run("lr-ops", peers.AutogradLite, n, m)
-            ops = got["ops"] if got else (n + 5) * m + 3
+            ops = _lr_ops(n, m)
             base = results.get((n, m, "micrograd"), (None,))[0]
             for eng in peers.EXTRA_LR:
-                if not eng.available():
-                    continue
-                out, err = run("lr", eng, n, m)
-                if err:
-                    emit(f"| {n} | {m:,} | {eng.name} | {err} | | | |")
-                    continue
-                t = out["time"]
-                results[(n, m, eng.name)] = (t, t / ops, base)
-                emit(
-                    f"| {n} | {m:,} | {eng.name} | {fmt_t(t)} | {t / ops * 1e6:.3f} | "
-                    f"{t / m * 1e6:.2f} | {fmt_ratio(base, t)} |"
-                )
+                if eng.available():
+                    _lr_row(results, n, m, eng, ops, base)
     emit()
 
 
@@ -433,6 +607,8 @@ def main() -> None:
     graph_engines = [e for e in engines if e in (peers.Micrograd, peers.AutogradLite)]
     lr_sizes = [100, 1000] if quick else [100, 1000, 10000]
     lr_results = bench_lr(engines, lr_sizes, [2, 10])
+    bench_lr_floor(lr_sizes, [2, 10])
+    bench_lr_parts(lr_sizes, [2, 10])
     bench_lr_paused(lr_results, lr_sizes, [2, 10])
     memory(
         "### (a) Peak memory of one build, n = 2, m = 1,000 (tracemalloc)",
