@@ -6,13 +6,17 @@ contribution a node sends to its inputs. The first non-finite number raises
 :class:`AnomalyError`, naming the op, the labels and values of its inputs and
 the line of user code that created the node.
 
-The check is an observer installed in ``value.MODE.hook``; outside the
-context no hook is installed and the engine runs its unobserved fast paths.
+The check is an observer installed for the current thread with
+:func:`autograd_lite.mode.using_hook`; other threads are not observed, and
+outside the context the engine runs its unobserved fast paths.
 
 :class:`AnomalyError` subclasses :class:`FloatingPointError` (itself an
 :class:`ArithmeticError`): a non-finite float result is exactly a
 floating-point error, and code that already catches ``ArithmeticError``
-catches it too.
+catches it too. Each error raised is one of two subclasses that are also the
+error the engine raises outside the context, so the same ``except`` clause
+works in and out of it: :class:`AnomalyOverflowError` (an ``OverflowError``)
+for ±inf and :class:`AnomalyNaNError` (a ``ValueError``) for NaN.
 """
 
 from __future__ import annotations
@@ -23,11 +27,13 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from autograd_lite.value import MODE, ModeHook, Value
+from autograd_lite import mode
+from autograd_lite.mode import Hook
+from autograd_lite.value import Value
 
-__all__ = ["AnomalyError", "Site", "detect_anomaly"]
+__all__ = ["AnomalyError", "AnomalyNaNError", "AnomalyOverflowError", "Site", "detect_anomaly"]
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
@@ -48,25 +54,63 @@ class Site(NamedTuple):
 class AnomalyError(FloatingPointError):
     """A recorded op produced NaN or ±inf inside :func:`detect_anomaly`.
 
+    Raised as :class:`AnomalyOverflowError` or :class:`AnomalyNaNError`.
+
     Attributes:
         node: The node whose forward result, or whose backward contribution,
-            is not finite.
+            is not finite; ``None`` when the forward raised before a node
+            existed.
+        op: The op-table row that computed it (``None`` for a leaf).
         phase: ``"forward"`` or ``"backward"``.
         site: Where the node was created, when known.
     """
 
-    def __init__(self, message: str, node: Value, phase: str, site: Site | None) -> None:
+    # Every field after the message has a default so that ``type(exc)(message)``
+    # (how errors are re-raised with context) and unpickling still work.
+    def __init__(
+        self,
+        message: str,
+        node: Value | None = None,
+        phase: str = "forward",
+        site: Site | None = None,
+        op: Any = None,
+    ) -> None:
         super().__init__(message)
         self.node = node
+        self.op = node.op if op is None and node is not None else op
         self.phase = phase
         self.site = site
+
+
+class AnomalyOverflowError(AnomalyError, OverflowError):
+    """An :class:`AnomalyError` for ±inf; also an ``OverflowError``.
+
+    ``except OverflowError`` catches it inside :func:`detect_anomaly` as it
+    catches the engine's plain overflow error outside.
+    """
+
+
+class AnomalyNaNError(AnomalyError, ValueError):
+    """An :class:`AnomalyError` for NaN; also a ``ValueError``.
+
+    ``except ValueError`` catches it inside :func:`detect_anomaly` as it
+    catches the engine's plain "the result is NaN" error outside.
+    """
+
+
+def _kind(x: float) -> type[AnomalyError]:
+    return AnomalyNaNError if x != x else AnomalyOverflowError
 
 
 def _caller_site() -> Site | None:
     frame = sys._getframe(2)
     while frame is not None:
         filename = frame.f_code.co_filename
-        if not os.path.abspath(filename).startswith(_PACKAGE):
+        # Code the package generates is named "<autograd_lite ...>".
+        ours = filename.startswith("<autograd_lite") or os.path.abspath(filename).startswith(
+            _PACKAGE
+        )
+        if not ours:
             return Site(filename, frame.f_lineno, frame.f_code.co_name)
         frame = frame.f_back  # type: ignore[assignment]
     return None
@@ -81,9 +125,13 @@ def _who(node: Value, i: int | None = None) -> str:
 
 
 def _inputs(node: Value) -> str:
-    if not node.parents:
+    return _describe(node.parents)
+
+
+def _describe(args: tuple[Value, ...]) -> str:
+    if not args:
         return "no inputs"
-    return "; ".join(f"{_who(p, i)} = {p.data!r}" for i, p in enumerate(node.parents))
+    return "; ".join(f"{_who(p, i)} = {p.data!r}" for i, p in enumerate(args))
 
 
 class _AnomalyHook:
@@ -91,12 +139,12 @@ class _AnomalyHook:
 
     __slots__ = ("previous", "sites")
 
-    def __init__(self, previous: ModeHook | None) -> None:
+    def __init__(self, previous: Hook | None) -> None:
         self.previous = previous
         self.sites: dict[Value, Site | None] = {}
 
     def site(self, node: Value) -> Site | None:
-        hook: ModeHook | None = self
+        hook: Hook | None = self
         while isinstance(hook, _AnomalyHook):
             if node in hook.sites:
                 return hook.sites[node]
@@ -114,7 +162,7 @@ class _AnomalyHook:
         self.sites[node] = site
         if not math.isfinite(node.data):
             op = node.op.name if node.op else "leaf"
-            raise AnomalyError(
+            raise _kind(node.data)(
                 f"{op} forward produced {node.data!r} (inputs: {_inputs(node)}); "
                 f"{self._created(node)}",
                 node,
@@ -129,7 +177,7 @@ class _AnomalyHook:
             return
         op = node.op.name if node.op else "leaf"
         parent = node.parents[index]
-        raise AnomalyError(
+        raise _kind(contribution)(
             f"{op} backward at {_who(node)} (data={node.data!r}) sent {contribution!r} "
             f"to its input {index} ({_who(parent, index)} = {parent.data!r}); "
             f"inputs: {_inputs(node)}; {self._created(node)}",
@@ -138,18 +186,45 @@ class _AnomalyHook:
             self.site(node),
         )
 
+    def on_error(self, op: Any, args: tuple[Any, ...], exc: Exception) -> None:
+        if self.previous is not None:
+            self.previous.on_error(op, args, exc)
+        if isinstance(exc, AnomalyError):  # already rich: do not wrap it twice
+            return
+        # The engine's plain errors are recognised by type (and, for a
+        # ValueError, by naming NaN) rather than by their exact wording.
+        kind: type[AnomalyError]
+        if isinstance(exc, OverflowError):
+            kind, what = AnomalyOverflowError, "overflowed a float (±inf)"
+        elif isinstance(exc, ValueError) and "NaN" in str(exc):
+            kind, what = AnomalyNaNError, "produced nan"
+        else:
+            return
+        site = _caller_site()
+        where = f"called at {site}" if site else "called from an unknown line"
+        name = getattr(op, "name", repr(op))
+        raise kind(
+            f"{name} forward {what} (inputs: {_describe(args)}); {where}",
+            None,
+            "forward",
+            site,
+            op,
+        ) from exc
+
 
 @contextmanager
 def detect_anomaly() -> Iterator[None]:
     """Context manager that raises at the first NaN or ±inf, forward or backward.
 
-    Contexts nest; on exit the previous state (another hook or none) is
-    restored, even when an exception escapes. Inside the context each op also
+    Only the current thread is observed. Contexts nest; on exit the thread's
+    previous state (another hook or none) is restored, even when an exception
+    escapes. Inside the context each op also
     records where it was created, which costs time: use it for debugging.
 
     Raises:
-        AnomalyError: At the first op whose result, or whose backward
-            contribution to one of its inputs, is not finite.
+        AnomalyOverflowError: At the first op whose result, or whose
+            backward contribution to one of its inputs, is ±inf.
+        AnomalyNaNError: At the first op whose result or contribution is NaN.
 
     Example:
         >>> from autograd_lite import Value
@@ -157,15 +232,8 @@ def detect_anomaly() -> Iterator[None]:
         ...     with detect_anomaly():
         ...         y = Value(1e308, "big") * 10
         ... except AnomalyError as e:
-        ...     print(e.phase, e.node.op.name)
-        forward mul
+        ...     print(e.phase, e.op.name, isinstance(e, OverflowError))
+        forward mul True
     """
-    previous = MODE.hook
-    hook = _AnomalyHook(previous)
-    MODE.hook = hook
-    MODE.refresh()
-    try:
+    with mode.using_hook(_AnomalyHook(mode.hook())):
         yield
-    finally:
-        MODE.hook = previous
-        MODE.refresh()

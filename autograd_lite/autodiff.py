@@ -11,18 +11,27 @@ rules (the op table) serve three readers:
   rules on Values so that gradients can be differentiated again.
 
 A test checks that the flat loop and the step records always agree.
+
+Every gradient is finite, as every forward value is: an edge whose
+contribution (upstream gradient × local derivative) is ±inf or NaN raises
+``OverflowError`` (inf) or ``ValueError`` (NaN), naming the node, the input
+and both factors; so does a gradient whose contributions add up past the
+float range. An edge whose local derivative is exactly 0 contributes exactly
+0 (as ReLU's does in PyTorch), whatever the upstream gradient.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, Literal, overload
 
-from autograd_lite.graph import _by_order, reverse_topological
+from autograd_lite import mode
+from autograd_lite.graph import by_order, reverse_topological
 from autograd_lite.kernel import make_loop
 from autograd_lite.ops import FLOAT_MATH
-from autograd_lite.value import MODE, VALUE_MATH, Value, _real, constant, vsum
+from autograd_lite.value import VALUE_MATH, Value, _real, constant, vsum
 
 __all__ = ["Step", "backward", "backward_steps", "gradients", "local_derivatives"]
 
@@ -96,9 +105,45 @@ def backward_steps(root: Value, seed: float = 1.0) -> Iterator[Step]:
 
     Args:
         root: The node to differentiate.
-        seed: d(root)/d(root), 1.0 by default.
+        seed: d(root)/d(root), 1.0 by default; must be finite.
+
+    Raises:
+        OverflowError, ValueError: At the first edge whose contribution, or
+            whose input's running total, is not finite (after yielding it).
     """
-    return _steps(root, _real(seed, "backward"), {root: _real(seed, "backward")})
+    seed = _seed(seed)
+    return _steps(root, seed, {root: seed})
+
+
+def _seed(seed: object) -> float:
+    g = seed if type(seed) is float else _real(seed, "backward")
+    if g - g != 0.0:
+        raise ValueError(f"backward: the seed gradient must be finite, got {g!r}")
+    return g
+
+
+def _edge(node: Value, i: int) -> str:
+    p = node.parents[i]
+    op = node.op.name if node.op else "leaf"
+    this = f"the {op} node {node.label!r}" if node.label else f"an unlabelled {op} node"
+    that = repr(p.label) if p.label else f"input {i}"
+    return f"{this} (data={node.data!r}) to its input {i} ({that} = {p.data!r})"
+
+
+def _check_step(s: Step) -> None:
+    """Raise if a step made a gradient non-finite (the policy of every backward pass)."""
+    c, t = s.contribution, s.total
+    if c - c != 0.0:
+        kind = ValueError if c != c else OverflowError
+        raise kind(
+            f"backward: the gradient sent by {_edge(s.node, s.index)} is {c!r} "
+            f"(upstream {s.upstream!r} × local derivative {s.local!r})"
+        )
+    if t - t != 0.0:
+        raise OverflowError(
+            f"backward: the gradient of {_name(s.parent)} overflows a float: adding "
+            f"{c!r} from {_edge(s.node, s.index)} to the earlier total gives {t!r}"
+        )
 
 
 def _steps(root: Value, seed: float, grads: dict[Value, float]) -> Iterator[Step]:
@@ -109,17 +154,23 @@ def _steps(root: Value, seed: float, grads: dict[Value, float]) -> Iterator[Step
             continue
         g = grads.get(node, 0.0)
         for i, (p, d) in enumerate(zip(node.parents, local_derivatives(node), strict=True)):
-            c = g * d
+            c = g * d if d != 0.0 else 0.0
             t = grads.get(p, 0.0) + c
             grads[p] = t
             n = uses.get(p, 0) + 1
             uses[p] = n
-            yield Step(k, node, g, i, p, d, c, t, n)
+            step = Step(k, node, g, i, p, d, c, t, n)
+            yield step
+            if c - c != 0.0 or t - t != 0.0:
+                _check_step(step)
         k += 1
 
 
-def _reset_and_order(root: Value) -> list[Value]:
-    """Zero the ``grad`` of every non-leaf node; return the nodes with parents.
+def _reset_and_order(root: Value) -> tuple[list[Value], list[Value]]:
+    """Zero the ``grad`` of every non-leaf node; return the nodes with parents and the ends.
+
+    The ends are the leaves and constants reached (some more than once): the
+    loop never reads their gradients, so they are tested for finiteness after it.
 
     The nodes come in :func:`~autograd_lite.graph.reverse_topological`'s order
     (decreasing creation id), so the loop adds contributions in the same order
@@ -132,14 +183,16 @@ def _reset_and_order(root: Value) -> list[Value]:
     if root.op is not None:
         root.grad = 0.0
     if root._a is None:
-        return []
+        return [], []
     mark = root.grad * 1.0  # arithmetic allocates a fresh float object
     root.grad = mark
     found: list[Value] = []
+    ends: list[Value] = []
     stack = [root]
     pop = stack.pop
     push = stack.append
     keep = found.append
+    end = ends.append
     # The visit of a parent is written out for the binary case rather than
     # building a tuple per node: this walk is a third of backward's time.
     while stack:
@@ -152,14 +205,18 @@ def _reset_and_order(root: Value) -> list[Value]:
                 if a.grad is not mark:
                     a.grad = mark
                     push(a)
-            elif a.op is not None:
-                a.grad = 0.0  # a constant: it holds this call's gradient
+            else:
+                if a.op is not None:
+                    a.grad = 0.0  # a constant: it holds this call's gradient
+                end(a)
             if b._a is not None:
                 if b.grad is not mark:
                     b.grad = mark
                     push(b)
-            elif b.op is not None:
-                b.grad = 0.0
+            else:
+                if b.op is not None:
+                    b.grad = 0.0
+                end(b)
         else:
             a = n._a
             for p in a if type(a) is tuple else (a,):
@@ -167,10 +224,12 @@ def _reset_and_order(root: Value) -> list[Value]:
                     if p.grad is not mark:
                         p.grad = mark
                         push(p)
-                elif p.op is not None:
-                    p.grad = 0.0
-    found.sort(key=_by_order, reverse=True)
-    return found
+                else:
+                    if p.op is not None:
+                        p.grad = 0.0
+                    end(p)
+    found.sort(key=by_order, reverse=True)
+    return found, ends
 
 
 def backward(root: Value, seed: float = 1.0, *, create_graph: bool = False) -> None:
@@ -180,14 +239,14 @@ def backward(root: Value, seed: float = 1.0, *, create_graph: bool = False) -> N
     holds the gradient of this call. With ``create_graph`` each gradient is
     also stored as a differentiable node in ``grad_node``.
     """
-    if type(seed) is not float:
-        seed = _real(seed, "backward")
+    if type(seed) is not float or seed - seed != 0.0:
+        seed = _seed(seed)
     if create_graph:
         _write_values(_value_grads(root, seed, None))
         return
-    if MODE.hook is not None:
+    hook = mode.hook()
+    if hook is not None:
         grads = {root: seed}
-        hook = MODE.hook
         for s in _steps(root, seed, grads):
             hook.on_backward(s.node, s.index, s.contribution)
         for n in reverse_topological(root):
@@ -197,11 +256,34 @@ def backward(root: Value, seed: float = 1.0, *, create_graph: bool = False) -> N
             else:
                 n.grad = g
         return
-    order = _reset_and_order(root)
+    order, ends = _reset_and_order(root)
     root.grad += seed
-    _loop(order, local_derivatives)
+    if root.grad - root.grad != 0.0:
+        raise OverflowError(f"backward: the gradient of the leaf {_name(root)} overflows a float")
+
+    def nonfinite(node: object) -> None:
+        _find_nonfinite(root, seed)
+
+    _loop(order, local_derivatives, nonfinite)
+    # The loop tests every gradient it reads; the leaves' and constants' it
+    # never reads. One sum tests them all: it is finite unless one is not
+    # (or unless finite ones add past the float range, which the replay sorts out).
+    total = sum(map(_grad_of, ends))
+    if total - total != 0.0:
+        for e in ends:
+            if e.grad - e.grad != 0.0:
+                _find_nonfinite(root, seed)
 
 
+def _find_nonfinite(root: Value, seed: float) -> None:
+    """Replay the pass without side effects and raise at the edge that left the float range."""
+    for _ in _steps(root, seed, {root: seed}):
+        pass
+    # Unreachable for a graph whose gradients were non-finite; kept as a guard.
+    raise OverflowError(f"backward from {_name(root)}: a gradient is not finite")
+
+
+_grad_of = attrgetter("grad")
 _loop = make_loop()
 
 
@@ -213,6 +295,15 @@ def _times(g: Value, d: Any) -> Value:
             return -g
     product: Value = g * d
     return product
+
+
+_PLAIN_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
+_INF = float("inf")
+_NAN = float("nan")
+
+
+def _data(d: Any) -> float:
+    return d.data if isinstance(d, Value) else float(d)
 
 
 def _total(parts: list[Value]) -> Value:
@@ -232,7 +323,7 @@ def _value_grads(root: Value, seed: float, wrt: Sequence[Value] | None) -> dict[
                 needed.add(n)
     parts: dict[Value, list[Value]] = {root: [constant(seed)]}
     grads: dict[Value, Value] = {}
-    hook = MODE.hook
+    hook = mode.hook()
     for node in order:
         got = parts.pop(node, None)
         if got is None:
@@ -247,13 +338,25 @@ def _value_grads(root: Value, seed: float, wrt: Sequence[Value] | None) -> dict[
         try:
             locs = op.local(node.parents, node, VALUE_MATH, op.param)
         except (ValueError, ZeroDivisionError, OverflowError) as exc:
+            if type(exc) not in _PLAIN_ERRORS:  # e.g. AnomalyError: keep its own fields
+                raise
             raise type(exc)(
                 f"{op.name} backward at {_name(node)}: {exc} ({_context(node)})"
             ) from None
         for i, (p, d) in enumerate(zip(node.parents, locs, strict=True)):
             if needed is not None and p not in needed:
                 continue
-            c = _times(g, d)
+            if type(d) is float and d == 0.0:
+                continue  # an exact zero contributes nothing
+            try:
+                c = _times(g, d)
+            except (OverflowError, ValueError) as exc:
+                if hook is not None:
+                    hook.on_backward(node, i, _INF if isinstance(exc, OverflowError) else _NAN)
+                raise type(exc)(
+                    f"backward: the gradient sent by {_edge(node, i)} is not finite "
+                    f"(upstream {g.data!r} × local derivative {_data(d)!r}): {exc}"
+                ) from None
             if hook is not None:
                 hook.on_backward(node, i, c.data)
             parts.setdefault(p, []).append(c)
@@ -301,7 +404,7 @@ def gradients(
         vg = _value_grads(root, 1.0, wrt)
         return [vg[w] if w in vg else constant(0.0) for w in wrt]
     grads: dict[Value, float] = {root: 1.0}
-    hook = MODE.hook
+    hook = mode.hook()
     if hook is None:
         for _ in _steps(root, 1.0, grads):
             pass

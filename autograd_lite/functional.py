@@ -23,16 +23,13 @@ import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from autograd_lite import mode
 from autograd_lite.autodiff import gradients
+from autograd_lite.mode import set_grad_enabled
 from autograd_lite.ops import IDENTITY
-from autograd_lite.value import Value, apply, set_grad_enabled
+from autograd_lite.value import Value, apply
 
 __all__ = ["grad", "hessian", "value_and_grad"]
-
-#: How many transforms are currently evaluating their function. Inside one,
-#: every transform builds its gradient as a graph, even from float arguments,
-#: because an outer transform may differentiate it again.
-_depth = 0
 
 
 def _fresh(x: object, where: str, label: str) -> Value:
@@ -113,12 +110,10 @@ def _scalar_output(out: object, where: str) -> Value:
 
 
 def _call(f: Callable[..., Any], args: Sequence[Any], where: str) -> Value:
-    global _depth
-    _depth += 1
-    try:
+    # Inside a transform (in this thread) every transform builds its gradient
+    # as a graph, even from float arguments: an outer one may differentiate it.
+    with mode.transform():
         out = f(*args)
-    finally:
-        _depth -= 1
     return _scalar_output(out, where)
 
 
@@ -130,7 +125,7 @@ def _differentiate(
     Returns the output, the wrapped arguments, the fresh nodes, their
     gradients (Values when ``graph`` is true, else floats) and ``graph``.
     """
-    graph = _depth > 0 or any(_has_value(a) for a in args)
+    graph = mode.depth() > 0 or any(_has_value(a) for a in args)
     wrapped = list(args)
     leaves: list[Value] = []
     with set_grad_enabled(True):
@@ -263,7 +258,7 @@ def hessian(f: Callable[..., Any]) -> Callable[..., list[list[Any]]]:
         where = f"hessian({name})"
         if not args:
             raise TypeError(f"{where}: expected at least one argument")
-        graph = _depth > 0 or any(_has_value(a) for a in args)
+        graph = mode.depth() > 0 or any(_has_value(a) for a in args)
         leaves: list[Value] = []
         rows: list[list[Any]] = []
         with set_grad_enabled(True):

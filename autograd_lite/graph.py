@@ -10,12 +10,15 @@ backward, drawing, explaining and compiling.
 from __future__ import annotations
 
 from operator import attrgetter
+from typing import TYPE_CHECKING
 
-from autograd_lite.value import Value
+if TYPE_CHECKING:
+    from autograd_lite.value import Value
 
 __all__ = ["consumers", "reachable", "reverse_topological", "topological"]
 
-_by_order = attrgetter("order")
+#: Sort key of creation order (a topological order of any graph).
+by_order = attrgetter("order")
 
 
 def reachable(root: Value) -> set[Value]:
@@ -36,12 +39,12 @@ def reachable(root: Value) -> set[Value]:
 
 def topological(root: Value) -> list[Value]:
     """Return the nodes of ``root``'s graph, each after all of its parents."""
-    return sorted(reachable(root), key=_by_order)
+    return sorted(reachable(root), key=by_order)
 
 
 def reverse_topological(root: Value) -> list[Value]:
     """Return the nodes of ``root``'s graph, ``root`` first, each before its parents."""
-    return sorted(reachable(root), key=_by_order, reverse=True)
+    return sorted(reachable(root), key=by_order, reverse=True)
 
 
 def consumers(root: Value) -> dict[Value, list[Value]]:

@@ -4,12 +4,19 @@ Every feature of autograd_lite reads these rows: ``Value`` runs their forward,
 ``backward`` runs their local-derivative rules, the diagrams and explanations
 print their formulas, and the compiled path replays them over arrays.
 
-A local-derivative rule is written with ordinary arithmetic on its arguments and
-calls a *math namespace* ``m`` for anything beyond arithmetic (``m.log``,
-``m.sigmoid``, ``m.step``...). Passing :data:`FLOAT_MATH` and floats gives a
-fast first-order backward; passing the namespace of ``Value`` methods and the
-nodes themselves gives gradients that are graphs (higher-order derivatives);
-passing a NumPy namespace and arrays gives a vectorized replay.
+A row's forward, its domain checks and its local-derivative rules are written
+once, with ordinary arithmetic on the arguments plus calls to a *math
+namespace* ``m`` for anything beyond arithmetic (``m.log``, ``m.sigmoid``,
+``m.step``, ``m.add``...). Passing :data:`FLOAT_MATH` and floats computes with
+floats; passing the namespace of ``Value`` methods and nodes builds graphs
+(higher-order derivatives); passing an array namespace and arrays computes a
+whole batch; passing symbols prints the rule as code, which is how the fast
+paths of ``Value``, the backward loop and the compiled program are generated.
+
+Every number the engine computes is finite. An input outside a row's domain
+raises the check's error (``ValueError`` or ``ZeroDivisionError``); a finite
+input whose result overflows raises ``OverflowError``; a NaN result raises
+``ValueError``.
 """
 
 from __future__ import annotations
@@ -17,11 +24,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import reduce
+from operator import add as _plus
 from typing import Any, Protocol
 
 __all__ = [
     "FLOAT_MATH",
     "TABLE",
+    "Check",
     "FloatMath",
     "MathNamespace",
     "Op",
@@ -31,7 +41,7 @@ __all__ = [
 
 
 class MathNamespace(Protocol):
-    """The functions a local-derivative rule may call besides arithmetic."""
+    """The functions a rule may call besides arithmetic and comparisons."""
 
     def exp(self, x: Any) -> Any:
         """Return e**x."""
@@ -48,6 +58,21 @@ class MathNamespace(Protocol):
     def step(self, x: Any) -> Any:
         """Return 1 where x > 0 and 0 elsewhere, as a constant."""
 
+    def relu(self, x: Any) -> Any:
+        """Return x where x > 0 and 0 elsewhere."""
+
+    def softplus(self, x: Any) -> Any:
+        """Return log(1 + e**x), computed without overflow."""
+
+    def add(self, xs: Sequence[Any]) -> Any:
+        """Return the sum of xs, added left to right (no compensation)."""
+
+    def either(self, p: Any, q: Any) -> Any:
+        """Return the logical or of two conditions."""
+
+    def is_integer(self, x: Any) -> Any:
+        """Return whether x is a whole number."""
+
 
 def fmt_number(x: float, precision: int = 4) -> str:
     """Format a number compactly: integers without a decimal point."""
@@ -56,117 +81,138 @@ def fmt_number(x: float, precision: int = 4) -> str:
     return f"{x:.{precision}g}"
 
 
-# ---------------------------------------------------------------- forwards
-# Forward functions take floats and raise a clear error for input outside the
-# op's domain. The caller (``Value``) adds the node labels to the message.
+# ---------------------------------------------------------------- checks
+Rule = Callable[[Sequence[Any], MathNamespace, "float | None"], Any]
 
 
-def _sigmoid(a: float) -> float:
-    # Two branches so that exp never overflows: exp only ever sees -|a|.
-    if a >= 0.0:
-        return 1.0 / (1.0 + math.exp(-a))
-    e = math.exp(a)
-    return e / (1.0 + e)
+@dataclass(frozen=True, slots=True)
+class Check:
+    """A condition a row's inputs must meet, written against a math namespace.
+
+    Attributes:
+        holds: ``holds(xs, m, k)``: true where the inputs are inside the
+            domain (a bool on floats, a mask on arrays, code on symbols), or
+            the constant ``True`` when nothing needs testing (``x**2``).
+        error: The exception raised where it is false.
+        message: What is wrong, e.g. ``"log is defined only for x > 0"``.
+    """
+
+    holds: Rule
+    error: type[Exception]
+    message: str
 
 
-def _softplus(a: float) -> float:
-    # log(1 + e^a) = max(a, 0) + log1p(e^-|a|), finite for every finite a;
-    # written as two branches (no max/abs calls: this runs once per example).
-    if a > 0.0:
-        return a + math.log1p(math.exp(-a))
-    return math.log1p(math.exp(a))
+# --------------------------------------------------------------- forwards
+# Signature: forward(xs, m, k) -> the result; checks have already passed.
 
 
-def _check_pow(a: float, b: float) -> None:
-    if a < 0.0 and b != int(b):
-        raise ValueError(
-            f"negative base {a!r} raised to the non-integer power {b!r} has no real value"
-        )
-    if a == 0.0 and b < 0.0:
-        raise ZeroDivisionError(f"0 raised to the negative power {b!r} is infinite")
+def _f_add(xs: Sequence[Any], m: MathNamespace, k: float | None) -> Any:
+    return m.add(xs)
 
 
-def _pow_forward(a: float, b: float) -> float:
-    _check_pow(a, b)
-    try:
-        return float(a**b)
-    except OverflowError:
-        raise OverflowError(f"{a!r} ** {b!r} overflows a float") from None
-
-
-def _fwd_add(xs: Sequence[float], k: float | None) -> float:
-    return math.fsum(xs)
-
-
-def _fwd_sub(xs: Sequence[float], k: float | None) -> float:
+def _f_sub(xs: Sequence[Any], m: MathNamespace, k: float | None) -> Any:
     return xs[0] - xs[1]
 
 
-def _fwd_mul(xs: Sequence[float], k: float | None) -> float:
+def _f_mul(xs: Sequence[Any], m: MathNamespace, k: float | None) -> Any:
     return xs[0] * xs[1]
 
 
-def _fwd_div(xs: Sequence[float], k: float | None) -> float:
-    if xs[1] == 0.0:
-        raise ZeroDivisionError(f"division of {xs[0]!r} by zero")
+def _f_div(xs: Sequence[Any], m: MathNamespace, k: float | None) -> Any:
     return xs[0] / xs[1]
 
 
-def _fwd_neg(xs: Sequence[float], k: float | None) -> float:
+def _f_neg(xs: Sequence[Any], m: MathNamespace, k: float | None) -> Any:
     return -xs[0]
 
 
-def _fwd_pow(xs: Sequence[float], k: float | None) -> float:
-    return _pow_forward(xs[0], xs[1])
+def _f_pow(xs: Sequence[Any], m: MathNamespace, k: float | None) -> Any:
+    return xs[0] ** xs[1]
 
 
-def _fwd_powc(xs: Sequence[float], k: float | None) -> float:
+def _f_powc(xs: Sequence[Any], m: MathNamespace, k: float | None) -> Any:
     assert k is not None
-    return _pow_forward(xs[0], k)
+    if k == 2.0:
+        return xs[0] * xs[0]  # exact, and what a student writes
+    return xs[0] ** k
 
 
-def _fwd_exp(xs: Sequence[float], k: float | None) -> float:
-    a = xs[0]
-    if a > 709.782712893384:
-        raise OverflowError(f"exp({a!r}) overflows a float (the limit is about 709.78)")
-    return math.exp(a)
+def _f_exp(xs: Sequence[Any], m: MathNamespace, k: float | None) -> Any:
+    return m.exp(xs[0])
 
 
-def _fwd_log(xs: Sequence[float], k: float | None) -> float:
-    a = xs[0]
-    if not a > 0.0:
-        raise ValueError(f"log is defined only for x > 0, got {a!r}")
-    return math.log(a)
+def _f_log(xs: Sequence[Any], m: MathNamespace, k: float | None) -> Any:
+    return m.log(xs[0])
 
 
-def _fwd_sigmoid(xs: Sequence[float], k: float | None) -> float:
-    return _sigmoid(xs[0])
+def _f_sigmoid(xs: Sequence[Any], m: MathNamespace, k: float | None) -> Any:
+    return m.sigmoid(xs[0])
 
 
-def _fwd_tanh(xs: Sequence[float], k: float | None) -> float:
-    return math.tanh(xs[0])
+def _f_tanh(xs: Sequence[Any], m: MathNamespace, k: float | None) -> Any:
+    return m.tanh(xs[0])
 
 
-def _fwd_relu(xs: Sequence[float], k: float | None) -> float:
-    a = xs[0]
-    return a if a > 0.0 else 0.0
+def _f_relu(xs: Sequence[Any], m: MathNamespace, k: float | None) -> Any:
+    return m.relu(xs[0])
 
 
-def _fwd_softplus(xs: Sequence[float], k: float | None) -> float:
-    return _softplus(xs[0])
+def _f_softplus(xs: Sequence[Any], m: MathNamespace, k: float | None) -> Any:
+    return m.softplus(xs[0])
 
 
-def _fwd_identity(xs: Sequence[float], k: float | None) -> float:
+def _f_identity(xs: Sequence[Any], m: MathNamespace, k: float | None) -> Any:
     return xs[0]
 
 
-def _fwd_const(xs: Sequence[float], k: float | None) -> float:
+def _f_const(xs: Sequence[Any], m: MathNamespace, k: float | None) -> Any:
     raise TypeError("const: a constant has no forward; it is created from a number")
+
+
+# Domain checks (true where the inputs are allowed).
+
+
+def _nonzero_divisor(xs: Sequence[Any], m: MathNamespace, k: float | None) -> Any:
+    return xs[1] != 0.0
+
+
+def _positive(xs: Sequence[Any], m: MathNamespace, k: float | None) -> Any:
+    return xs[0] > 0.0
+
+
+def _real_power(xs: Sequence[Any], m: MathNamespace, k: float | None) -> Any:
+    return m.either(xs[0] >= 0.0, m.is_integer(xs[1]))
+
+
+def _finite_power(xs: Sequence[Any], m: MathNamespace, k: float | None) -> Any:
+    return m.either(xs[0] != 0.0, xs[1] >= 0.0)
+
+
+def _real_powc(xs: Sequence[Any], m: MathNamespace, k: float | None) -> Any:
+    assert k is not None
+    return True if k.is_integer() else xs[0] >= 0.0
+
+
+def _finite_powc(xs: Sequence[Any], m: MathNamespace, k: float | None) -> Any:
+    assert k is not None
+    return True if k >= 0.0 else xs[0] != 0.0
+
+
+_DIV_CHECKS = (Check(_nonzero_divisor, ZeroDivisionError, "division by zero"),)
+_LOG_CHECKS = (Check(_positive, ValueError, "log is defined only for x > 0"),)
+_POW_CHECKS = (
+    Check(_real_power, ValueError, "a negative base to a non-integer power has no real value"),
+    Check(_finite_power, ZeroDivisionError, "0 to a negative power is infinite"),
+)
+_POWC_CHECKS = (
+    Check(_real_powc, ValueError, "a negative base to a non-integer power has no real value"),
+    Check(_finite_powc, ZeroDivisionError, "0 to a negative power is infinite"),
+)
 
 
 # ------------------------------------------------------ local derivatives
 # Signature: rule(xs, out, m, k) -> one local derivative per input.
-# ``xs`` and ``out`` are floats, Values or arrays; ``k`` is the row's parameter.
+# ``xs`` and ``out`` are floats, Values, arrays or symbols; ``k`` is the row's parameter.
 
 
 def _d_add(xs: Sequence[Any], out: Any, m: MathNamespace, k: float | None) -> tuple[Any, ...]:
@@ -238,7 +284,6 @@ def _d_const(xs: Sequence[Any], out: Any, m: MathNamespace, k: float | None) -> 
     return ()
 
 
-Forward = Callable[[Sequence[float], "float | None"], float]
 LocalRule = Callable[[Sequence[Any], Any, MathNamespace, "float | None"], tuple[Any, ...]]
 
 
@@ -250,8 +295,8 @@ class Op:
         name: Stable identifier, e.g. ``"mul"``.
         symbol: What a diagram prints in the op's circle, e.g. ``"×"``.
         arity: Number of inputs, or ``-1`` for any number (``add``).
-        forward: ``forward(xs, k)``: the value from input floats; raises
-            ``ValueError``/``ZeroDivisionError``/``OverflowError`` outside the domain.
+        fwd: ``fwd(xs, m, k)``: the result, in plain arithmetic plus the math
+            namespace ``m``, for inputs that passed ``checks``.
         local: ``local(xs, out, m, k)``: the local derivative with respect to
             each input, in plain arithmetic plus the math namespace ``m``.
         formulas: Per input, the local derivative as text. Placeholders
@@ -263,18 +308,56 @@ class Op:
         param: A constant carried by the row itself (the exponent of ``x**3``).
         joiner: Separator for n-ary templates.
         doc: One line for humans.
+        checks: The domain: conditions the inputs must meet, tested in order.
+        finite: True when every finite input inside the domain gives a finite
+            result (``tanh``, ``sigmoid``...), so no overflow test is needed.
     """
 
     name: str
     symbol: str
     arity: int
-    forward: Forward = field(repr=False)
+    fwd: Rule = field(repr=False)
     local: LocalRule = field(repr=False)
     formulas: tuple[str, ...] = field(repr=False)
     template: str = field(repr=False)
     param: float | None = None
     joiner: str = field(default=" + ", repr=False)
     doc: str = field(default="", repr=False)
+    checks: tuple[Check, ...] = field(default=(), repr=False)
+    finite: bool = field(default=False, repr=False)
+
+    def forward(self, xs: Sequence[float], k: float | None = None) -> float:
+        """Return the row's result on floats, applying its domain and overflow policy.
+
+        Args:
+            xs: The input numbers (finite).
+            k: The row's parameter; defaults to :attr:`param`.
+
+        Returns:
+            The result, always a finite float.
+
+        Raises:
+            ValueError, ZeroDivisionError: Where a domain check fails, or the
+                result is NaN.
+            OverflowError: Where the result overflows a float.
+        """
+        if k is None:
+            k = self.param
+        for check in self.checks:
+            if not check.holds(xs, FLOAT_MATH, k):
+                got = ""
+                if len(xs) == 1:
+                    got = f", got {xs[0]!r}" + (f" ** {k!r}" if k is not None else "")
+                raise check.error(check.message + got)
+        try:
+            y = float(self.fwd(xs, FLOAT_MATH, k))
+        except OverflowError:
+            raise OverflowError("the result overflows a float") from None
+        if y - y != 0.0:  # inf - inf and nan - nan are nan: one test for both
+            if y != y:
+                raise ValueError("the result is NaN")
+            raise OverflowError("the result overflows a float")
+        return y
 
     def formula(self, index: int, names: Sequence[str], out: str = "out") -> str:
         """Return the local derivative with respect to input ``index`` as text.
@@ -310,71 +393,118 @@ def _row(
     name: str,
     symbol: str,
     arity: int,
-    forward: Forward,
+    fwd: Rule,
     local: LocalRule,
     formulas: tuple[str, ...],
     template: str,
     doc: str,
+    checks: tuple[Check, ...] = (),
+    finite: bool = False,
 ) -> Op:
-    return Op(name, symbol, arity, forward, local, formulas, template, doc=doc)
+    return Op(
+        name, symbol, arity, fwd, local, formulas, template, doc=doc, checks=checks, finite=finite
+    )
 
 
-ADD = _row("add", "+", -1, _fwd_add, _d_add, ("1",), "", "sum of any number of inputs")
-SUB = _row("sub", "−", 2, _fwd_sub, _d_sub, ("1", "−1"), "{0} − {1}", "difference a − b")
-MUL = _row("mul", "×", 2, _fwd_mul, _d_mul, ("{1}", "{0}"), "{0} × {1}", "product a × b")
-DIV = _row("div", "÷", 2, _fwd_div, _d_div, ("1/{1}", "−{0}/{1}²"), "{0} / {1}", "quotient a / b")
-NEG = _row("neg", "−", 1, _fwd_neg, _d_neg, ("−1",), "−{0}", "negation −a")
+ADD = _row("add", "+", -1, _f_add, _d_add, ("1",), "", "sum of any number of inputs")
+SUB = _row("sub", "−", 2, _f_sub, _d_sub, ("1", "−1"), "{0} − {1}", "difference a − b")
+MUL = _row("mul", "×", 2, _f_mul, _d_mul, ("{1}", "{0}"), "{0} × {1}", "product a × b")
+DIV = _row(
+    "div",
+    "÷",
+    2,
+    _f_div,
+    _d_div,
+    ("1/{1}", "−{0}/{1}²"),
+    "{0} / {1}",
+    "quotient a / b",
+    _DIV_CHECKS,
+)
+NEG = _row("neg", "−", 1, _f_neg, _d_neg, ("−1",), "−{0}", "negation −a", finite=True)
 POW = _row(
     "pow",
     "^",
     2,
-    _fwd_pow,
+    _f_pow,
     _d_pow,
     ("{1}·{0}^({1}−1)", "{0}^{1}·log {0}"),
     "{0}^{1}",
     "power a^b with a Value exponent",
+    _POW_CHECKS,
 )
 POWC = Op(
     "powc",
     "^k",
     1,
-    _fwd_powc,
+    _f_powc,
     _d_powc,
     ("{k}·{0}^{k-1}",),
     "{0}^{k}",
     param=1.0,
     doc="power a^k with a constant exponent k",
+    checks=_POWC_CHECKS,
 )
-EXP = _row("exp", "exp", 1, _fwd_exp, _d_exp, ("exp({0})",), "exp({0})", "e to the a")
-LOG = _row("log", "log", 1, _fwd_log, _d_log, ("1/{0}",), "log({0})", "natural logarithm")
+EXP = _row("exp", "exp", 1, _f_exp, _d_exp, ("exp({0})",), "exp({0})", "e to the a")
+LOG = _row(
+    "log",
+    "log",
+    1,
+    _f_log,
+    _d_log,
+    ("1/{0}",),
+    "log({0})",
+    "natural logarithm",
+    _LOG_CHECKS,
+    finite=True,
+)
 SIGMOID = _row(
     "sigmoid",
     "σ",
     1,
-    _fwd_sigmoid,
+    _f_sigmoid,
     _d_sigmoid,
     ("{out}(1 − {out})",),
     "σ({0})",
     "logistic function 1 / (1 + e^−a)",
+    finite=True,
 )
 TANH = _row(
-    "tanh", "tanh", 1, _fwd_tanh, _d_tanh, ("1 − {out}²",), "tanh({0})", "hyperbolic tangent"
+    "tanh",
+    "tanh",
+    1,
+    _f_tanh,
+    _d_tanh,
+    ("1 − {out}²",),
+    "tanh({0})",
+    "hyperbolic tangent",
+    finite=True,
 )
-RELU = _row("relu", "ReLU", 1, _fwd_relu, _d_relu, ("[{0} > 0]",), "relu({0})", "max(a, 0)")
+RELU = _row(
+    "relu", "ReLU", 1, _f_relu, _d_relu, ("[{0} > 0]",), "relu({0})", "max(a, 0)", finite=True
+)
 SOFTPLUS = _row(
     "softplus",
     "softplus",
     1,
-    _fwd_softplus,
+    _f_softplus,
     _d_softplus,
     ("σ({0})",),
     "softplus({0})",
     "log(1 + e^a), computed without overflow",
+    finite=True,
 )
 IDENTITY = _row(
-    "identity", "id", 1, _fwd_identity, _d_identity, ("1",), "{0}", "a fresh node equal to a"
+    "identity",
+    "id",
+    1,
+    _f_identity,
+    _d_identity,
+    ("1",),
+    "{0}",
+    "a fresh node equal to a",
+    finite=True,
 )
-CONST = _row("const", "", 0, _fwd_const, _d_const, (), "", "a number used in an expression")
+CONST = _row("const", "", 0, _f_const, _d_const, (), "", "a number used in an expression")
 
 #: Every row, by name. Tests iterate this table, so a new row is checked automatically.
 TABLE: dict[str, Op] = {
@@ -414,14 +544,34 @@ def pow_const(k: float) -> Op:
     return row
 
 
+def _sigmoid(a: float) -> float:
+    # Two branches so that exp never overflows: exp only ever sees -|a|.
+    if a >= 0.0:
+        return 1.0 / (1.0 + math.exp(-a))
+    e = math.exp(a)
+    return e / (1.0 + e)
+
+
+def _softplus(a: float) -> float:
+    # log(1 + e^a) = max(a, 0) + log1p(e^-|a|), finite for every finite a;
+    # written as two branches (no max/abs calls: this runs once per example).
+    if a > 0.0:
+        return a + math.log1p(math.exp(-a))
+    return math.log1p(math.exp(a))
+
+
+def _relu(a: float) -> float:
+    return a if a > 0.0 else 0.0
+
+
 class FloatMath:
-    """The math namespace for plain floats (first-order backward)."""
+    """The math namespace for plain floats."""
 
     __slots__ = ()
 
     @staticmethod
     def exp(x: float) -> float:
-        """Return e**x."""
+        """Return e**x; raise ``OverflowError`` where it overflows."""
         return math.exp(x)
 
     @staticmethod
@@ -431,10 +581,9 @@ class FloatMath:
             raise ValueError(f"log is defined only for x > 0, got {x!r}")
         return math.log(x)
 
-    @staticmethod
-    def sigmoid(x: float) -> float:
-        """Return the stable logistic function of x."""
-        return _sigmoid(x)
+    sigmoid = staticmethod(_sigmoid)
+    softplus = staticmethod(_softplus)
+    relu = staticmethod(_relu)
 
     @staticmethod
     def tanh(x: float) -> float:
@@ -445,6 +594,21 @@ class FloatMath:
     def step(x: float) -> float:
         """Return 1.0 if x > 0 else 0.0."""
         return 1.0 if x > 0.0 else 0.0
+
+    @staticmethod
+    def add(xs: Sequence[float]) -> float:
+        """Return the sum, added left to right as the array path does."""
+        return reduce(_plus, xs, -0.0)  # -0.0 is the identity of + (0.0 + -0.0 is 0.0)
+
+    @staticmethod
+    def either(p: bool, q: bool) -> bool:
+        """Return p or q."""
+        return bool(p or q)
+
+    @staticmethod
+    def is_integer(x: float) -> bool:
+        """Return whether x is a whole number."""
+        return float(x).is_integer()
 
 
 #: The namespace instance passed to rules in float mode.

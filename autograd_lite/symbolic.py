@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 __all__ = ["SYM_MATH", "Sym", "SymMath", "num", "times"]
 
@@ -84,6 +85,27 @@ class Sym:
     def __neg__(self) -> Sym:
         return Sym(f"(-{self.text})")
 
+    # Comparisons print a condition (domain checks are written with them).
+    def __gt__(self, o: object) -> Sym:
+        return self._bin(">", o)
+
+    def __ge__(self, o: object) -> Sym:
+        return self._bin(">=", o)
+
+    def __lt__(self, o: object) -> Sym:
+        return self._bin("<", o)
+
+    def __le__(self, o: object) -> Sym:
+        return self._bin("<=", o)
+
+    def __ne__(self, o: object) -> Sym:  # type: ignore[override]
+        return self._bin("!=", o)
+
+    def __eq__(self, o: object) -> Sym:  # type: ignore[override]
+        return self._bin("==", o)
+
+    __hash__ = None  # type: ignore[assignment]
+
 
 def times(s: Sym, o: object, swap: bool = False) -> Sym:
     """Return ``s * o`` (``o * s`` with ``swap``), printing nothing for a factor of ±1."""
@@ -96,34 +118,72 @@ def times(s: Sym, o: object, swap: bool = False) -> Sym:
 
 
 class SymMath:
-    """The math namespace over symbols: prints calls to the runtime namespace ``m``."""
+    """The math namespace over symbols: prints calls to a runtime namespace.
 
-    __slots__ = ()
+    Args:
+        prefix: What each call is prefixed with: ``"m."`` prints ``m.exp(x)``,
+            a call into the namespace object ``m`` of the generated code;
+            ``"m_"`` prints ``m_exp(x)``, a call of a plain global.
+    """
 
-    @staticmethod
-    def exp(x: Sym) -> Sym:
+    __slots__ = ("prefix",)
+
+    #: Sums of up to this many terms print as ``a + b + c``; longer ones as
+    #: one call (a deep chain of ``+`` would overflow Python's compiler).
+    INLINE_SUM = 16
+
+    def __init__(self, prefix: str = "m.") -> None:
+        self.prefix = prefix
+
+    def _call(self, fn: str, *args: object) -> Sym:
+        return Sym(f"{self.prefix}{fn}({', '.join(Sym._t(a) for a in args)})")
+
+    def exp(self, x: Sym) -> Sym:
         """Print a call computing e**x."""
-        return Sym(f"m.exp({x})")
+        return self._call("exp", x)
 
-    @staticmethod
-    def log(x: Sym) -> Sym:
+    def log(self, x: Sym) -> Sym:
         """Print a call computing the natural logarithm of x."""
-        return Sym(f"m.log({x})")
+        return self._call("log", x)
 
-    @staticmethod
-    def sigmoid(x: Sym) -> Sym:
+    def sigmoid(self, x: Sym) -> Sym:
         """Print a call computing the logistic function of x."""
-        return Sym(f"m.sigmoid({x})")
+        return self._call("sigmoid", x)
 
-    @staticmethod
-    def tanh(x: Sym) -> Sym:
+    def tanh(self, x: Sym) -> Sym:
         """Print a call computing the hyperbolic tangent of x."""
-        return Sym(f"m.tanh({x})")
+        return self._call("tanh", x)
 
-    @staticmethod
-    def step(x: Sym) -> Sym:
+    def step(self, x: Sym) -> Sym:
         """Print a call computing 1 where x > 0, else 0."""
-        return Sym(f"m.step({x})")
+        return self._call("step", x)
+
+    def relu(self, x: Sym) -> Sym:
+        """Print a call computing x where x > 0, else 0."""
+        return self._call("relu", x)
+
+    def softplus(self, x: Sym) -> Sym:
+        """Print a call computing log(1 + e**x) without overflow."""
+        return self._call("softplus", x)
+
+    def add(self, xs: Sequence[object]) -> Sym:
+        """Print the left-to-right sum of ``xs``."""
+        if len(xs) == 1:
+            return Sym(Sym._t(xs[0]))
+        if len(xs) <= self.INLINE_SUM:
+            text = Sym._t(xs[0])
+            for x in xs[1:]:
+                text = f"({text} + {Sym._t(x)})"
+            return Sym(text)
+        return Sym(f"{self.prefix}add(({', '.join(Sym._t(x) for x in xs)},))")
+
+    def either(self, p: object, q: object) -> Sym:
+        """Print the logical or of two conditions."""
+        return self._call("either", p, q)
+
+    def is_integer(self, x: object) -> Sym:
+        """Print a test that x is a whole number."""
+        return self._call("is_integer", x)
 
 
 #: The math namespace that prints calls such as ``m.sigmoid(x)``.

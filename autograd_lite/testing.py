@@ -15,8 +15,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from autograd_lite import mode
 from autograd_lite.autodiff import gradients
-from autograd_lite.value import MODE, Value
+from autograd_lite.value import Value
 
 __all__ = ["GradcheckError", "GradcheckReport", "Mismatch", "gradcheck"]
 
@@ -102,10 +103,7 @@ class GradcheckError(AssertionError):
 
 def _engine_tensor(f: Callable[..., Any], point: Sequence[float], order: int) -> list[float]:
     """All derivatives of ``order`` at ``point``, flattened (last index fastest)."""
-    previous = MODE.record
-    MODE.record = True
-    MODE.refresh()
-    try:
+    with mode.set_grad_enabled(True):
         xs = [Value(x) for x in point]
         out = f(*xs)
         if isinstance(out, numbers.Real) and not isinstance(out, bool):
@@ -126,9 +124,6 @@ def _engine_tensor(f: Callable[..., Any], point: Sequence[float], order: int) ->
                     nxt.extend(Value(g) for g in gradients(node, xs))
             level = nxt
         return [node.data for node in level]
-    finally:
-        MODE.record = previous
-        MODE.refresh()
 
 
 def gradcheck(

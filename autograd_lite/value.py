@@ -12,22 +12,20 @@ from __future__ import annotations
 import gc
 import itertools
 import numbers
-from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager
-from math import exp as _math_exp
-from math import fsum as _fsum
-from math import log as _math_log
-from math import tanh as _math_tanh
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from operator import attrgetter
-from typing import Protocol
+from typing import Any
 
-from autograd_lite import ops
-from autograd_lite.ops import _POWC_CACHE as _POWC_ROWS
+from autograd_lite import kernel, mode, ops
+from autograd_lite.graph import reachable
+from autograd_lite.mode import grad_enabled, no_grad, set_grad_enabled
 from autograd_lite.ops import (
     ADD,
     CONST,
     DIV,
     EXP,
+    FLOAT_MATH,
     LOG,
     MUL,
     NEG,
@@ -38,8 +36,6 @@ from autograd_lite.ops import (
     SUB,
     TANH,
     Op,
-    _sigmoid,
-    _softplus,
 )
 
 __all__ = [
@@ -61,42 +57,33 @@ Number = int | float
 Operand = "Value | int | float"
 
 
-class ModeHook(Protocol):
-    """Observer of every recorded op (installed by ``detect_anomaly``)."""
-
-    def on_forward(self, node: Value) -> None:
-        """Called with each node right after it is created."""
-
-    def on_backward(self, node: Value, index: int, contribution: float) -> None:
-        """Called with each contribution a node sends to its input ``index``."""
-
-
-class _Mode:
-    """Process-wide recording state (not thread-local, like a global switch)."""
-
-    __slots__ = ()
-    #: True when ops record parents and no hook is installed: the fast path.
-    plain: bool = True
-    record: bool = True
-    hook: ModeHook | None = None
-
-    @classmethod
-    def refresh(cls) -> None:
-        global _PLAIN
-        cls.plain = _PLAIN = cls.record and cls.hook is None
-
-
-MODE = _Mode
+# True while no thread is in no_grad or has a hook installed: then every op
+# takes its inline fast path and no thread-local state is read (mode.py
+# keeps this copy current).
 _PLAIN = True
+
+
+def _set_plain(fast: bool) -> None:
+    global _PLAIN
+    _PLAIN = fast
+
+
+mode.on_fast_change(_set_plain)
 _order = itertools.count()
 _next = _order.__next__
+
+#: How many inputs an error message lists before it says how many are left.
+_SHOWN = 4
 
 
 def _describe(args: Iterable[Value]) -> str:
     parts = []
-    for i, a in enumerate(args):
+    items = list(args)
+    for i, a in enumerate(items[:_SHOWN]):
         name = repr(a.label) if a.label else f"input {i}"
         parts.append(f"{name} = {a.data!r}")
+    if len(items) > _SHOWN:
+        parts.append(f"and {len(items) - _SHOWN} more inputs")
     return "; ".join(parts)
 
 
@@ -114,13 +101,26 @@ def _real(x: object, where: str) -> float:
 class Value:
     """A scalar node of a computation graph.
 
+    Every number in a graph is finite: a leaf holds a finite real number, and
+    an op whose result would be ±inf or NaN raises instead of recording it.
+
     Args:
-        data: The number this node holds; any real number (not complex, not NaN).
+        data: The number this node holds; any finite real number.
         label: A name shown in reprs, diagrams and explanations.
+
+    Attributes:
+        data: The number this node holds (its forward value).
+        grad: d(root)/d(this node) after ``root.backward()``; leaves add up
+            the gradients of successive calls.
+        grad_node: After ``backward(create_graph=True)``: the gradient as a
+            node that can be differentiated again; otherwise ``None``.
+        label: The name shown in reprs, diagrams and explanations.
+        op: The op-table row that computed this node; ``None`` for a leaf.
+        order: Creation number: every node is numbered after its parents.
 
     Raises:
         TypeError: If ``data`` is not a real number or ``label`` not a string.
-        ValueError: If ``data`` is NaN.
+        ValueError: If ``data`` is NaN or infinite.
 
     Example:
         >>> x = Value(3.0, "x")
@@ -148,8 +148,10 @@ class Value:
     def __init__(self, data: float, label: str = "") -> None:
         if type(data) is not float:
             data = _real(data, f"Value({label!r})" if label else "Value")
-        if data != data:
-            raise ValueError(f"Value{f' {label!r}' if label else ''}: data is NaN")
+        if data - data != 0.0:  # inf - inf and nan - nan are both NaN
+            raise ValueError(
+                f"Value{f' {label!r}' if label else ''}: data must be finite, got {data!r}"
+            )
         if type(label) is not str:
             raise TypeError(f"Value: label must be a str, got {type(label).__name__}")
         self.data = data
@@ -207,186 +209,97 @@ class Value:
         return self.data
 
     # -------------------------------------------------------- arithmetic
-    # Hot path: when MODE.plain, each method runs the forward inline and builds
-    # the node directly. Anything unusual (a domain error, a NaN, recording off,
-    # a hook) falls back to ``apply``, which owns the error messages. The local
-    # derivatives always come from the op table (``backward`` calls the rows).
+    # Each method below is replaced, right after the class, by its fast path
+    # generated from the op table (kernel.FORWARD_SOURCE); these bodies are the
+    # general path that the fast one falls back to, and carry the docs.
     def __add__(self, other: Value | float) -> Value:
-        t = type(other)
-        if t is not Value:
-            other = (
-                _node(float(other), None, None, CONST)
-                if t is float or t is int
-                else _lift(other, "add", self)
-            )
-        if _PLAIN:
-            d = self.data + other.data  # type: ignore[union-attr]
-            if d == d:
-                v = _new(Value)
-                v.data = d
-                v.grad = 0.0
-                v._a = self
-                v._b = other  # type: ignore[assignment]
-                v.op = ADD
-                v.label = ""
-                v.grad_node = None
-                v.order = _next()
-                return v
-            _nan("add", (self, other))  # type: ignore[arg-type]
-        return apply(ADD, (self, other))  # type: ignore[arg-type]
+        """Return ``self + other`` as an ``add`` node."""
+        return apply(ADD, (self, _operand(other, "add", self)))
 
     def __radd__(self, other: float) -> Value:
-        return _lift(other, "add", self).__add__(self)
+        """Return ``other + self`` as an ``add`` node."""
+        return apply(ADD, (_operand(other, "add", self), self))
 
     def __sub__(self, other: Value | float) -> Value:
-        t = type(other)
-        if t is not Value:
-            other = (
-                _node(float(other), None, None, CONST)
-                if t is float or t is int
-                else _lift(other, "sub", self)
-            )
-        if _PLAIN:
-            d = self.data - other.data  # type: ignore[union-attr]
-            if d == d:
-                return _node(d, self, other, SUB)  # type: ignore[arg-type]
-        return apply(SUB, (self, other))  # type: ignore[arg-type]
+        """Return ``self - other`` as a ``sub`` node."""
+        return apply(SUB, (self, _operand(other, "sub", self)))
 
     def __rsub__(self, other: float) -> Value:
-        return _lift(other, "sub", self).__sub__(self)
+        """Return ``other - self`` as a ``sub`` node."""
+        return apply(SUB, (_operand(other, "sub", self), self))
 
     def __mul__(self, other: Value | float) -> Value:
-        t = type(other)
-        if t is not Value:
-            other = (
-                _node(float(other), None, None, CONST)
-                if t is float or t is int
-                else _lift(other, "mul", self)
-            )
-        if _PLAIN:
-            d = self.data * other.data  # type: ignore[union-attr]
-            if d == d:
-                v = _new(Value)
-                v.data = d
-                v.grad = 0.0
-                v._a = self
-                v._b = other  # type: ignore[assignment]
-                v.op = MUL
-                v.label = ""
-                v.grad_node = None
-                v.order = _next()
-                return v
-            _nan("mul", (self, other))  # type: ignore[arg-type]
-        return apply(MUL, (self, other))  # type: ignore[arg-type]
+        """Return ``self * other`` as a ``mul`` node."""
+        return apply(MUL, (self, _operand(other, "mul", self)))
 
     def __rmul__(self, other: float) -> Value:
-        t = type(other)
-        if (t is float or t is int) and _PLAIN:
-            k = float(other)
-            d = k * self.data
-            if d == d:
-                v = _new(Value)
-                v.data = d
-                v.grad = 0.0
-                v._a = _node(k, None, None, CONST)
-                v._b = self
-                v.op = MUL
-                v.label = ""
-                v.grad_node = None
-                v.order = _next()
-                return v
-        return _lift(other, "mul", self).__mul__(self)
+        """Return ``other * self`` as a ``mul`` node."""
+        return apply(MUL, (_operand(other, "mul", self), self))
 
     def __truediv__(self, other: Value | float) -> Value:
-        if type(other) is not Value:
-            other = _lift(other, "div", self)
-        if _PLAIN:
-            b = other.data
-            if b != 0.0:
-                d = self.data / b
-                if d == d:
-                    return _node(d, self, other, DIV)
-        return apply(DIV, (self, other))
+        """Return ``self / other``; raises ``ZeroDivisionError`` for a zero divisor."""
+        return apply(DIV, (self, _operand(other, "div", self)))
 
     def __rtruediv__(self, other: float) -> Value:
-        return _lift(other, "div", self).__truediv__(self)
+        """Return ``other / self``; raises ``ZeroDivisionError`` for a zero divisor."""
+        return apply(DIV, (_operand(other, "div", self), self))
 
     def __neg__(self) -> Value:
-        if _PLAIN:
-            return _node(-self.data, self, None, NEG)
+        """Return ``-self`` as a ``neg`` node."""
         return apply(NEG, (self,))
 
     def __pos__(self) -> Value:
+        """Return the node itself."""
         return self
 
     def __pow__(self, other: Value | float) -> Value:
+        """Return ``self ** other``.
+
+        A number exponent gives a ``powc`` node carrying the exponent; a Value
+        exponent a ``pow`` node, differentiable in both inputs.
+
+        Raises:
+            ValueError: For a negative base and a non-integer exponent.
+            ZeroDivisionError: For 0 to a negative power.
+        """
         if type(other) is Value:
             return apply(POW, (self, other))
-        # _lift's message names this node when the exponent is not a real number.
-        k = (
-            other
-            if type(other) is float
-            else float(other)
-            if type(other) is int
-            else _lift(other, "pow", self).data
-        )
-        op = _POWC_ROWS.get(k)
-        if op is None:
-            op = ops.pow_const(k)
-        if _PLAIN:
-            x = self.data
-            if x > 0.0 or (k.is_integer() and (x != 0.0 or k >= 0.0)):
-                try:
-                    d = float(x**k)
-                except OverflowError:
-                    return apply(op, (self,))
-                if d == d:
-                    return _node(d, self, None, op)
-        return apply(op, (self,))
+        # _operand's message names this node when the exponent is not a finite number.
+        k = other if type(other) is float and other - other == 0.0 else None
+        if k is None:
+            k = _operand(other, "pow", self).data
+        fast = _POWC_FAST.get(k)
+        if fast is None:
+            fast = _powc_method(k)
+        return fast(self)
 
     def __rpow__(self, other: float) -> Value:
-        return apply(POW, (_lift(other, "pow", self), self))
+        """Return ``other ** self`` as a ``pow`` node."""
+        return apply(POW, (_operand(other, "pow", self), self))
 
     # ---------------------------------------------------------- functions
     def exp(self) -> Value:
-        """Return e**self; raises ``OverflowError`` above about 709.78."""
-        if _PLAIN:
-            x = self.data
-            if x <= 709.782712893384:
-                return _node(_math_exp(x), self, None, EXP)
+        """Return e**self; raises ``OverflowError`` where the result overflows (above ~709.78)."""
         return apply(EXP, (self,))
 
     def log(self) -> Value:
         """Return the natural logarithm; raises ``ValueError`` for data <= 0."""
-        if _PLAIN:
-            x = self.data
-            if x > 0.0:
-                return _node(_math_log(x), self, None, LOG)
         return apply(LOG, (self,))
 
     def sigmoid(self) -> Value:
         """Return 1 / (1 + e**-self), stable for every finite input."""
-        if _PLAIN:
-            return _node(_sigmoid(self.data), self, None, SIGMOID)
         return apply(SIGMOID, (self,))
 
     def tanh(self) -> Value:
         """Return the hyperbolic tangent."""
-        if _PLAIN:
-            return _node(_math_tanh(self.data), self, None, TANH)
         return apply(TANH, (self,))
 
     def relu(self) -> Value:
         """Return max(self, 0); its derivative at 0 is taken as 0."""
-        if _PLAIN:
-            x = self.data
-            return _node(x if x > 0.0 else 0.0, self, None, RELU)
         return apply(RELU, (self,))
 
     def softplus(self) -> Value:
         """Return log(1 + e**self) without overflow; its derivative is sigmoid."""
-        if _PLAIN:
-            return _node(_softplus(self.data), self, None, SOFTPLUS)
         return apply(SOFTPLUS, (self,))
 
     # ---------------------------------------------------------- gradients
@@ -407,8 +320,6 @@ class Value:
 
     def zero_grad(self) -> None:
         """Reset ``grad`` (and ``grad_node``) of every node reachable from this one."""
-        from autograd_lite.graph import reachable
-
         for node in reachable(self):
             node.grad = 0.0
             node.grad_node = None
@@ -442,37 +353,64 @@ _data_of = attrgetter("data")
 
 
 def constant(x: float) -> Value:
-    """Return ``x`` as a constant node (shown as a plain number in diagrams)."""
-    return _node(_real(x, "constant"), None, None, CONST)
+    """Return ``x`` as a constant node (shown as a plain number in diagrams).
 
-
-def _lift(x: object, opname: str, other: Value) -> Value:
-    t = type(x)
-    if t is float or t is int:
-        return _node(float(x), None, None, CONST)  # type: ignore[arg-type]
-    if isinstance(x, Value):
-        return x
-    if not isinstance(x, numbers.Real):
-        who = f"Value {other.label!r}" if other.label else "a Value"
-        raise TypeError(
-            f"{opname}: cannot combine {who} (data={other.data!r}) with "
-            f"{type(x).__name__} {x!r}; operands must be real numbers or Values"
-        )
-    f = float(x)
-    if f != f:
-        raise ValueError(f"{opname}: operand is NaN (with {_describe((other,))})")
+    Raises:
+        TypeError: If ``x`` is not a real number.
+        ValueError: If ``x`` is NaN or infinite.
+    """
+    f = _real(x, "constant")
+    if f - f != 0.0:
+        raise ValueError(f"constant: must be finite, got {f!r}")
     return _node(f, None, None, CONST)
 
 
-def _nan(opname: str, args: tuple[Value, ...]) -> None:
-    raise ValueError(f"{opname}: result is NaN ({_describe(args)})")
+def _operand(x: object, opname: str, other: Value) -> Value:
+    """Return ``x`` as a node: a Value as it is, a finite number as a constant."""
+    t = type(x)
+    if t is float:
+        if x - x == 0.0:  # type: ignore[operator]
+            v = _new(Value)
+            v.data = x  # type: ignore[assignment]
+            v.grad = 0.0
+            v._a = None
+            v._b = None
+            v.op = CONST
+            v.label = ""
+            v.grad_node = None
+            v.order = _next()
+            return v
+    elif t is Value or isinstance(x, Value):
+        return x  # type: ignore[return-value]
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        if isinstance(x, bool):
+            return _node(float(x), None, None, CONST)
+        who = f"Value {other.label!r}" if other.label else "a Value"
+        raise TypeError(
+            f"{opname}: cannot combine {who} (data={other.data!r}) with "
+            f"{type(x).__name__} {x!r:.60}; operands must be real numbers or Values"
+        )
+    try:
+        f = float(x)
+    except OverflowError:
+        raise OverflowError(
+            f"{opname}: operand {x!r:.40} is too large for a float (with {_describe((other,))})"
+        ) from None
+    if f - f != 0.0:
+        raise ValueError(
+            f"{opname}: operand must be finite, got {f!r} (with {_describe((other,))})"
+        )
+    return _node(f, None, None, CONST)
 
 
 def apply(op: Op, args: tuple[Value, ...]) -> Value:
     """Run ``op``'s forward on ``args`` and record the result as a node.
 
-    Errors from the forward are re-raised with the op name and the labels and
-    values of the inputs.
+    This is the general path every op goes through when its inline fast path
+    does not apply. Errors from the forward (outside the domain, overflow,
+    NaN) are raised with the op's name and the labels and values of the
+    inputs; inside :func:`~autograd_lite.detect_anomaly` they carry the line
+    of code that made the op.
 
     Args:
         op: A row of the op table.
@@ -484,15 +422,17 @@ def apply(op: Op, args: tuple[Value, ...]) -> Value:
     try:
         data = op.forward([a.data for a in args], op.param)
     except (ValueError, ZeroDivisionError, OverflowError) as exc:
-        raise type(exc)(f"{op.name}: {exc} ({_describe(args)})") from None
-    if data != data:
-        _nan(op.name, args)
+        error = type(exc)(f"{op.name}: {exc} ({_describe(args)})")
+        hook = None if _PLAIN else mode.hook()
+        if hook is not None:
+            hook.on_error(op, args, error)
+        raise error from None
     if _PLAIN:
         return _make(data, args, op)
-    if not MODE.record:
+    if not mode.recording():
         return Value(data)
     node = _make(data, args, op)
-    hook = MODE.hook
+    hook = mode.hook()
     if hook is not None:
         hook.on_forward(node)
     return node
@@ -502,8 +442,10 @@ def vsum(values: Iterable[Value | float]) -> Value:
     """Add any number of Values and numbers into ONE node.
 
     ``z = vsum([w1 * x1, w2 * x2, b])`` is one add node with three inputs, and
-    a loss summed over m examples is one node, not an m-deep chain. Exported
-    as ``autograd_lite.sum``.
+    a loss summed over m examples is one node, not an m-deep chain. The
+    numbers are added left to right in plain floating point, exactly as a
+    chain of ``+`` would add them (and as the compiled program adds arrays).
+    Exported as ``autograd_lite.sum``.
 
     Args:
         values: Values or real numbers (numbers become constants).
@@ -511,30 +453,29 @@ def vsum(values: Iterable[Value | float]) -> Value:
     Returns:
         The sum node; a constant 0 for an empty input.
     """
-    if _PLAIN:
-        # Hot path: all Values (an n-ary sum in a model or a loss).
-        items = tuple(values)
-        for v in items:
-            if type(v) is not Value:
-                break
-        else:
-            if items:
-                d = _fsum(map(_data_of, items))
-                if d == d:
-                    return _make(d, items, ADD)  # type: ignore[arg-type]
-        values = items
-    args: list[Value] = []
-    for v in values:
+    items = tuple(values)
+    for v in items:
         if type(v) is not Value:
-            if isinstance(v, Value):
-                args.append(v)
-                continue
-            args.append(constant(_real(v, "add")))
-        else:
-            args.append(v)
+            break
+    else:
+        if _PLAIN and items:
+            try:
+                d = _ADD_FWD(list(map(_data_of, items)), FLOAT_MATH, None)
+            except OverflowError:
+                d = _INF
+            if d - d == 0.0:
+                return _make(d, items, ADD)  # type: ignore[arg-type]
+        if not items:
+            return constant(0.0)
+        return apply(ADD, items)  # type: ignore[arg-type]
+    args = [v if isinstance(v, Value) else constant(_real(v, "add")) for v in items]
     if not args:
         return constant(0.0)
     return apply(ADD, tuple(args))
+
+
+_ADD_FWD = ADD.fwd
+_INF = float("inf")
 
 
 def mean(values: Iterable[Value | float]) -> Value:
@@ -547,44 +488,6 @@ def mean(values: Iterable[Value | float]) -> Value:
     if not items:
         raise ValueError("mean: no values to average")
     return vsum(items) / len(items)
-
-
-def grad_enabled() -> bool:
-    """Return whether ops currently record their parents."""
-    return MODE.record
-
-
-@contextmanager
-def set_grad_enabled(enabled: bool) -> Iterator[None]:
-    """Context manager that switches recording on or off, restoring it on exit.
-
-    Args:
-        enabled: Whether ops inside the block record their parents.
-    """
-    previous = MODE.record
-    MODE.record = bool(enabled)
-    MODE.refresh()
-    try:
-        yield
-    finally:
-        MODE.record = previous
-        MODE.refresh()
-
-
-def no_grad() -> AbstractContextManager[None]:
-    """Context manager in which ops record no parents.
-
-    Inside it every result is a new leaf: use it for parameter updates and
-    inference. The switch is process-wide (not per thread).
-
-    Example:
-        >>> w = Value(1.0)
-        >>> with no_grad():
-        ...     w2 = w * 2
-        >>> w2.parents
-        ()
-    """
-    return set_grad_enabled(False)
 
 
 @contextmanager
@@ -651,6 +554,68 @@ class _ValueMath:
     def step(x: Value) -> Value:
         return constant(1.0 if x.data > 0.0 else 0.0)
 
+    @staticmethod
+    def relu(x: Value) -> Value:
+        return x.relu()
+
+    @staticmethod
+    def softplus(x: Value) -> Value:
+        return x.softplus()
+
+    @staticmethod
+    def add(xs: Sequence[Value]) -> Value:
+        return vsum(xs)
+
+    @staticmethod
+    def either(p: object, q: object) -> bool:
+        return bool(p or q)
+
+    @staticmethod
+    def is_integer(x: Value | float) -> bool:
+        return float(x).is_integer()
+
 
 #: The namespace passed to rules when gradients are built as graphs.
 VALUE_MATH = _ValueMath()
+
+
+# ------------------------------------------------------------ fast paths
+def _install() -> None:
+    """Replace the operator methods of ``Value`` by their generated fast paths.
+
+    The code runs in this module's namespace, so it reads the live ``_PLAIN``.
+    """
+    source, env = kernel.forward_source(ops.TABLE)
+    scope = globals()
+    scope.update(env)
+    exec(compile(source, "<autograd_lite.kernel forward>", "exec"), scope)
+    for fname, _, _ in kernel.METHODS:
+        fast = scope.pop(f"_fast{fname}")
+        general = getattr(Value, fname)
+        fast.__doc__ = general.__doc__
+        fast.__qualname__ = general.__qualname__
+        fast.__module__ = __name__
+        fast.__annotations__ = general.__annotations__
+        setattr(Value, fname, fast)
+
+
+_POWC_FAST: dict[float, Callable[[Value], Value]] = {}
+
+
+def _powc_method(k: float) -> Callable[[Value], Value]:
+    """The fast path of ``x ** k`` for one exponent (generated on first use)."""
+    row = ops.pow_const(k)
+    if len(_POWC_FAST) >= 64:  # rare exponents take the general path
+        return lambda x: apply(row, (x,))
+    key = f"R_powc{len(_POWC_FAST)}"
+    scope = globals()
+    scope[key] = row
+    namespace: dict[str, Any] = {}
+    source = kernel.method_source("_fast_powc", row, key, "unary")
+    exec(compile(source, "<autograd_lite.kernel forward>", "exec"), scope, namespace)
+    fast: Callable[[Value], Value] = namespace["_fast_powc"]
+    _POWC_FAST[k] = fast
+    return fast
+
+
+_install()

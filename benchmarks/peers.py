@@ -8,7 +8,12 @@ Every engine implements, where it can:
 * ``chain(steps) -> (value, grad)``: x → 1.0001·x + 0.0001, ``steps`` times, and d/dx;
 * ``mlp(params, X, Y) -> MLPCase``: micrograd's demo model with the given initial
   parameters; ``case.step()`` runs one training step (forward, zero_grad, backward,
-  SGD update) and returns ``(loss, grads)``.
+  SGD update) and returns ``(loss, grads)``;
+* ``value_class()``: the engine's scalar ``Value``, for workload (d), which runs the
+  same micrograd-style source text (``same_code.py``) on each engine that has it.
+
+An engine that needs a package names it in ``requires``; ``available()`` says
+whether it is installed.
 
 Gradients are checked against the NumPy/analytic reference before any timing.
 """
@@ -86,6 +91,83 @@ def lr_reference(X: Sequence[Sequence[float]], Y: Sequence[float], w: Sequence[f
     return math.fsum(costs) / m, dw, math.fsum(dzs) / m
 
 
+def svm_lr_reference(X, Y, w, b, alpha: float = ALPHA):
+    """Workload (d)'s linear-model cost, exactly: mean hinge of z = w·x + b, plus L2.
+
+    cost = mean(max(0, 1 − y·z)) + alpha·(Σ w_i² + b²), labels y = ±1. Returns
+    ``(cost, grads)`` with the gradients in the order ``[*w, b]``.
+    """
+    m = len(X)
+    losses, active = [], []
+    for x, y in zip(X, Y, strict=True):
+        z = math.fsum([*(wi * xi for wi, xi in zip(w, x, strict=True)), b])
+        margin = 1.0 - y * z
+        losses.append(max(margin, 0.0))
+        active.append((x, y) if margin > 0.0 else None)
+    params = [*w, b]
+    cost = math.fsum(losses) / m + alpha * math.fsum(p * p for p in params)
+    on = [a for a in active if a is not None]
+    grads = [math.fsum(-y * x[i] for x, y in on) / m + 2.0 * alpha * w[i] for i in range(len(w))]
+    grads.append(math.fsum(-y for _, y in on) / m + 2.0 * alpha * b)
+    return cost, grads
+
+
+def mlp_reference(params: Sequence[float], X, Y) -> tuple[float, list[float]]:
+    """micrograd's demo loss and gradient: NumPy backprop, or plain Python without NumPy."""
+    try:
+        import numpy as np
+    except ImportError:
+        return mlp_python_loss_grad(params, X, Y)
+    return mlp_numpy_loss_grad(params, np.asarray(X, dtype=float), np.asarray(Y, dtype=float))
+
+
+def mlp_python_loss_grad(params: Sequence[float], X, Y) -> tuple[float, list[float]]:
+    """The same hand-written backprop as ``mlp_numpy_loss_grad``, in plain Python."""
+    layers, k = [], 0
+    for nin, nout in itertools.pairwise(SIZES):
+        neurons = []
+        for _ in range(nout):
+            neurons.append((list(params[k : k + nin]), params[k + nin]))
+            k += nin + 1
+        layers.append(neurons)
+    n = len(Y)
+    last = len(layers) - 1
+    gw = [[[0.0] * len(wv) for wv, _ in layer] for layer in layers]
+    gb = [[0.0] * len(layer) for layer in layers]
+    losses = []
+    for x, y in zip(X, Y, strict=True):
+        acts, pres = [list(x)], []
+        h = list(x)
+        for li, layer in enumerate(layers):
+            z = [
+                math.fsum([*(wi * hi for wi, hi in zip(wv, h, strict=True)), bv])
+                for wv, bv in layer
+            ]
+            pres.append(z)
+            h = [max(v, 0.0) for v in z] if li < last else z
+            acts.append(h)
+        margin = 1.0 - y * h[0]
+        losses.append(max(margin, 0.0))
+        g = [-y / n if margin > 0.0 else 0.0]
+        for li in range(last, -1, -1):
+            if li < last:
+                g = [gi if zi > 0.0 else 0.0 for gi, zi in zip(g, pres[li], strict=True)]
+            below = [0.0] * len(acts[li])
+            for j, (wv, _) in enumerate(layers[li]):
+                for i, a in enumerate(acts[li]):
+                    gw[li][j][i] += g[j] * a
+                    below[i] += g[j] * wv[i]
+                gb[li][j] += g[j]
+            g = below
+    loss = math.fsum(losses) / n + ALPHA * math.fsum(p * p for p in params)
+    out: list[float] = []
+    for li, layer in enumerate(layers):
+        for j, (wv, bv) in enumerate(layer):
+            out.extend(gw[li][j][i] + 2 * ALPHA * wv[i] for i in range(len(wv)))
+            out.append(gb[li][j] + 2 * ALPHA * bv)
+    return loss, out
+
+
 def _unflatten(params: Sequence[float]):
     import numpy as np
 
@@ -160,10 +242,17 @@ class MLPCase:
 # ======================================================= autograd_lite
 class AutogradLite:
     name = "autograd_lite"
+    requires = "autograd_lite"
 
     @staticmethod
     def available() -> bool:
         return True
+
+    @staticmethod
+    def value_class():
+        from autograd_lite.value import Value
+
+        return Value
 
     @staticmethod
     def version() -> str:
@@ -318,6 +407,7 @@ class AutogradLiteCompiled:
     """The compiled path: one scalar-sized program run over NumPy arrays."""
 
     name = "autograd_lite compiled"
+    requires = "numpy"
 
     @staticmethod
     def available() -> bool:
@@ -424,6 +514,7 @@ def _patch_micrograd():
 
 class Micrograd:
     name = "micrograd"
+    requires = "micrograd"
 
     @staticmethod
     def available() -> bool:
@@ -438,6 +529,13 @@ class Micrograd:
         from importlib.metadata import version
 
         return version("micrograd")
+
+    @staticmethod
+    def value_class():
+        """micrograd's own ``Value``, unpatched (workload (d) uses only what it has)."""
+        from micrograd.engine import Value
+
+        return Value
 
     @staticmethod
     def deep(limit: int = 10**7) -> None:
@@ -515,6 +613,7 @@ class Micrograd:
 # ================================================================= torch
 class Torch:
     name = "torch (0-dim tensors)"
+    requires = "torch"
 
     @staticmethod
     def available() -> bool:
@@ -663,6 +762,7 @@ class AnalyticLoop:
 
 class NumpyVectorized:
     name = "NumPy vectorized"
+    requires = "numpy"
 
     available = AutogradLiteCompiled.available
 

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
+from collections.abc import Callable
 
 import pytest
 
-from autograd_lite.anomaly import AnomalyError, detect_anomaly
+from autograd_lite import mode
+from autograd_lite.anomaly import (
+    AnomalyError,
+    AnomalyNaNError,
+    AnomalyOverflowError,
+    _AnomalyHook,
+    detect_anomaly,
+)
 from autograd_lite.autodiff import gradients
 from autograd_lite.functional import grad
-from autograd_lite.value import MODE, Value
+from autograd_lite.ops import EXP, LOG, MUL
+from autograd_lite.value import Value
 
 
 def here() -> int:
@@ -27,21 +37,31 @@ def test_forward_inf_names_op_inputs_and_source_line() -> None:
         big * 10
     err = info.value
     msg = str(err)
-    assert "mul forward produced inf" in msg
+    # "produced inf" when the engine records the inf, "overflowed" when it raises.
+    assert re.search(r"mul forward (produced inf|overflowed)", msg)
     assert "'big' = 1e+308" in msg and "input 1 = 10.0" in msg
     assert f"test_anomaly.py:{line}" in msg and "big * 10" in msg
     assert err.phase == "forward" and err.site is not None and err.site.lineno == line
     assert isinstance(err, FloatingPointError) and isinstance(err, ArithmeticError)
+    assert isinstance(err, AnomalyOverflowError) and isinstance(err, OverflowError)
+    assert err.op is MUL
 
 
-def test_without_anomaly_mode_inf_passes_silently() -> None:
-    # The contrast that makes the mode useful: the plain engine lets ±inf through.
-    assert (Value(1e308) * 10).data == float("inf")
-    assert (Value(-1e308) - 1e308).data == float("-inf")
+def test_without_anomaly_mode_an_overflow_is_a_plain_overflow_error() -> None:
+    # The contrast that makes the mode useful: the plain error has no source line.
+    big, small = Value(1e308), Value(-1e308)
+    makes: list[Callable[[], Value]] = [lambda: big * 10, lambda: small - 1e308]
+    for make in makes:
+        with pytest.raises(OverflowError, match="overflows a float") as info:
+            make()
+        assert not isinstance(info.value, AnomalyError)
 
 
 def test_minus_inf_from_sub_is_caught() -> None:
-    with pytest.raises(AnomalyError, match=r"sub forward produced -inf"), detect_anomaly():
+    with (
+        pytest.raises(AnomalyOverflowError, match=r"sub forward (produced -inf|overflowed)"),
+        detect_anomaly(),
+    ):
         Value(-1e308, "a") - Value(1e308, "b")
 
 
@@ -64,8 +84,9 @@ def test_backward_nan_is_caught() -> None:
     x = Value(1e-320, "x")
     with detect_anomaly():
         loss = (x.log() * 0.0).named("L")
-        with pytest.raises(AnomalyError, match=r"log backward .* sent nan"):
+        with pytest.raises(AnomalyNaNError, match=r"log backward .* sent nan") as info:
             loss.backward()
+    assert isinstance(info.value, ValueError) and info.value.phase == "backward"
 
 
 def test_anomaly_in_gradients_and_functional_grad() -> None:
@@ -87,7 +108,7 @@ def test_anomaly_in_create_graph_backward() -> None:
             loss.backward(create_graph=True)
     # The gradient graph's own 1/x node overflows; its site is the backward call.
     assert info.value.site is not None and info.value.site.lineno == line
-    assert "div forward produced inf" in str(info.value)
+    assert re.search(r"div forward (produced inf|overflowed)", str(info.value))
 
 
 def test_node_created_before_the_context() -> None:
@@ -108,33 +129,34 @@ def test_finite_computations_are_unaffected() -> None:
 
 
 def test_state_is_restored_after_exit_and_after_an_error() -> None:
-    assert MODE.hook is None and MODE.plain
+    assert mode.hook() is None and mode.is_fast()
     with detect_anomaly():
-        assert MODE.hook is not None and not MODE.plain
-    assert MODE.hook is None and MODE.plain
+        assert mode.hook() is not None and not mode.is_fast()
+    assert mode.hook() is None and mode.is_fast()
     with pytest.raises(AnomalyError), detect_anomaly():
         Value(1e308) * 1e10
-    assert MODE.hook is None and MODE.plain
+    assert mode.hook() is None and mode.is_fast()
 
 
 def test_nesting_restores_the_outer_context_and_shares_sites() -> None:
     x = Value(1e-320, "x")
     with detect_anomaly():
-        outer = MODE.hook
+        outer = mode.hook()
         line = here()
         loss = x.log() * 1e10
         with detect_anomaly():
-            assert MODE.hook is not outer
+            assert mode.hook() is not outer
             with pytest.raises(AnomalyError, match=f"test_anomaly.py:{line}"):
                 loss.backward()
-        assert MODE.hook is outer
-    assert MODE.hook is None
+        assert mode.hook() is outer
+    assert mode.hook() is None
 
 
 class Recorder:
     def __init__(self) -> None:
         self.forward: list[str] = []
         self.backward: list[tuple[str, int]] = []
+        self.errors: list[str] = []
 
     def on_forward(self, node: Value) -> None:
         self.forward.append(node.op.name if node.op else "leaf")
@@ -142,18 +164,77 @@ class Recorder:
     def on_backward(self, node: Value, index: int, contribution: float) -> None:
         self.backward.append((node.op.name if node.op else "leaf", index))
 
+    def on_error(self, op: object, args: tuple[object, ...], exc: Exception) -> None:
+        self.errors.append(type(exc).__name__)
+
 
 def test_a_previously_installed_hook_still_sees_every_event() -> None:
     rec = Recorder()
-    MODE.hook = rec
-    MODE.refresh()
-    try:
+    with mode.using_hook(rec):
         with detect_anomaly():
             y = Value(2.0) * Value(3.0)
             y.backward()
-        assert MODE.hook is rec
-    finally:
-        MODE.hook = None
-        MODE.refresh()
+        assert mode.hook() is rec
+    assert mode.hook() is None and mode.is_fast()
     assert rec.forward == ["mul"]
     assert rec.backward == [("mul", 0), ("mul", 1)]
+
+
+def test_the_subclasses_are_also_the_plain_error_types() -> None:
+    assert issubclass(AnomalyOverflowError, AnomalyError)
+    assert issubclass(AnomalyOverflowError, OverflowError)
+    assert issubclass(AnomalyNaNError, AnomalyError)
+    assert issubclass(AnomalyNaNError, ValueError)
+    assert issubclass(AnomalyError, FloatingPointError)
+
+
+def test_on_error_turns_an_overflow_into_an_anomaly_overflow_error() -> None:
+    x = Value(1000.0, "x")
+    plain = OverflowError("exp: the result overflows a float ('x' = 1000.0)")
+    with pytest.raises(AnomalyOverflowError) as info:
+        line = here()
+        _AnomalyHook(None).on_error(EXP, (x,), plain)
+    err = info.value
+    msg = str(err)
+    assert msg.startswith("exp forward overflowed") and "'x' = 1000.0" in msg
+    assert f"test_anomaly.py:{line}" in msg and "on_error(EXP, (x,), plain)" in msg
+    assert err.op is EXP and err.node is None and err.phase == "forward"
+    assert err.site is not None and err.site.lineno == line
+    assert err.__cause__ is plain
+
+
+def test_on_error_turns_a_nan_error_into_an_anomaly_nan_error() -> None:
+    a, b = Value(1.0, "a"), Value(2.0)
+    plain = ValueError("mul: the result is NaN ('a' = 1.0; input 1 = 2.0)")
+    with pytest.raises(
+        AnomalyNaNError, match=r"mul forward produced nan .*'a' = 1.0; input 1 = 2.0"
+    ):
+        _AnomalyHook(None).on_error(MUL, (a, b), plain)
+
+
+def test_on_error_lets_other_errors_pass() -> None:
+    hook = _AnomalyHook(None)
+    x = Value(-1.0, "x")
+    hook.on_error(LOG, (x,), ValueError("log: math domain error ('x' = -1.0)"))
+    hook.on_error(MUL, (x, x), ZeroDivisionError("float division by zero"))
+    hook.on_error(MUL, (x, x), TypeError("unsupported"))
+
+
+def test_on_error_chains_to_the_previous_hook() -> None:
+    rec = Recorder()
+    with pytest.raises(AnomalyOverflowError):
+        _AnomalyHook(rec).on_error(EXP, (Value(1000.0),), OverflowError("overflow"))
+    assert rec.errors == ["OverflowError"]
+
+
+def test_overflow_is_caught_by_except_overflow_error_in_and_out_of_the_mode() -> None:
+    def run() -> str:
+        try:
+            (Value(1000.0, "x")).exp()
+        except OverflowError as exc:
+            return type(exc).__name__
+        return "no error"
+
+    assert run() == "OverflowError"
+    with detect_anomaly():
+        assert run() == "AnomalyOverflowError"

@@ -26,10 +26,19 @@ def test_non_real_data_is_a_type_error(bad: object) -> None:
     assert repr(bad) in message
 
 
-def test_nan_data_is_rejected() -> None:
-    with pytest.raises(ValueError, match="NaN") as info:
-        Value(math.nan, "w")
-    assert "'w'" in str(info.value)
+@pytest.mark.parametrize("x", [math.nan, math.inf, -math.inf])
+def test_data_that_is_not_finite_is_rejected(x: float) -> None:
+    with pytest.raises(ValueError, match="must be finite") as info:
+        Value(x, "w")
+    assert "'w'" in str(info.value) and repr(x) in str(info.value)
+
+
+@pytest.mark.parametrize("x", [math.nan, math.inf, -math.inf])
+def test_operands_and_constants_that_are_not_finite_are_rejected(x: float) -> None:
+    w = Value(1.0, "w")
+    for make in (lambda: w + x, lambda: x * w, lambda: w**x, lambda: ag.constant(x)):
+        with pytest.raises(ValueError, match="must be finite"):
+            make()
 
 
 def test_label_must_be_a_string() -> None:
@@ -95,7 +104,7 @@ def expect(exc: type[Exception], fn: Callable[[], object], *fragments: str) -> N
         assert f in message, (f, message)
 
 
-@pytest.mark.parametrize("x", [0.0, -0.0, -1.0, -1e-300, -math.inf])
+@pytest.mark.parametrize("x", [0.0, -0.0, -1.0, -1e-300, -5e-324])
 def test_log_outside_domain(x: float) -> None:
     expect(ValueError, lambda: Value(x, "p").log(), "log", "'p'", repr(x))
 

@@ -288,15 +288,16 @@ def test_a_node_of_numbers_only_still_has_its_row() -> None:
     assert "| six = 2 × 3 = 6 |" in e.to_markdown()
 
 
-def test_infinite_values_are_printed() -> None:
-    # Values may hold ±inf (only NaN is refused); every rendering must cope.
+def test_huge_values_are_printed_and_infinite_ones_never_recorded() -> None:
+    # Every number in a graph is finite: an overflow raises before a node exists.
     from autograd_lite.ops import fmt_number
 
     assert fmt_number(math.inf) == "inf" and fmt_number(-math.inf) == "-inf"
     x = Value(1e200, "x")
-    e = explain((x * x).named("big"))
-    assert "big = x × x = inf" in e.to_text()
-    assert r"\infty" in e.to_latex()
+    with pytest.raises(OverflowError, match=r"mul: the result overflows.*'x' = 1e\+200"):
+        x * x
+    e = explain((x * 1e100).named("big"))
+    assert "big = x × 1e+100 = 1e+300" in e.to_text()
     assert_valid_latex(e.to_latex())
 
 
