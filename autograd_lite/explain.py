@@ -32,6 +32,7 @@ __all__ = [
     "explain",
     "explain_lesson",
     "node_names",
+    "printable",
 ]
 
 
@@ -53,20 +54,60 @@ class NodeStep:
 
 
 # --------------------------------------------------------------- names
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape_char(ch: str) -> str:
+    return _NAMED_ESCAPES.get(ch) or f"\\u{ord(ch):04x}"
+
+
+def printable(text: str, *, keep: str = "") -> str:
+    r"""Return ``text`` with every character no output can carry shown as an escape.
+
+    Labels are arbitrary strings, but no output format can hold all of them:
+    control characters (U+0000–U+001F, U+007F–U+009F) break tables, DOT and
+    XML; lone surrogates (U+D800–U+DFFF) cannot be encoded as UTF-8; the line
+    and paragraph separators U+2028/U+2029 end lines; U+FFFE/U+FFFF are not
+    allowed in XML. Each such character is replaced, visibly, by an escape:
+    ``\n``, ``\r`` and ``\t`` for newline, carriage return and tab, ``\uXXXX``
+    (four lowercase hex digits) for the others. Every other character is kept.
+    Diagrams, explanations and the stepper all show labels this way; applying
+    it twice changes nothing.
+
+    Args:
+        text: Any string.
+        keep: Characters to leave alone (the stepper keeps the newlines of
+            its multi-line texts).
+
+    Example:
+        >>> print(printable("a\nb\x00\ud800"))
+        a\nb\u0000\ud800
+    """
+
+    def sub(m: re.Match[str]) -> str:
+        ch = m.group()
+        return ch if ch in keep else _escape_char(ch)
+
+    return _UNPRINTABLE.sub(sub, text)
+
+
 def node_names(root: Value, precision: int = 4) -> dict[Value, str]:
-    """Return the name every node of ``root``'s graph is shown by.
+    r"""Return the name every node of ``root``'s graph is shown by.
 
     Labels where present; numbers for constants; otherwise fresh short names
     (``out`` for the root, ``t1, t2, ...`` for results, ``v1, ...`` for leaves)
     that avoid every label. Explanations and diagrams both use these names, so
-    the stepper's text and its picture call each node the same.
+    the stepper's text and its picture call each node the same. Labels are
+    shown through :func:`printable` (control characters, lone surrogates and
+    line separators become visible escapes such as ``\n`` or ``\ud800``).
     """
     return _assign_names(root, precision)
 
 
 def _assign_names(root: Value, precision: int) -> dict[Value, str]:
     nodes = topological(root)
-    taken = {n.label for n in nodes if n.label}
+    taken = {printable(n.label) for n in nodes if n.label}
     names: dict[Value, str] = {}
     counters = {"t": 0, "v": 0}
 
@@ -80,7 +121,7 @@ def _assign_names(root: Value, precision: int) -> dict[Value, str]:
 
     for n in nodes:
         if n.label:
-            names[n] = n.label
+            names[n] = printable(n.label)
         elif n.is_constant:
             names[n] = fmt_number(n.data, precision)
         elif n is root and "out" not in taken:
@@ -157,7 +198,9 @@ _LATEX_SPECIAL = {
 }
 _SIMPLE_NAME = re.compile(r"([A-Za-z])([0-9]*)")
 _ATOMIC = re.compile(r"[^\W\d]\w*|[0-9.]+(?:e[-+]?[0-9]+)?")
-_MD_SPECIAL = re.compile(r"([\\`*_|<>\[\]#])")
+# All that Markdown could read as markup: emphasis, code, links, raw HTML,
+# entities (``&amp;``), cell borders (``|``), headings, strikethrough, math.
+_MD_SPECIAL = re.compile(r"([\\`*_|<>\[\]#&$~])")
 
 
 def _latex_template(text: str) -> str:
@@ -168,7 +211,12 @@ def _latex_template(text: str) -> str:
 
 
 def latex_name(name: str) -> str:
-    """Render a node name in LaTeX math mode: ``w1`` → ``w_{1}``, others upright and escaped."""
+    r"""Render a node name in LaTeX math mode: ``w1`` → ``w_{1}``, others upright and escaped.
+
+    Every LaTeX special (``\ { } $ & # ^ _ % ~``) is escaped, after
+    :func:`printable`, so no name can end the math, add a line or run a command.
+    """
+    name = printable(name)
     if len(name) > 2 and name[0] == "(" and name[-1] == ")":
         return f"({latex_name(name[1:-1])})"
     m = _SIMPLE_NAME.fullmatch(name)
@@ -191,7 +239,8 @@ def latex_number_text(text: str) -> str:
 
 
 def _md(text: str) -> str:
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    # One line and no markup: a cell keeps its table's shape whatever the label.
+    return _MD_SPECIAL.sub(r"\\\1", printable(text))
 
 
 class _Format:

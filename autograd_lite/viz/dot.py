@@ -8,7 +8,7 @@ are positions in the topological order, never creation counters or addresses.
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any, Literal
 
@@ -61,8 +61,12 @@ class Diagram(graphviz.Digraph):  # type: ignore[misc]
             return {"text/plain": f"(diagram not rendered: {exc})\n{HINT}\n\n{self.source}"}
 
 
+# A node or an edge statement; labels cannot fake one (they never hold a newline).
+_STATEMENT = re.compile(r"^\t+(?!(?:node|edge|graph) \[)\w+(?: -> \w+)? \[", re.M)
+
+
 def _summary(source: str) -> str:
-    return f"<Diagram: {source.count('[')} elements; .source holds the DOT text>"
+    return f"<Diagram: {len(_STATEMENT.findall(source))} elements; .source holds the DOT text>"
 
 
 def kind_of(node: Value, root: Value, parameters: Collection[Value]) -> Kind:
@@ -77,19 +81,59 @@ def kind_of(node: Value, root: Value, parameters: Collection[Value]) -> Kind:
 
 
 def _printable(text: str) -> str:
-    # Graphviz reads C strings: a NUL (or any control character) cannot pass.
-    return "".join("�" if unicodedata.category(ch) == "Cc" else ch for ch in text)
+    # The documented policy (see autograd_lite.explain.printable): what no
+    # output can carry (NUL, controls, lone surrogates...) becomes an escape.
+    from autograd_lite.explain import printable
+
+    return printable(text)
+
+
+def _entities(ch: str) -> str:
+    # Graphviz decodes HTML entities in every label ("&amp;" is drawn "&"), so
+    # each "&" is written as "&amp;" and a label's own entities stay as typed.
+    return "&amp;" if ch == "&" else ch
 
 
 def _record_escape(text: str) -> str:
-    out = _printable(text).replace("\\", "\\\\")
-    for ch in '{}|<>"':
-        out = out.replace(ch, "\\" + ch)
+    r"""Escape ``text`` for one field of a Graphviz record label.
+
+    The record parser reads ``{ } | < >`` as structure and drops leading,
+    trailing and repeated spaces; the label code reads ``\n``, ``\l``, ``\N``...
+    as escapes and ``&...;`` as entities. Backslashes are doubled, the
+    structure characters and quotes backslash-escaped, ``&`` written
+    ``&amp;``, and a space the parser would drop written ``&#32;``.
+    """
+    text = _printable(text)
+    out = []
+    last = len(text) - 1
+    for i, ch in enumerate(text):
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch in '{}|<>"':
+            out.append("\\" + ch)
+        elif ch == " " and (i in (0, last) or text[i - 1] == " " or text[i + 1] == " "):
+            out.append("&#32;")
+        else:
+            out.append(_entities(ch))
+    return "".join(out)
+
+
+def _quoted(text: str) -> str:
+    r"""Escape ``text`` for a quoted (non-record) DOT label: drawn as written.
+
+    Backslashes are doubled (so ``\n``, ``\l``, ``\N``... stay literal), quotes
+    escaped and ``&`` written ``&amp;``. A final backslash is written as two
+    entities: ``\\"`` would read as an escaped quote and run the string on.
+    """
+    out = "".join(_entities(ch) for ch in _printable(text))
+    out = out.replace("\\", "\\\\").replace('"', '\\"')
+    if out.endswith("\\"):
+        out = out[:-2] + "&#92;&#92;"
     return out
 
 
 def _plain(text: str) -> Any:
-    return graphviz.nohtml(_printable(text).replace("\\", "\\\\").replace('"', '\\"'))
+    return graphviz.nohtml(_quoted(text))
 
 
 def _neighbourhood(nodes: list[Value], focus: Value, radius: int) -> set[Value]:
@@ -134,7 +178,17 @@ def to_dot(
     grads: Mapping[Value, float] | None = None,
     fast: bool | None = None,
 ) -> Diagram:
-    """Return the graph of ``root`` as a Graphviz diagram.
+    r"""Return the graph of ``root`` as a Graphviz diagram.
+
+    Labels are text, whatever they hold: the DOT parses to the same graph
+    and Graphviz draws each label as written. Record specials (``{ } | < >``),
+    quotes and backslashes are escaped (``\n`` or ``\N`` in a label is drawn
+    as those two characters), ``&`` is written ``&amp;`` (so a label ``&amp;``
+    is drawn as the five characters, not as ``&``) and spaces the record
+    parser would drop as ``&#32;``. Characters no output can carry (control
+    characters, lone surrogates, U+2028/U+2029, U+FFFE/U+FFFF) are shown as
+    visible escapes, ``\n``, ``\t``, ``\r`` or ``\uXXXX``, exactly as in the
+    explanations (see :func:`autograd_lite.explain.printable`).
 
     Args:
         root: The output node; its whole graph is drawn.

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from autograd_lite.autodiff import Step, backward_steps
+from autograd_lite.explain import printable
 from autograd_lite.value import Value
 from autograd_lite.viz.render import Renderer, render_svg
 
@@ -129,8 +130,29 @@ def _inline(svg: str, prefix: str) -> str:
 
 def _node_name(node: Value | None, root: Value) -> str:
     if node is None:
-        return root.label
-    return node.label or (node.op.name if node.op is not None else "")
+        return printable(root.label)
+    return printable(node.label) or (node.op.name if node.op is not None else "")
+
+
+def _text(text: str) -> str:
+    # A step's text keeps its lines; anything else no page can carry is escaped.
+    return printable(text, keep="\n\t")
+
+
+# JSON inside <script>: no "<" (so neither "</script" nor "<!--" can end it),
+# no ">" or "&", and no U+2028/U+2029 (line ends to old JavaScript).
+_JSON_ESCAPES = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+
+
+def _script_json(data: object) -> str:
+    text = json.dumps(data, ensure_ascii=False)
+    return re.sub("[<>&\u2028\u2029]", lambda m: _JSON_ESCAPES[m.group()], text)
 
 
 def stepper_html(
@@ -140,7 +162,7 @@ def stepper_html(
     title: str | None = None,
     **kw: Any,
 ) -> str:
-    """Return (and optionally write) the backward stepper as one HTML page.
+    r"""Return (and optionally write) the backward stepper as one HTML page.
 
     The page is self-contained: the SVG frames, the explanations, the style
     and a little JavaScript are inlined, so it opens offline. It has
@@ -154,6 +176,13 @@ def stepper_html(
     ``#explanation`` holds the current text; ``#counter`` reads ``Step k of n``;
     the body's ``data-step`` is the current step.
 
+    Labels, the title and the texts are always text, never markup: they are
+    HTML-escaped, and the texts' JSON escapes ``<``, ``>``, ``&`` and
+    U+2028/U+2029. Characters no page can carry (control characters other
+    than the texts' newlines, lone surrogates, U+2028/U+2029, U+FFFE/U+FFFF)
+    are shown as escapes such as ``\u0000`` (see
+    :func:`autograd_lite.explain.printable`).
+
     Args:
         root: The node to differentiate.
         path: If given, the page is also written there (UTF-8).
@@ -164,8 +193,8 @@ def stepper_html(
         The HTML text.
     """
     fs = frames(root, **kw)
-    name = root.label or "the output"
-    title = title or f"Backward pass of {name}"
+    name = printable(root.label) or "the output"
+    title = printable(title) if title else f"Backward pass of {name}"
     parts = []
     for f in fs:
         who = html.escape(_node_name(f.node, root), quote=True)
@@ -174,14 +203,13 @@ def stepper_html(
             f'<figure class="frame" id="frame-{f.step}" data-step="{f.step}" '
             f'data-node="{who}"{hidden}>\n{_inline(f.svg, f"f{f.step}-")}</figure>'
         )
-    # No "<" at all inside the script element: neither "</script" nor "<!--" can end it early.
-    texts = json.dumps([f.text for f in fs], ensure_ascii=False).replace("<", "\\u003c")
+    texts = [_text(f.text) for f in fs]
     page = _PAGE.format(
         title=html.escape(title),
         frames="\n".join(parts),
-        first=html.escape(fs[0].text),
+        first=html.escape(texts[0]),
         n=len(fs),
-        texts=texts,
+        texts=_script_json(texts),
         script=_SCRIPT,
         style=_STYLE,
     )
