@@ -40,6 +40,11 @@ class Sym:
     def __str__(self) -> str:
         return self.text
 
+    def __bool__(self) -> bool:
+        # A rule that branches on its input cannot be printed as one
+        # expression: refuse instead of silently printing one branch.
+        raise TypeError(f"a rule branched on the symbolic operand {self.text!r}")
+
     @staticmethod
     def _t(x: object) -> str:
         if isinstance(x, Sym):

@@ -268,12 +268,16 @@ def _log_program() -> Program:
         (1j, TypeError, "input 0 ('x') must be a real number or an array of them, got complex"),
         (None, TypeError, "input 0 ('x') must be a real number"),
         (True, TypeError, "input 0 ('x') must be a real number"),
-        (float("nan"), ValueError, "input 0 ('x') is NaN"),
+        (float("nan"), ValueError, "input 0 ('x') must be finite (is NaN)"),
         (np.array([1.0 + 1j]), TypeError, "must be a real number or an array of them"),
         (np.array(["a"]), TypeError, "must be a real number or an array of them"),
-        (np.array([1.0, np.nan, 2.0]), ValueError, "input 0 ('x') is NaN at index 1"),
+        (
+            np.array([1.0, np.nan, 2.0]),
+            ValueError,
+            "input 0 ('x') must be finite (is NaN) at index 1",
+        ),
         (np.array([]), ValueError, "input 0 ('x') is an empty array"),
-        (np.float64("nan"), ValueError, "input 0 ('x') is NaN"),
+        (np.float64("nan"), ValueError, "input 0 ('x') must be finite (is NaN)"),
     ],
 )
 def test_bad_inputs_name_the_program_input(arg: object, kind: type, message: str) -> None:
@@ -493,12 +497,15 @@ def test_the_first_error_in_eager_order_wins() -> None:
 @pytest.mark.parametrize(
     ("arg", "message"),
     [
-        (math.inf, "input 0 ('x') is infinite"),
-        (-math.inf, "input 0 ('x') is infinite"),
-        (np.array([1.0, 2.0, -np.inf]), "input 0 ('x') is infinite at index 2"),
-        (np.array([[1.0, 2.0], [np.nan, 1.0]]), "input 0 ('x') is NaN at index (1, 0)"),
-        (np.array([1e308, 1e308, np.inf]), "input 0 ('x') is infinite at index 2"),
-        (np.float64("inf"), "input 0 ('x') is infinite"),
+        (math.inf, "input 0 ('x') must be finite (is infinite)"),
+        (-math.inf, "input 0 ('x') must be finite (is infinite)"),
+        (np.array([1.0, 2.0, -np.inf]), "input 0 ('x') must be finite (is infinite) at index 2"),
+        (
+            np.array([[1.0, 2.0], [np.nan, 1.0]]),
+            "input 0 ('x') must be finite (is NaN) at index (1, 0)",
+        ),
+        (np.array([1e308, 1e308, np.inf]), "input 0 ('x') must be finite (is infinite) at index 2"),
+        (np.float64("inf"), "input 0 ('x') must be finite (is infinite)"),
     ],
 )
 def test_infinite_and_nan_inputs_are_refused(arg: object, message: str) -> None:
@@ -513,7 +520,9 @@ def test_infinite_and_nan_inputs_are_refused(arg: object, message: str) -> None:
 def test_parameters_must_be_finite() -> None:
     prog = _log_program()
     prog.params[0].data = math.inf
-    with pytest.raises(ValueError, match=re.escape("parameter 0 ('w') is infinite")):
+    with pytest.raises(
+        ValueError, match=re.escape("parameter 0 ('w') must be finite (is infinite)")
+    ):
         prog.run(1.0)
 
 

@@ -490,7 +490,7 @@ def _nonfinite_kind(x: float) -> tuple[type[Exception], str]:
 
 def _refused(x: float) -> tuple[type[Exception], str]:
     """An input or parameter that is not finite is refused with ``ValueError``."""
-    return ValueError, _nonfinite_kind(x)[1]
+    return ValueError, f"must be finite ({_nonfinite_kind(x)[1]})"
 
 
 def compile_graph(
