@@ -31,7 +31,14 @@ from autograd_lite import mode
 from autograd_lite.graph import by_order, reverse_topological
 from autograd_lite.kernel import make_loop
 from autograd_lite.ops import FLOAT_MATH
-from autograd_lite.value import VALUE_MATH, Value, _real, constant, vsum
+from autograd_lite.value import (
+    VALUE_MATH,
+    Value,
+    constant,
+    real_number,
+    register_reverse,
+    vsum,
+)
 
 __all__ = ["Step", "backward", "backward_steps", "gradients", "local_derivatives"]
 
@@ -116,7 +123,7 @@ def backward_steps(root: Value, seed: float = 1.0) -> Iterator[Step]:
 
 
 def _seed(seed: object) -> float:
-    g = seed if type(seed) is float else _real(seed, "backward")
+    g = seed if type(seed) is float else real_number(seed, "backward")
     if g - g != 0.0:
         raise ValueError(f"backward: the seed gradient must be finite, got {g!r}")
     return g
@@ -285,6 +292,7 @@ def _find_nonfinite(root: Value, seed: float) -> None:
 
 _grad_of = attrgetter("grad")
 _loop = make_loop()
+register_reverse(backward)
 
 
 def _times(g: Value, d: Any) -> Value:

@@ -250,8 +250,9 @@ def method_source(fname: str, row: Op, key: str, shape: str) -> str:
 
     ``key`` is the global name the row is bound to. The function needs, in
     its globals: ``Value``, ``_new``, ``_next``, ``_PLAIN``, ``apply``,
-    ``_operand`` (lifting a number into a constant node), the row, and the
-    ``m_*`` functions of the float namespace.
+    ``_operand`` (lifting a number into a constant node), the row,
+    ``R_const`` (the constant row) and the ``m_*`` functions of the float
+    namespace.
     """
     arity = 1 if shape == "unary" else 2
     xs = [Sym(f"x{i}") for i in range(arity)]
@@ -261,9 +262,23 @@ def method_source(fname: str, row: Op, key: str, shape: str) -> str:
     args = "(self,)" if arity == 1 else f"({first}, {second})"
     head = [f"def {fname}(self{'' if arity == 1 else ', other'}):"]
     if arity == 2:
+        # A finite float operand becomes a constant node right here: models
+        # multiply by their inputs, so this is as hot as the op itself.
         head += [
             "    if type(other) is not Value:",
-            f"        other = _operand(other, {row.name!r}, self)",
+            "        if type(other) is float and other - other == 0.0:",
+            "            c = _new(Value)",
+            "            c.data = other",
+            "            c.grad = 0.0",
+            "            c._a = None",
+            "            c._b = None",
+            "            c.op = R_const",
+            '            c.label = ""',
+            "            c.grad_node = None",
+            "            c.order = _next()",
+            "            other = c",
+            "        else:",
+            f"            other = _operand(other, {row.name!r}, self)",
         ]
     body = [f"x0 = {first}.data"] + ([f"x1 = {second}.data"] if arity == 2 else [])
     build = [
@@ -300,6 +315,7 @@ def method_source(fname: str, row: Op, key: str, shape: str) -> str:
 def forward_source(rows: dict[str, Op]) -> tuple[str, dict[str, Any]]:
     """Write every method of :data:`METHODS`; return the text and the globals it needs."""
     env: dict[str, Any] = dict(_NAMESPACE)
+    env["R_const"] = rows["const"]
     parts = []
     for fname, name, shape in METHODS:
         key = f"R_{name}"

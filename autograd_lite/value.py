@@ -49,6 +49,8 @@ __all__ = [
     "grad_enabled",
     "mean",
     "no_grad",
+    "real_number",
+    "register_reverse",
     "set_grad_enabled",
     "vsum",
 ]
@@ -72,6 +74,16 @@ mode.on_fast_change(_set_plain)
 _order = itertools.count()
 _next = _order.__next__
 
+# The reverse pass, registered by autograd_lite.autodiff (which the package
+# always imports): autodiff is built on this module, not the other way round.
+_REVERSE: list[Callable[..., None]] = []
+
+
+def register_reverse(backward: Callable[..., None]) -> None:
+    """Install the function ``Value.backward`` calls (done by :mod:`autograd_lite.autodiff`)."""
+    _REVERSE[:] = [backward]
+
+
 #: How many inputs an error message lists before it says how many are left.
 _SHOWN = 4
 
@@ -87,7 +99,7 @@ def _describe(args: Iterable[Value]) -> str:
     return "; ".join(parts)
 
 
-def _real(x: object, where: str) -> float:
+def real_number(x: object, where: str) -> float:
     """Convert a real number to float, or raise a clear ``TypeError``."""
     if type(x) is float:
         return x
@@ -147,7 +159,7 @@ class Value:
 
     def __init__(self, data: float, label: str = "") -> None:
         if type(data) is not float:
-            data = _real(data, f"Value({label!r})" if label else "Value")
+            data = real_number(data, f"Value({label!r})" if label else "Value")
         if data - data != 0.0:  # inf - inf and nan - nan are both NaN
             raise ValueError(
                 f"Value{f' {label!r}' if label else ''}: data must be finite, got {data!r}"
@@ -314,9 +326,7 @@ class Value:
             create_graph: Also store each gradient as a differentiable node
                 in ``grad_node``, so it can be differentiated again.
         """
-        from autograd_lite.autodiff import backward
-
-        backward(self, grad, create_graph=create_graph)
+        _REVERSE[0](self, grad, create_graph=create_graph)
 
     def zero_grad(self) -> None:
         """Reset ``grad`` (and ``grad_node``) of every node reachable from this one."""
@@ -359,7 +369,7 @@ def constant(x: float) -> Value:
         TypeError: If ``x`` is not a real number.
         ValueError: If ``x`` is NaN or infinite.
     """
-    f = _real(x, "constant")
+    f = real_number(x, "constant")
     if f - f != 0.0:
         raise ValueError(f"constant: must be finite, got {f!r}")
     return _node(f, None, None, CONST)
@@ -468,7 +478,7 @@ def vsum(values: Iterable[Value | float]) -> Value:
         if not items:
             return constant(0.0)
         return apply(ADD, items)  # type: ignore[arg-type]
-    args = [v if isinstance(v, Value) else constant(_real(v, "add")) for v in items]
+    args = [v if isinstance(v, Value) else constant(real_number(v, "add")) for v in items]
     if not args:
         return constant(0.0)
     return apply(ADD, tuple(args))
