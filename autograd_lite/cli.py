@@ -16,12 +16,13 @@ import argparse
 import contextlib
 import math
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, NoReturn
+from typing import IO, Any, NoReturn
 
-from autograd_lite.parse import ExpressionError, compile_expression
+from autograd_lite.parse import ExpressionError, compile_expression, normalize_name
 from autograd_lite.value import Value
 
 __all__ = ["DEMO_EXAMPLE", "ProgressBar", "UsageError", "build_parser", "main"]
@@ -37,6 +38,13 @@ DEMO_EXAMPLE: dict[str, tuple[float, ...] | float] = {
 }
 _DRAW_SUFFIXES = (".svg", ".dot", ".gv", ".html", ".png", ".pdf")
 _MAX_PRECISION = 17
+#: Upper bounds of the demo's options: beyond them it would run for hours.
+MAX_EPOCHS = 10**6
+MAX_EXAMPLES = 10**5
+#: Epochs × examples: 10**7 is about two minutes of training.
+MAX_WORK = 10**7
+#: Longest time budget of one Graphviz layout, in seconds.
+MAX_TIMEOUT = 3600.0
 
 
 class UsageError(Exception):
@@ -76,15 +84,45 @@ def _positive_int(text: str) -> int:
     try:
         n = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not an integer: {text[:40]!r}") from None
     if n < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
     return n
 
 
+def _bounded(limit: int, what: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        n = _positive_int(text)
+        if n > limit:
+            raise argparse.ArgumentTypeError(f"at most {limit:,} {what}, got {n:,}")
+        return n
+
+    return parse
+
+
+def _seed(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text[:40]!r}") from None
+    if not 0 <= n < 2**63:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 2**63 - 1, got {text[:40]}")
+    return n
+
+
+def _timeout(text: str) -> float:
+    x = _number(text)
+    if not 0 < x <= MAX_TIMEOUT:
+        raise argparse.ArgumentTypeError(
+            f"must be more than 0 and at most {MAX_TIMEOUT:g} seconds, got {text!r}"
+        )
+    return x
+
+
 def _assignment(text: str) -> tuple[str, float]:
     name, sep, value = text.partition("=")
-    name = name.strip()
+    # Python, and so the expression, reads names NFKC-normalised ("µ" is "μ").
+    name = normalize_name(name.strip())
     if not sep or not name:
         raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
     if not name.isidentifier() or name.startswith("_"):
@@ -123,27 +161,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument(
         "--epochs",
-        type=_positive_int,
+        type=_bounded(MAX_EPOCHS, "epochs"),
         default=100,
         metavar="N",
-        help="training epochs (default: 100)",
+        help=f"training epochs, at most {MAX_EPOCHS:,} (default: 100)",
     )
     demo.add_argument(
         "--lr", type=_number, default=0.5, metavar="X", help="learning rate (default: 0.5)"
     )
     demo.add_argument(
         "--seed",
-        type=int,
+        type=_seed,
         default=0,
         metavar="S",
         help="seed of the generated data and initial weights (default: 0)",
     )
     demo.add_argument(
         "--examples",
-        type=_positive_int,
+        type=_bounded(MAX_EXAMPLES, "examples"),
         default=200,
         metavar="M",
-        help="number of generated training examples (default: 200)",
+        help=f"number of generated training examples, at most {MAX_EXAMPLES:,} (default: 200)",
     )
     demo.add_argument("--quiet", action="store_true", help="print only the list of written files")
 
@@ -190,7 +228,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         required=True,
         metavar="FILE",
-        help="where to write (.svg, .dot, .html)",
+        help="where to write (.svg, .dot, .html, .png, .pdf)",
+    )
+    draw.add_argument(
+        "--timeout",
+        type=_timeout,
+        default=10.0,
+        metavar="SECONDS",
+        help=f"time budget of one Graphviz layout, at most {MAX_TIMEOUT:g} (default: 10)",
     )
     return parser
 
@@ -246,13 +291,26 @@ def _check_finite(root: Value) -> None:
                 f"{node.op.name}: the result is {node.data!r} (it overflowed a float); "
                 f"inputs: {inputs}"
             )
-    for s in backward_steps(root):
+    steps = backward_steps(root)
+    while True:
+        try:
+            s = next(steps, None)
+        except OverflowError as exc:
+            # Some local derivatives overflow inside float arithmetic, whose message
+            # is an errno tuple "(34, 'Numerical result out of range')": say what it means.
+            text = _ERRNO.sub("a local derivative overflows a float", str(exc))
+            raise OverflowError(text) from None
+        if s is None:
+            break
         if not math.isfinite(s.contribution):
             assert s.node.op is not None
             raise ArithmeticError(
                 f"{s.node.op.name} backward: the gradient sent to {who(s.parent)} is "
                 f"{s.contribution!r} (upstream {s.upstream!r} × local derivative {s.local!r})"
             )
+
+
+_ERRNO = re.compile(r"\(\d+, '[^']*'\)")
 
 
 def _cmd_explain(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
@@ -279,19 +337,32 @@ def _cmd_draw(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     root = _build(args)
     from autograd_lite.autodiff import backward
     from autograd_lite.viz import draw
+    from autograd_lite.viz.render import RendererNotFound, RenderError
 
     backward(root)
     if path.parent and not path.parent.exists():
         raise UsageError(f"folder {str(path.parent)!r} does not exist")
+    if path.is_dir():
+        raise UsageError(f"{str(path)!r} is a folder; name a file")
     try:
-        draw(root, path)
+        draw(root, path, timeout=args.timeout)
+    except RendererNotFound:
+        raise
+    except RenderError as exc:
+        # The library's advice names Python options (focus=, timeout=): give the CLI's.
+        first = _one_line(exc).split(". Pass ")[0].split(". Draw ")[0].rstrip(".")
+        raise RenderError(
+            f"{first}. Draw it as .dot (no layout needed), raise --timeout, or use "
+            "autograd_lite.viz from Python to draw a part (focus=)"
+        ) from None
     except ValueError as exc:
         # The library's message names Python options (max_steps=, focus=) the CLI lacks.
         if "max_steps=" in str(exc) or "max_nodes=" in str(exc):
             what = "steps for one stepper page" if suffix == ".html" else "nodes to lay out"
             raise ValueError(
                 f"this expression's graph has too many {what} ({_one_line(exc).split(';')[0]}); "
-                "draw it as .dot, or use autograd_lite.viz from Python for its options"
+                "draw it as .dot (never refused for size), or use autograd_lite.viz from "
+                "Python for its options"
             ) from None
         raise
     out.write(f"wrote {path}\n")
@@ -337,8 +408,14 @@ def _cmd_demo(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from autograd_lite.logistic import LogisticRegression, lesson_graph, make_data
     from autograd_lite.plot import save_line_chart
     from autograd_lite.viz import draw
+    from autograd_lite.viz.files import write_atomic
 
     folder: Path = args.out
+    if args.examples * args.epochs > MAX_WORK:
+        raise UsageError(
+            f"--examples × --epochs is at most {MAX_WORK:,} (about two minutes of training), "
+            f"got {args.examples:,} × {args.epochs:,}"
+        )
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"{str(folder)!r} exists and is not a folder")
     folder.mkdir(parents=True, exist_ok=True)
@@ -353,15 +430,15 @@ def _cmd_demo(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         out.write(steps.to_text())
         out.write("\n")
     written = []
-    (folder / "explanation.md").write_text(
+    write_atomic(
+        folder / "explanation.md",
         "# One example of logistic regression, step by step\n\n"
         "## As in the lesson\n\n" + lesson.to_markdown() + "\n"
         "## Every step of the backward pass\n\n" + steps.to_markdown(),
-        encoding="utf-8",
     )
     written.append(folder / "explanation.md")
     g.loss.backward()
-    kw = {"parameters": g.parameters}
+    kw: dict[str, Any] = {"parameters": g.parameters}
     written.append(draw(g.loss, folder / "graph.dot", **kw))
     written.append(draw(g.loss, folder / "graph.svg", **kw))
     written.append(draw(g.loss, folder / "stepper.html", **kw))

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import ast
 import math
+import unicodedata
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -25,6 +27,8 @@ __all__ = [
     "Expression",
     "ExpressionError",
     "compile_expression",
+    "normalize_name",
+    "normalized_names",
     "parse_expression",
 ]
 
@@ -145,6 +149,7 @@ class Expression:
             ValueError, ZeroDivisionError, OverflowError: From the engine, when an
                 operation is undefined at these values (e.g. ``log(-1)``).
         """
+        values = normalized_names(values)
         missing = [n for n in self.names if n not in values]
         if missing:
             raise ExpressionError(f"no value given for {_listing(missing)}")
@@ -154,11 +159,43 @@ class Expression:
         leaves: dict[str, Value] = {}
         for n in self.names:
             x = values[n]
-            if isinstance(x, bool) or not isinstance(x, int | float) or not math.isfinite(x):
-                raise ExpressionError(f"the value of {n!r} must be a finite number, got {x!r}")
-            leaves[n] = Value(float(x), n)
+            try:
+                f = float(x) if not isinstance(x, bool) and isinstance(x, int | float) else None
+            except OverflowError:  # an int beyond the float range, e.g. 10**400
+                f = math.inf
+            if f is None or not math.isfinite(f):
+                shown = f"an integer of {len(str(abs(x)))} digits" if f == math.inf else repr(x)
+                raise ExpressionError(f"the value of {n!r} must be a finite number, got {shown}")
+            leaves[n] = Value(f, n)
         result = _evaluate(self.tree, leaves)
         return result if isinstance(result, Value) else constant(result)
+
+
+def normalize_name(name: str) -> str:
+    """Return ``name`` as Python (and so the parser) reads it: NFKC-normalised.
+
+    ``µ`` (U+00B5, the micro sign) and ``μ`` (U+03BC) are the same name, as
+    are ``ﬁ`` and ``fi``.
+    """
+    return unicodedata.normalize("NFKC", name)
+
+
+def normalized_names(values: Mapping[str, float]) -> dict[str, float]:
+    """Return ``values`` with every name NFKC-normalised, as names in an expression are.
+
+    Raises:
+        ExpressionError: If a name is not a string, or two names are the same
+            once normalised (e.g. ``µ`` and ``μ``).
+    """
+    out: dict[str, float] = {}
+    for name, x in values.items():
+        if not isinstance(name, str):
+            raise ExpressionError(f"names must be strings, got {name!r}")
+        key = normalize_name(name)
+        if key in out:
+            raise ExpressionError(f"{key!r} is given twice (as {name!r} too)")
+        out[key] = x
+    return out
 
 
 def _listing(names: list[str]) -> str:
@@ -192,7 +229,10 @@ def compile_expression(text: str) -> Expression:
             f"expression nested too deeply (the limit is {MAX_NESTING} levels of brackets)"
         )
     try:
-        module = ast.parse(text.strip(), mode="eval")
+        with warnings.catch_warnings():
+            # e.g. "1is 1" warns "invalid decimal literal": never print it.
+            warnings.simplefilter("ignore")
+            module = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         col = f" at column {exc.offset}" if exc.offset else ""
         raise ExpressionError(f"syntax error: {exc.msg}{col}") from None
@@ -205,6 +245,17 @@ def compile_expression(text: str) -> Expression:
 
 def parse_expression(text: str, values: Mapping[str, float]) -> Value:
     """Parse ``text`` and build it as a graph in one call.
+
+    Names are NFKC-normalised both in ``text`` (as Python does) and in
+    ``values``, so ``parse_expression("µ*2", {"µ": 1.0})`` works whichever
+    of the two look-alike mu characters each side uses.
+
+    Raises:
+        ExpressionError: For text outside the allow-list, a missing or extra
+            name, or a value that is not a finite real number (``10**400`` too).
+        ValueError, ZeroDivisionError, OverflowError: From the engine, when an
+            operation is undefined at these values (``log(-1)``) or its result
+            overflows a float. (:class:`ExpressionError` is a ValueError too.)
 
     Example:
         >>> out = parse_expression("sigmoid(w*x + b)", {"w": 2.0, "x": 1.0, "b": -2.0})

@@ -145,8 +145,9 @@ def line_chart_svg(
 def save_line_chart(path: str | Path, ys: Sequence[float], **kwargs: object) -> Path:
     """Write :func:`line_chart_svg` of ``ys`` to ``path`` and return the path.
 
-    Keyword arguments are those of :func:`line_chart_svg`.
+    Keyword arguments are those of :func:`line_chart_svg`. The file is written
+    whole or not at all (a temporary file in the same folder, renamed into place).
     """
-    p = Path(path)
-    p.write_text(line_chart_svg(ys, **kwargs), encoding="utf-8")  # type: ignore[arg-type]
-    return p
+    from autograd_lite.viz.files import write_atomic
+
+    return write_atomic(Path(path), line_chart_svg(ys, **kwargs))  # type: ignore[arg-type]

@@ -12,15 +12,26 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from autograd_lite.viz.dot import Diagram, to_dot
     from autograd_lite.viz.drawing import draw
-    from autograd_lite.viz.render import RendererNotFound, render_svg
+    from autograd_lite.viz.render import RendererNotFound, RenderError, RenderTimeout, render_svg
     from autograd_lite.viz.stepper import stepper_html
 
-__all__ = ["Diagram", "RendererNotFound", "draw", "render_svg", "stepper_html", "to_dot"]
+__all__ = [
+    "Diagram",
+    "RenderError",
+    "RenderTimeout",
+    "RendererNotFound",
+    "draw",
+    "render_svg",
+    "stepper_html",
+    "to_dot",
+]
 
 _HOME = {
     "Diagram": "dot",
     "to_dot": "dot",
     "draw": "drawing",
+    "RenderError": "render",
+    "RenderTimeout": "render",
     "RendererNotFound": "render",
     "render_svg": "render",
     "stepper_html": "stepper",

