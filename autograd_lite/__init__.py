@@ -19,7 +19,12 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from autograd_lite.anomaly import AnomalyError, detect_anomaly
+from autograd_lite.anomaly import (
+    AnomalyError,
+    AnomalyNaNError,
+    AnomalyOverflowError,
+    detect_anomaly,
+)
 from autograd_lite.autodiff import Step, backward_steps, gradients, local_derivatives
 from autograd_lite.functional import grad, hessian, value_and_grad
 from autograd_lite.graph import reachable, reverse_topological, topological
@@ -47,7 +52,16 @@ from autograd_lite.value import vsum as sum  # noqa: A004
 
 if TYPE_CHECKING:
     from autograd_lite.compiled import Program, compile_graph, trace
-    from autograd_lite.viz import Diagram, RendererNotFound, draw, render_svg, stepper_html, to_dot
+    from autograd_lite.viz import (
+        Diagram,
+        RendererNotFound,
+        RenderError,
+        RenderTimeout,
+        draw,
+        render_svg,
+        stepper_html,
+        to_dot,
+    )
 
 __version__ = "0.1.0"
 
@@ -56,11 +70,15 @@ __all__ = [
     "Analytic",
     "AnalyticBatch",
     "AnomalyError",
+    "AnomalyNaNError",
+    "AnomalyOverflowError",
     "Diagram",
     "LessonGraph",
     "LogisticRegression",
     "Op",
     "Program",
+    "RenderError",
+    "RenderTimeout",
     "RendererNotFound",
     "Step",
     "Value",
@@ -98,6 +116,8 @@ __all__ = [
 _LAZY = {
     "Diagram": "autograd_lite.viz",
     "RendererNotFound": "autograd_lite.viz",
+    "RenderError": "autograd_lite.viz",
+    "RenderTimeout": "autograd_lite.viz",
     "draw": "autograd_lite.viz",
     "render_svg": "autograd_lite.viz",
     "stepper_html": "autograd_lite.viz",

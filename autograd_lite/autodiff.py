@@ -101,7 +101,9 @@ def local_derivatives(node: Value) -> tuple[float, ...]:
     try:
         return op.local([p.data for p in ps], node.data, FLOAT_MATH, op.param)
     except (ValueError, ZeroDivisionError, OverflowError) as exc:
-        raise type(exc)(f"{op.name} backward at {_name(node)}: {exc} ({_context(node)})") from None
+        # Python's float ** reports overflow as an errno tuple; say it in words.
+        why = "a local derivative overflows a float" if isinstance(exc, OverflowError) else exc
+        raise type(exc)(f"{op.name} backward at {_name(node)}: {why} ({_context(node)})") from None
 
 
 def backward_steps(root: Value, seed: float = 1.0) -> Iterator[Step]:
