@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
-from autograd_lite.parse import ExpressionError, compile_expression, normalize_name
+from autograd_lite.parse import FUNCTIONS, ExpressionError, compile_expression, normalize_name
 from autograd_lite.value import Value
 
 __all__ = ["DEMO_EXAMPLE", "ProgressBar", "UsageError", "build_parser", "main"]
@@ -190,8 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="the backward pass of an expression, step by step",
         description=(
             "Differentiate EXPR and print every step of the backward pass. "
-            "EXPR uses numbers, names, + - * / **, and the functions exp, log, sigmoid, "
-            "tanh, relu, softplus and sum(...). Give every name a value with --set."
+            "EXPR uses numbers, names, + - * / **, and the functions "
+            f"{', '.join(FUNCTIONS)} and sum(...). Give every name a value with --set."
         ),
         epilog="Example: autograd-lite explain 'sigmoid(w1*x1 + w2*x2 + b)' "
         "--set w1=0.5 x1=1 w2=-0.3 x2=2 b=0.1",

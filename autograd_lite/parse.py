@@ -17,6 +17,7 @@ import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from autograd_lite import kernel
 from autograd_lite.value import Value, constant, vsum
 
 __all__ = [
@@ -52,9 +53,12 @@ def _unary(method: str) -> Callable[[Value], Value]:
     return call
 
 
-#: The functions an expression may call, each applied through the engine's ``Value`` method.
+#: The functions an expression may call, each applied through the engine's ``Value`` method:
+#: every named one-input method the op table gives ``Value`` (``exp``, ``log``, ``sigmoid``...).
 FUNCTIONS: dict[str, Callable[[Value], Value]] = {
-    name: _unary(name) for name in ("exp", "log", "sigmoid", "tanh", "relu", "softplus")
+    fname: _unary(fname)
+    for fname, _, shape in kernel.METHODS
+    if shape == "unary" and not fname.startswith("_")
 }
 _NARY = "sum"
 
