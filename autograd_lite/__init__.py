@@ -26,7 +26,8 @@ from autograd_lite.anomaly import (
     detect_anomaly,
 )
 from autograd_lite.autodiff import Step, backward_steps, gradients, local_derivatives
-from autograd_lite.functional import grad, hessian, value_and_grad
+from autograd_lite.forward import ForwardStep, SweepCount, count_sweeps, forward_steps, jvp_graph
+from autograd_lite.functional import grad, hessian, jacfwd, jacobian, jacrev, jvp, value_and_grad
 from autograd_lite.graph import reachable, reverse_topological, topological
 from autograd_lite.logistic import (
     Analytic,
@@ -73,6 +74,7 @@ __all__ = [
     "AnomalyNaNError",
     "AnomalyOverflowError",
     "Diagram",
+    "ForwardStep",
     "LessonGraph",
     "LogisticRegression",
     "Op",
@@ -81,6 +83,7 @@ __all__ = [
     "RenderTimeout",
     "RendererNotFound",
     "Step",
+    "SweepCount",
     "Value",
     "__version__",
     "analytic",
@@ -88,13 +91,20 @@ __all__ = [
     "backward_steps",
     "compile_graph",
     "constant",
+    "count_sweeps",
     "detect_anomaly",
     "draw",
+    "forward_steps",
     "gc_paused",
     "grad",
     "grad_enabled",
     "gradients",
     "hessian",
+    "jacfwd",
+    "jacobian",
+    "jacrev",
+    "jvp",
+    "jvp_graph",
     "lesson_graph",
     "local_derivatives",
     "make_data",

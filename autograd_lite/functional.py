@@ -1,17 +1,23 @@
-"""Function transforms: ``grad``, ``value_and_grad`` and ``hessian``.
+"""Function transforms: ``grad``, ``value_and_grad``, ``hessian``, ``jvp``, ``jacfwd``, ``jacrev``.
 
-Each transform takes a Python function of scalars and returns a new function.
+Each transform takes a Python function of scalars and returns a new function
+(``jvp`` evaluates at once, as ``jax.jvp`` does).
 The arguments being differentiated are wrapped in *fresh* nodes before ``f``
 runs: a new leaf for a number, a new ``identity`` node for a ``Value``. The
 derivative is taken with respect to that fresh node only, so a nested ``grad``
 never confuses its own variable with an outer one (no perturbation
 confusion): for f(x) = d/dy (x·y) at y = x, f'(x) is 1, not 2.
 
+``grad``, ``value_and_grad``, ``hessian`` and ``jacrev`` use reverse mode
+(:mod:`autograd_lite.autodiff`); ``jvp`` and ``jacfwd`` use forward mode
+(:mod:`autograd_lite.forward`), from the same local-derivative rules. The two
+modes nest in any order: ``jacfwd(jacrev(f))`` is the Hessian.
+
 Numbers in, numbers out: called on floats at the top level, the transforms
-use the fast float backward and return floats. Called on Values (or inside
-another transform), they build the gradient as a graph (``create_graph``) and
-return Values connected to it, so the result can be differentiated again, to
-any order.
+use the fast float sweeps and return floats. Called on Values (or inside
+another transform), they build the derivative as a graph (``create_graph``)
+and return Values connected to it, so the result can be differentiated again,
+to any order.
 
 Like ``torch.func.grad``, the transforms record the graph they need even when
 called inside :func:`autograd_lite.no_grad`.
@@ -25,11 +31,12 @@ from typing import Any
 
 from autograd_lite import mode
 from autograd_lite.autodiff import gradients
+from autograd_lite.forward import note_sweep, sweep
 from autograd_lite.mode import set_grad_enabled
 from autograd_lite.ops import IDENTITY
 from autograd_lite.value import Value, apply
 
-__all__ = ["grad", "hessian", "value_and_grad"]
+__all__ = ["grad", "hessian", "jacfwd", "jacobian", "jacrev", "jvp", "value_and_grad"]
 
 
 def _fresh(x: object, where: str, label: str) -> Value:
@@ -132,6 +139,7 @@ def _differentiate(
         for k in nums:
             wrapped[k] = _wrap(args[k], where, f"arg{k}", leaves)
         out = _call(f, wrapped, where)
+        note_sweep("reverse")
         grads: list[Any] = (
             gradients(out, leaves, create_graph=True) if graph else gradients(out, leaves)
         )
@@ -264,7 +272,9 @@ def hessian(f: Callable[..., Any]) -> Callable[..., list[list[Any]]]:
         with set_grad_enabled(True):
             wrapped = [_wrap(a, where, f"arg{k}", leaves) for k, a in enumerate(args)]
             out = _call(f, wrapped, where)
+            note_sweep("reverse")
             for g in gradients(out, leaves, create_graph=True):
+                note_sweep("reverse")
                 if graph:
                     rows.append(list(gradients(g, leaves, create_graph=True)))
                 else:
@@ -274,3 +284,244 @@ def hessian(f: Callable[..., Any]) -> Callable[..., list[list[Any]]]:
     hessian_f.__name__ = f"hessian_{name}"
     hessian_f.__doc__ = f"Hessian of {name}."
     return hessian_f
+
+
+# ------------------------------------------------------------ forward mode
+def _outputs(out: object, where: str) -> tuple[list[Value], bool]:
+    """Return the outputs of ``f`` as nodes, and whether ``f`` returned one scalar."""
+    if not isinstance(out, list | tuple):
+        if isinstance(out, Value) or (isinstance(out, numbers.Real) and not isinstance(out, bool)):
+            return [_scalar_output(out, where)], True
+        raise TypeError(
+            f"{where}: the function must return a scalar (a Value or a real number) "
+            f"or a list or tuple of scalars, got {type(out).__name__} {out!r:.60}"
+        )
+    items = []
+    for i, o in enumerate(out):
+        if isinstance(o, Value):
+            items.append(o)
+        elif isinstance(o, numbers.Real) and not isinstance(o, bool):
+            items.append(Value(float(o)))  # a constant output: its derivatives are 0
+        else:
+            raise TypeError(
+                f"{where}: the function must return a scalar or a list or tuple of scalars, "
+                f"but output [{i}] is {type(o).__name__} {o!r:.60}"
+            )
+    return items, False
+
+
+def _call_outputs(f: Callable[..., Any], args: Sequence[Any], where: str) -> tuple[Any, Any]:
+    with mode.transform():
+        out = f(*args)
+    nodes, scalar = _outputs(out, where)
+    return out, (nodes, scalar)
+
+
+def _like(out: object, items: list[Any]) -> Any:
+    return tuple(items) if isinstance(out, tuple) else items
+
+
+def _directions(primal: object, tangent: object, where: str, label: str, into: list[Any]) -> None:
+    """Append the tangent of every scalar of ``primal`` to ``into``, checking the nesting."""
+    if isinstance(primal, list | tuple):
+        if not isinstance(tangent, list | tuple) or len(tangent) != len(primal):
+            got = (
+                f"{type(tangent).__name__} of length {len(tangent)}"
+                if isinstance(tangent, list | tuple)
+                else f"{type(tangent).__name__} {tangent!r:.60}"
+            )
+            raise TypeError(
+                f"{where}: {label} must have the structure of its primal "
+                f"(a sequence of length {len(primal)}), got {got}"
+            )
+        for i, (p, t) in enumerate(zip(primal, tangent, strict=True)):
+            _directions(p, t, where, f"{label}[{i}]", into)
+        return
+    if isinstance(tangent, Value):
+        into.append(tangent)
+        return
+    if isinstance(tangent, numbers.Real) and not isinstance(tangent, bool):
+        t = float(tangent)
+        if t - t != 0.0:
+            raise ValueError(f"{where}: {label} must be finite, got {t!r}")
+        into.append(t)
+        return
+    raise TypeError(
+        f"{where}: {label} must be a real number or a Value (the tangent of a scalar), "
+        f"got {type(tangent).__name__} {tangent!r:.60}"
+    )
+
+
+def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
+    """Evaluate ``f`` at ``primals`` and its derivative along ``tangents``, in one forward sweep.
+
+    The directional derivative is Σ_i df/dx_i · t_i, computed by forward mode
+    (:func:`autograd_lite.forward.jvp_graph`) without forming the gradient.
+
+    Args:
+        f: A function of scalars (numbers or Values, or nested lists of them)
+            returning a scalar or a list or tuple of scalars.
+        primals: The arguments of ``f``, as a tuple (or list).
+        tangents: One tangent per scalar of ``primals``, with the same nesting.
+
+    Returns:
+        ``(f(*primals), derivative)``; for a list or tuple output, both are
+        lists or tuples with one entry per output. Floats in give floats out;
+        Values in (primals or tangents, or a call inside another transform)
+        give Values connected to the graph.
+
+    Raises:
+        TypeError: If ``f`` is not callable, ``primals`` or ``tangents`` is not
+            a tuple or list, their nesting differs, a scalar is not a real
+            number or a Value, or ``f`` returns something else than scalars.
+        ValueError: If a tangent is not finite.
+        OverflowError, ValueError: If a tangent in the sweep is not finite.
+
+    Example:
+        >>> jvp(lambda x, y: x * y, (3.0, 4.0), (1.0, 0.0))  # d/dx
+        (12.0, 4.0)
+        >>> jvp(lambda x, y: x * y, (3.0, 4.0), (1.0, 2.0))  # 4·1 + 3·2
+        (12.0, 10.0)
+    """
+    name = _function_name(f, "jvp")
+    where = f"jvp({name})"
+    for what, seq in (("primals", primals), ("tangents", tangents)):
+        if not isinstance(seq, list | tuple):
+            raise TypeError(
+                f"{where}: {what} must be a tuple (or list) with one entry per argument, "
+                f"got {type(seq).__name__} {seq!r:.60}"
+            )
+    if len(tangents) != len(primals):
+        raise TypeError(
+            f"{where}: got {len(primals)} primal(s) but {len(tangents)} tangent(s); "
+            "pass one tangent per primal"
+        )
+    graph = mode.depth() > 0 or _has_value(primals) or _has_value(tangents)
+    leaves: list[Value] = []
+    directions: list[Any] = []
+    for i, (p, t) in enumerate(zip(primals, tangents, strict=True)):
+        _directions(p, t, where, f"tangents[{i}]", directions)
+    with set_grad_enabled(True):
+        wrapped = [_wrap(p, where, f"primals[{i}]", leaves) for i, p in enumerate(primals)]
+        out, (nodes, scalar) = _call_outputs(f, wrapped, where)
+        derivs = sweep(nodes, dict(zip(leaves, directions, strict=True)), graph)
+    values: list[Any] = nodes if graph else [n.data for n in nodes]
+    if scalar:
+        return values[0], derivs[0]
+    return _like(out, values), _like(out, derivs)
+
+
+def _jacobian_transform(
+    f: Callable[..., Any], argnums: int | Sequence[int], transform: str
+) -> Callable[..., list[Any]]:
+    name = _function_name(f, transform)
+    forward = transform == "jacfwd"
+
+    def jacobian_f(*args: Any) -> list[Any]:
+        where = f"{transform}({name})"
+        if not args:
+            raise TypeError(f"{where}: expected at least one argument")
+        nums = _argnums(argnums, len(args), where)
+        graph = mode.depth() > 0 or any(_has_value(a) for a in args)
+        wrapped = list(args)
+        leaves: list[Value] = []
+        with set_grad_enabled(True):
+            for k in nums:
+                wrapped[k] = _wrap(args[k], where, f"arg{k}", leaves)
+            _, (outs, scalar) = _call_outputs(f, wrapped, where)
+            rows: list[list[Any]]
+            if forward:
+                # One forward sweep per input gives a column: d(every output)/d(that input).
+                columns = [sweep(outs, {leaf: 1.0}, graph) for leaf in leaves]
+                rows = [[col[i] for col in columns] for i in range(len(outs))]
+            else:
+                # One reverse sweep per output gives a row: d(that output)/d(every input).
+                rows = []
+                for o in outs:
+                    note_sweep("reverse")
+                    if graph:
+                        rows.append(list(gradients(o, leaves, create_graph=True)))
+                    else:
+                        rows.append(list(gradients(o, leaves)))
+        return rows[0] if scalar else rows
+
+    jacobian_f.__name__ = f"{transform}_{name}"
+    jacobian_f.__doc__ = f"Jacobian of {name} ({'forward' if forward else 'reverse'} mode)."
+    return jacobian_f
+
+
+def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., list[Any]]:
+    """Return a function computing the Jacobian of ``f`` by forward mode.
+
+    All scalars of the differentiated argument(s) (numbers or Values, lists
+    nested to any depth) are flattened in order into x1..xn. One forward
+    sweep per input: n sweeps, each giving one column. Cheapest when f has
+    few inputs and many outputs.
+
+    Args:
+        f: A function of scalars returning a scalar or a list or tuple of
+            scalars y1..ym.
+        argnums: Which argument to differentiate (an int), or which arguments
+            (a sequence of ints, flattened one after the other).
+
+    Returns:
+        ``j(*args)``: for a scalar output, the list of partials
+        [df/dx1, ..., df/dxn]; for a list or tuple output, the m×n list of
+        rows J[i][j] = dyi/dxj. Floats in give floats out; Values in (or a
+        call inside another transform) give Values connected to the graph.
+
+    Raises:
+        TypeError: If ``f`` is not callable, no argument is given, an argument
+            is not a real number, a Value or a list of them, or ``f`` returns
+            something else than scalars.
+        ValueError: If ``argnums`` is empty or names an argument twice.
+        IndexError: If ``argnums`` is out of range.
+
+    Example:
+        >>> jacfwd(lambda x, y: [x * y, x + y], argnums=(0, 1))(3.0, 4.0)
+        [[4.0, 3.0], [1.0, 1.0]]
+        >>> jacfwd(lambda w: w[0] * w[1])([3.0, 4.0])
+        [4.0, 3.0]
+    """
+    return _jacobian_transform(f, argnums, "jacfwd")
+
+
+def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., list[Any]]:
+    """Return a function computing the Jacobian of ``f`` by reverse mode.
+
+    All scalars of the differentiated argument(s) (numbers or Values, lists
+    nested to any depth) are flattened in order into x1..xn. One reverse
+    sweep per output: m sweeps, each giving one row. Cheapest when f has
+    few outputs and many inputs (a loss: one sweep for every parameter).
+    Also available as ``jacobian``.
+
+    Args:
+        f: A function of scalars returning a scalar or a list or tuple of
+            scalars y1..ym.
+        argnums: Which argument to differentiate (an int), or which arguments
+            (a sequence of ints, flattened one after the other).
+
+    Returns:
+        ``j(*args)``: for a scalar output, the list of partials
+        [df/dx1, ..., df/dxn]; for a list or tuple output, the m×n list of
+        rows J[i][j] = dyi/dxj. Floats in give floats out; Values in (or a
+        call inside another transform) give Values connected to the graph.
+
+    Raises:
+        TypeError: If ``f`` is not callable, no argument is given, an argument
+            is not a real number, a Value or a list of them, or ``f`` returns
+            something else than scalars.
+        ValueError: If ``argnums`` is empty or names an argument twice.
+        IndexError: If ``argnums`` is out of range.
+
+    Example:
+        >>> jacrev(lambda x, y: [x * y, x + y], argnums=(0, 1))(3.0, 4.0)
+        [[4.0, 3.0], [1.0, 1.0]]
+        >>> jacfwd(jacrev(lambda x: x**3))(2.0)  # forward over reverse: d²/dx² x³ = 6x
+        [[12.0]]
+    """
+    return _jacobian_transform(f, argnums, "jacrev")
+
+
+#: The Jacobian by reverse mode (an alias of :func:`jacrev`).
+jacobian = jacrev
