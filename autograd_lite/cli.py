@@ -5,27 +5,39 @@ Commands:
     explain   the step-by-step backward pass of an expression;
     draw      the graph of an expression as .svg, .dot or an .html stepper.
 
-Exit status: 0 on success, 1 when the computation fails (e.g. ``log(-1)``),
-2 for a usage error (bad option, rejected expression, missing value). Errors
-are one line on stderr, never a traceback.
+Exit status: 0 on success, 1 when the command fails while it runs (e.g.
+``log(-1)``, a file the system refuses to write), 2 for a usage error (bad
+option, rejected expression, missing value), found before anything is written.
+Errors are one line on stderr, never a traceback; a syntax error adds the
+expression with a caret under the column, and a missing Graphviz adds a line
+on what works without it.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import contextlib
 import math
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+import unicodedata
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
-from autograd_lite.parse import FUNCTIONS, ExpressionError, compile_expression, normalize_name
+from autograd_lite.logistic import ProgressBar
+from autograd_lite.parse import (
+    FUNCTIONS,
+    ExpressionError,
+    compile_expression,
+    normalize_name,
+)
 from autograd_lite.value import Value
 
-__all__ = ["DEMO_EXAMPLE", "ProgressBar", "UsageError", "build_parser", "main"]
+__all__ = ["DEMO_EXAMPLE", "CommandError", "ProgressBar", "UsageError", "build_parser", "main"]
 
 PROG = "autograd-lite"
 
@@ -48,7 +60,29 @@ MAX_TIMEOUT = 3600.0
 
 
 class UsageError(Exception):
-    """A mistake in how the command was called (exit status 2)."""
+    """A mistake in how the command was called (exit status 2).
+
+    Args:
+        message: The error, one line.
+        detail: Lines printed under it (e.g. the expression and a caret).
+    """
+
+    def __init__(self, message: str, detail: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.detail = tuple(detail)
+
+
+class CommandError(Exception):
+    """A command that failed while it ran, with its message ready (exit status 1).
+
+    Args:
+        message: The error, one line.
+        detail: Lines printed under it.
+    """
+
+    def __init__(self, message: str, detail: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.detail = tuple(detail)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -68,6 +102,13 @@ def _number(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if not math.isfinite(x):
         raise argparse.ArgumentTypeError(f"not a finite number: {text!r}")
+    return x
+
+
+def _positive_number(text: str) -> float:
+    x = _number(text)
+    if not x > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {text!r}")
     return x
 
 
@@ -167,7 +208,11 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"training epochs, at most {MAX_EPOCHS:,} (default: 100)",
     )
     demo.add_argument(
-        "--lr", type=_number, default=0.5, metavar="X", help="learning rate (default: 0.5)"
+        "--lr",
+        type=_positive_number,
+        default=0.5,
+        metavar="X",
+        help="learning rate, more than 0 (default: 0.5)",
     )
     demo.add_argument(
         "--seed",
@@ -266,7 +311,10 @@ def _build(args: argparse.Namespace) -> Value:
         if name in values:
             raise UsageError(f"{name!r} is set twice")
         values[name] = x
-    expression = compile_expression(args.expr)
+    try:
+        expression = compile_expression(args.expr)
+    except ExpressionError as exc:
+        raise _expression_error(exc, args.expr) from None
     missing = [n for n in expression.names if n not in values]
     if missing:
         given = " ".join(f"{n}=VALUE" for n in missing)
@@ -274,6 +322,80 @@ def _build(args: argparse.Namespace) -> Value:
     root = expression.build(values)
     _check_finite(root)
     return root
+
+
+def _expression_error(exc: ExpressionError, text: str) -> UsageError:
+    """Say what is wrong with ``text`` in the terms of the construct the user wrote."""
+    message = _one_line(exc)
+    if message.startswith("syntax error"):
+        return UsageError(message, _caret(text))
+    return UsageError(message)
+
+
+def _syntax_error(source: str) -> SyntaxError | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(source, mode="eval")
+    except SyntaxError as exc:
+        return exc
+    except (ValueError, RecursionError, MemoryError):
+        return None
+    return None
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes on a terminal (wide characters 2, combining marks 0)."""
+    return sum(
+        0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
+        for c in text
+    )
+
+
+#: Longest piece of an expression shown above a caret.
+_SHOWN = 72
+
+
+def _caret(text: str) -> tuple[str, ...]:
+    """Return the expression and a line with ``^`` under the column of its syntax error."""
+    source = text.strip()
+    if not source or not source.isprintable():  # a line break, a tab, control characters
+        return ()
+    exc = _syntax_error(source)
+    if exc is None or exc.lineno not in (None, 1):
+        return ()
+    # No column (0 or None) means the text ended too early: point at its last character.
+    col = exc.offset if exc.offset and 1 <= exc.offset <= len(source) else len(source)
+    start = max(0, min(col - 1 - _SHOWN // 2, len(source) - _SHOWN))
+    end = min(len(source), start + _SHOWN)
+    head = "..." if start > 0 else ""
+    shown = head + source[start:end] + ("..." if end < len(source) else "")
+    return shown, " " * _width(head + source[start : col - 1]) + "^"
+
+
+@contextlib.contextmanager
+def _writing(path: Path, what: str = "write") -> Iterator[None]:
+    """Turn an OSError into one line naming ``path`` (or the file inside it) and the problem."""
+    try:
+        yield
+    except BrokenPipeError:  # stdout closed early (e.g. piped into `head`): not a file error
+        raise
+    except OSError as exc:
+        raise CommandError(f"cannot {what} {_failed_path(exc, path)}: {_problem(exc)}") from None
+
+
+def _failed_path(exc: OSError, default: Path) -> str:
+    if not exc.filename:
+        return str(default)
+    name = Path(os.fsdecode(exc.filename))
+    # A temporary file of write_atomic, ".NAME.XXXXXXXX.tmp": name the file it was for.
+    match = re.fullmatch(r"\.(.+)\.[^.]+\.tmp", name.name)
+    return str(name.with_name(match.group(1)) if match else name)
+
+
+def _problem(exc: OSError) -> str:
+    text = exc.strerror or _one_line(exc)
+    return text[:1].lower() + text[1:]
 
 
 def _check_finite(root: Value) -> None:
@@ -345,9 +467,18 @@ def _cmd_draw(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     if path.is_dir():
         raise UsageError(f"{str(path)!r} is a folder; name a file")
     try:
-        draw(root, path, timeout=args.timeout)
-    except RendererNotFound:
-        raise
+        with _writing(path):
+            draw(root, path, timeout=args.timeout)
+    except RendererNotFound as exc:
+        if suffix not in (".png", ".pdf"):
+            raise
+        fallback = re.search(r"The DOT text was written to (.+)\.$", _one_line(exc))
+        kept = f"; the DOT text was written to {fallback.group(1)}" if fallback else ""
+        raise CommandError(
+            f"{suffix[1:].upper()} needs a system Graphviz: apt-get install graphviz, "
+            "brew install graphviz or conda install graphviz",
+            [f"SVG works without it (-o {path.with_suffix('.svg')}){kept}"],
+        ) from None
     except RenderError as exc:
         # The library's advice names Python options (focus=, timeout=): give the CLI's.
         first = _one_line(exc).split(". Pass ")[0].split(". Draw ")[0].rstrip(".")
@@ -369,47 +500,7 @@ def _cmd_draw(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     return 0
 
 
-class ProgressBar:
-    """A hand-written progress bar: redrawn in place on a terminal, plain lines otherwise.
-
-    Args:
-        total: Number of steps.
-        stream: Where to write (stderr by default).
-        width: Characters of the bar itself.
-    """
-
-    def __init__(self, total: int, stream: IO[str] | None = None, width: int = 30) -> None:
-        self.total = max(total, 1)
-        self.stream = stream if stream is not None else sys.stderr
-        self.width = width
-        isatty = getattr(self.stream, "isatty", None)
-        self.tty = bool(isatty and isatty())
-        self._last_line = -1
-
-    def update(self, done: int, message: str = "") -> None:
-        """Show that ``done`` of ``total`` steps are finished."""
-        done = min(max(done, 0), self.total)
-        if self.tty:
-            filled = self.width * done // self.total
-            bar = "#" * filled + "." * (self.width - filled)
-            end = "\n" if done == self.total else ""
-            self.stream.write(f"\r[{bar}] {done}/{self.total} {message}{end}")
-            self.stream.flush()
-            return
-        # Not a terminal (a log file, CI): about ten plain lines in all.
-        tenth = 10 * done // self.total
-        if tenth != self._last_line:
-            self._last_line = tenth
-            self.stream.write(f"{done}/{self.total} {message}\n")
-
-
 def _cmd_demo(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    from autograd_lite.explain import explain, explain_lesson
-    from autograd_lite.logistic import LogisticRegression, lesson_graph, make_data
-    from autograd_lite.plot import save_line_chart
-    from autograd_lite.viz import draw
-    from autograd_lite.viz.files import write_atomic
-
     folder: Path = args.out
     if args.examples * args.epochs > MAX_WORK:
         raise UsageError(
@@ -418,7 +509,19 @@ def _cmd_demo(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         )
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"{str(folder)!r} exists and is not a folder")
-    folder.mkdir(parents=True, exist_ok=True)
+    with _writing(folder, "create the folder"):
+        folder.mkdir(parents=True, exist_ok=True)
+    with _writing(folder):
+        return _demo(args, folder, out, err)
+
+
+def _demo(args: argparse.Namespace, folder: Path, out: IO[str], err: IO[str]) -> int:
+    from autograd_lite.explain import explain, explain_lesson
+    from autograd_lite.logistic import LogisticRegression, lesson_graph, make_data
+    from autograd_lite.plot import save_line_chart
+    from autograd_lite.viz import draw
+    from autograd_lite.viz.files import write_atomic
+
     ex = DEMO_EXAMPLE
     g = lesson_graph(ex["x"], ex["y"], ex["w"], ex["b"])  # type: ignore[arg-type]
     steps = explain(g.loss)
@@ -451,7 +554,7 @@ def _cmd_demo(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         if bar is not None:
             bar.update(epoch + 1, f"cost {cost:.4f}")
 
-    history = model.fit(X, Y, lr=args.lr, epochs=args.epochs, callback=progress)
+    history = model.fit(X, Y, lr=args.lr, epochs=args.epochs, progress=progress)
     accuracy = sum(int(p == y) for p, y in zip(model.predict(X), Y, strict=True)) / len(Y)
     written.append(
         save_line_chart(
@@ -481,6 +584,12 @@ def _one_line(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
+def _report(err: IO[str], exc: Exception) -> None:
+    err.write(f"{PROG}: error: {_one_line(exc)}\n")
+    for line in getattr(exc, "detail", ()):
+        err.write(f"  {line}\n")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit status (0 ok, 1 failure, 2 usage).
 
@@ -499,8 +608,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         return _COMMANDS[args.command](args, out, err)
     except (UsageError, ExpressionError) as exc:
-        err.write(f"{PROG}: error: {_one_line(exc)}\n")
+        _report(err, exc)
         return 2
+    except CommandError as exc:
+        _report(err, exc)
+        return 1
     except BrokenPipeError:  # e.g. piped into `head`: stop quietly
         with contextlib.suppress(OSError, ValueError, AttributeError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -271,14 +271,15 @@ def parse_expression(text: str, values: Mapping[str, float]) -> Value:
 
 def _check(root: ast.expr, names: list[str]) -> None:
     """Walk the tree iteratively, rejecting anything off the allow-list."""
-    stack: list[tuple[ast.AST, int]] = [(root, 1)]
+    stack: list[tuple[ast.AST, int, ast.AST | None]] = [(root, 1, None)]
     while stack:
-        node, depth = stack.pop()
+        node, depth, parent = stack.pop()
         if depth > MAX_DEPTH:
+            hint = _depth_hint(parent)
             raise _fail(
                 node,
-                f"expression too deep (the limit is {MAX_DEPTH} levels); "
-                "write a long sum as sum(a, b, ...), which is one node",
+                f"expression too deep (the limit is {MAX_DEPTH} levels)"
+                + (f"; {hint}" if hint else ""),
             )
         children: list[ast.AST] = []
         if isinstance(node, ast.Constant):
@@ -311,7 +312,25 @@ def _check(root: ast.expr, names: list[str]) -> None:
         else:
             what = _FORBIDDEN.get(type(node), type(node).__name__)
             raise _fail(node, f"not allowed in an expression: {what}")
-        stack.extend((c, depth + 1) for c in reversed(children))
+        stack.extend((c, depth + 1, node) for c in reversed(children))
+
+
+def _depth_hint(parent: ast.AST | None) -> str:
+    """Advice for the chain that went too deep, from the node whose child crossed the limit."""
+    if isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Add | ast.Sub):
+        return "write a long sum as sum(a, b, ...), which is one node"
+    if isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Mult | ast.Div):
+        return (
+            "a long product nests one level per factor: group the factors in brackets, "
+            "(a*b*c)*(d*e*f), or write a repeated factor as a power, x**n"
+        )
+    if isinstance(parent, ast.BinOp):
+        return "shorten the tower of powers"
+    if isinstance(parent, ast.UnaryOp):
+        return "drop the repeated signs (--x is x)"
+    if isinstance(parent, ast.Call):
+        return "fewer calls nested inside each other"
+    return ""
 
 
 def _check_call(node: ast.Call) -> list[ast.AST]:

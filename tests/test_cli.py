@@ -77,6 +77,8 @@ def test_set_accepts_several_flags_and_an_expression_after_double_dash(
         ["draw", "x", "--set", "x=1", "-o", "no/such/folder/graph.dot"],
         ["demo", "--epochs", "0"],
         ["demo", "--lr", "fast"],
+        ["demo", "--lr", "-1"],
+        ["demo", "--lr", "0"],
         [],
     ],
 )
@@ -369,3 +371,173 @@ def test_a_long_chain_of_plus_suggests_sum(capsys: pytest.CaptureFixture[str]) -
     assert "too deep" in err and "sum(a, b, ...)" in err
     code, out, _ = run(capsys, "explain", "sum(" + ",".join(["x"] * 150) + ")", "--set", "x=1")
     assert code == 0 and "Gradients: dout/dx = 150" in out
+
+
+# ------------------------------------------------ exit statuses and actionable errors
+@pytest.mark.parametrize("lr", ["-1", "0", "-0.5"])
+def test_a_bad_learning_rate_is_a_usage_error_before_anything_is_written(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, lr: str
+) -> None:
+    out_dir = tmp_path / "demo"
+    code, out, err = run(capsys, "demo", "--out", str(out_dir), "--lr", lr, "--quiet")
+    assert code == 2 and out == ""
+    assert_one_line_error(err)
+    assert "--lr" in err and "more than 0" in err
+    assert not out_dir.exists()
+
+
+def test_an_unwritable_file_is_one_line_naming_the_path(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    target = blocker / "g.svg"  # inside a regular file: the system refuses
+    code, out, err = run(capsys, "draw", "x", "--set", "x=1", "-o", str(target))
+    assert code == 1 and out == ""
+    assert_one_line_error(err)
+    assert err == f"autograd-lite: error: cannot write {target}: not a directory\n"
+
+
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="needs Linux's /proc")
+def test_writing_into_proc_names_the_file_not_a_temporary(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = run(capsys, "draw", "x", "--set", "x=1", "-o", "/proc/g.svg")
+    assert code == 1
+    assert err == "autograd-lite: error: cannot write /proc/g.svg: no such file or directory\n"
+
+
+def test_a_demo_folder_that_cannot_be_made_names_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code, _, err = run(capsys, "demo", "--out", str(blocker / "sub"), "--quiet")
+    assert code == 1
+    assert_one_line_error(err)
+    assert f"cannot create the folder {blocker / 'sub'}: not a directory" in err
+
+
+def test_a_demo_file_that_cannot_be_written_names_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import autograd_lite.viz.files as files
+
+    def refuse(path: object, data: object) -> None:
+        raise PermissionError(13, "Permission denied", str(tmp_path / ".explanation.md.ab12.tmp"))
+
+    monkeypatch.setattr(files, "write_atomic", refuse)
+    code, _, err = run(capsys, "demo", "--out", str(tmp_path), "--quiet", "--epochs", "1")
+    assert code == 1
+    assert_one_line_error(err)
+    assert f"cannot write {tmp_path / 'explanation.md'}: permission denied" in err
+
+
+def _caret_column(err: str) -> tuple[str, int]:
+    lines = err.splitlines()
+    assert len(lines) == 3, err
+    assert lines[0].startswith("autograd-lite: error: syntax error")
+    shown, caret = lines[1], lines[2]
+    assert caret.strip() == "^" and shown.startswith("  ") and caret.startswith("  ")
+    return shown, caret.index("^")
+
+
+@pytest.mark.parametrize(
+    ("expr", "under"),
+    [
+        ("x*y +", 4),  # the text ends too early: the caret is under its last character
+        ("(x", 0),  # '(' was never closed
+        ("x y", 2),
+        ("1 +* 2", 3),
+        ("sigmoid(x", 7),
+    ],
+)
+def test_a_syntax_error_shows_the_expression_and_a_caret(
+    capsys: pytest.CaptureFixture[str], expr: str, under: int
+) -> None:
+    code, out, err = run(capsys, "explain", expr, "--set", "x=1", "y=2")
+    assert code == 2 and out == ""
+    shown, col = _caret_column(err)
+    assert shown == "  " + expr
+    assert col == 2 + under and shown[col] == expr[under]
+
+
+def test_the_caret_in_the_example_of_the_docs(capsys: pytest.CaptureFixture[str]) -> None:
+    _, _, err = run(capsys, "explain", "x*y +", "--set", "x=1", "y=2")
+    assert err.splitlines()[1:] == ["  x*y +", "      ^"]
+
+
+def test_the_caret_counts_wide_characters_twice(capsys: pytest.CaptureFixture[str]) -> None:
+    _, _, err = run(capsys, "explain", "日本*y +")
+    shown, col = _caret_column(err)
+    assert shown == "  日本*y +" and col == 2 + 2 * 2 + 3
+
+
+def test_a_long_expression_shows_the_part_around_the_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    expr = "+".join(f"a{i}" for i in range(40)) + " + * " + "+".join(f"b{i}" for i in range(40))
+    code, _, err = run(capsys, "explain", expr)
+    assert code == 2
+    shown, col = _caret_column(err)
+    assert len(shown) <= 2 + 80 and shown.startswith("  ...") and shown.endswith("...")
+    assert shown[col] == "*"
+
+
+def test_a_multi_line_expression_gets_no_caret(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "explain", "x +\n* 2", "--set", "x=1")
+    assert code == 2
+    assert_one_line_error(err)
+    assert "syntax error" in err
+
+
+def test_a_long_product_is_not_told_to_use_sum(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "explain", "*".join(["x"] * 120), "--set", "x=1")
+    assert code == 2
+    assert_one_line_error(err)
+    assert "too deep" in err and "sum(" not in err
+    assert "product" in err and "(a*b*c)*(d*e*f)" in err and "x**n" in err
+    # and the advice works: two bracketed groups of 60 factors are accepted
+    grouped = "(" + "*".join(["x"] * 60) + ")*(" + "*".join(["x"] * 60) + ")"
+    code, out, _ = run(capsys, "explain", grouped, "--set", "x=1")
+    assert code == 0 and "Gradients: dout/dx = 120" in out
+
+
+def test_a_long_quotient_and_repeated_signs_get_their_own_hints(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, _, err = run(capsys, "explain", "/".join(["x"] * 120), "--set", "x=1")
+    assert "product" in err and "sum(" not in err
+    _, _, err = run(capsys, "explain", "--set", "x=1", "--", "-" * 120 + "x")
+    assert "repeated signs" in err and "sum(" not in err
+
+
+@pytest.mark.parametrize("suffix", [".png", ".pdf"])
+def test_png_and_pdf_without_graphviz_say_what_to_install_in_two_lines(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    suffix: str,
+) -> None:
+    from autograd_lite.viz import render
+
+    monkeypatch.setattr(render, "_system_dot", lambda: None)
+    target = tmp_path / f"g{suffix}"
+    code, out, err = run(capsys, "draw", "x*2", "--set", "x=1", "-o", str(target))
+    assert code == 1 and out == ""
+    first, second = err.splitlines()
+    assert first.startswith(f"autograd-lite: error: {suffix[1:].upper()} needs a system Graphviz")
+    for command in ("apt-get install graphviz", "brew install graphviz", "conda install graphviz"):
+        assert command in first
+    assert "SVG works without it" in second and str(tmp_path / "g.svg") in second
+    assert f"written to {tmp_path / 'g.dot'}" in second
+    assert (tmp_path / "g.dot").read_text().startswith("digraph")
+    assert len(first) <= 130 and len(second) <= 80 + len(str(tmp_path)) * 2
+    # and SVG does work without it
+    code, _, err = run(capsys, "draw", "x*2", "--set", "x=1", "-o", str(tmp_path / "g.svg"))
+    assert code == 0, err
+
+
+def test_docs_state_the_exit_statuses() -> None:
+    page = (Path(__file__).resolve().parent.parent / "docs" / "cli.md").read_text()
+    assert "`2`" in page and "`1`" in page and "caret" in page
