@@ -42,6 +42,7 @@ class NodeStep:
 
     Attributes:
         index: Position in the backward pass (equal to ``Step.step``; 0 is the root's op).
+            Every rendering counts steps from 1: this is step ``index + 1``.
         node: The node sending its gradient to its inputs.
         upstream: d(root)/d(node), complete when the node is processed.
         edges: The :class:`~autograd_lite.autodiff.Step` records, one per input.
@@ -355,13 +356,21 @@ class Explanation:
 
     # ------------------------------------------------------------ renderings
     def step_text(self, k: int) -> str:
-        """Return step ``k`` as a few lines of plain text (used by the HTML stepper).
+        """Return ``steps[k]`` as a few lines of plain text (used by the HTML stepper).
+
+        ``k`` indexes :attr:`steps` (from 0, like ``Step.step``); the text numbers
+        the step as every rendering does, from 1: ``step_text(0)`` reads
+        ``Step 1 of n``.
 
         Raises:
             IndexError: If there is no step ``k``.
         """
         if not 0 <= k < len(self.steps):
-            raise IndexError(f"step_text: no step {k}; the backward pass has {len(self.steps)}")
+            n = len(self.steps)
+            shown = f"indices 0 to {n - 1} show Step 1 to Step {n}" if n else "it has none"
+            raise IndexError(
+                f"step_text: no step at index {k}; the backward pass has {n} ({shown})"
+            )
         f = _Format("text", self.precision)
         step = self.steps[k]
         r = self.root_name
@@ -381,14 +390,14 @@ class Explanation:
         for step in self.steps:
             if not any(True for _ in self._shown(step)):
                 # Every input is a number: the node still belongs to the pass.
-                head = [str(step.index), self._node_line(step, f), f.num(step.upstream)]
+                head = [str(step.index + 1), self._node_line(step, f), f.num(step.upstream)]
                 rows.append([*head, "(numbers only)", "", "", ""])
                 continue
             first = True
             for e in self._shown(step):
                 rows.append(
                     [
-                        str(step.index) if first else "",
+                        str(step.index + 1) if first else "",
                         self._node_line(step, f) if first else "",
                         f.num(step.upstream) if first else "",
                         f.bare(self.names[e.parent]),
@@ -463,7 +472,7 @@ class Explanation:
         r = self.root_name
         lines = []
         for step in self.steps:
-            lines.append(rf"&\text{{step {step.index}: }} {self._node_line(step, f)}")
+            lines.append(rf"&\text{{step {step.index + 1}: }} {self._node_line(step, f)}")
             for e in self._shown(step):
                 p = self.names[e.parent]
                 _, formulas = _templates(step.node)

@@ -54,6 +54,23 @@ def test_numbers_match_the_hand_derivation() -> None:
     assert "Gradients: df/dx = 4, df/dy = 2" in e.to_text()
 
 
+def test_steps_are_counted_from_1_in_every_rendering() -> None:
+    # One numbering everywhere: the tables, step_text and the stepper say "step 1" for
+    # steps[0] (Step.step == 0, the root's op).
+    f, _x, _y = _small()
+    e = explain(f)
+    numbered = [ln.split()[0] for ln in e.to_text().splitlines() if ln[:1].isdigit()]
+    assert numbered == ["1", "2"]
+    md = [ln.split("|")[1].strip() for ln in e.to_markdown().splitlines() if ln.startswith("| ")]
+    assert [c for c in md[1:] if c] == ["1", "2"]
+    assert r"\text{step 1: }" in e.to_latex() and r"\text{step 2: }" in e.to_latex()
+    assert r"\text{step 0: }" not in e.to_latex()
+    assert e.step_text(0).startswith("Step 1 of 2: ")
+    assert e.step_text(1).startswith("Step 2 of 2: ")
+    with pytest.raises(IndexError, match="indices 0 to 1 show Step 1 to Step 2"):
+        e.step_text(2)
+
+
 def test_explaining_changes_no_grad() -> None:
     f, _x, _y = _small()
     explain(f).to_text()
@@ -66,7 +83,7 @@ def test_leaf_root_and_validation() -> None:
     assert "0 steps" in e.to_text()
     for text in (e.to_text(), e.to_markdown(), e.to_latex()):
         assert "nothing flows backward" in text  # never an empty table or LaTeX block
-    with pytest.raises(IndexError, match="no step 0"):
+    with pytest.raises(IndexError, match="no step at index 0"):
         e.step_text(0)
     with pytest.raises(TypeError, match="expected a Value"):
         explain(1.0)  # type: ignore[arg-type]
@@ -137,7 +154,7 @@ RELU_OF_LOG = Expr(
 @settings(max_examples=40)
 @given(expressions(max_inputs=3, max_ops=8))
 @example(RELU_OF_LOG)
-def test_final_gradients_agree_with_sympy(expr) -> None:
+def test_final_gradients_agree_with_sympy(expr: Expr) -> None:
     leaves = [Value(v, f"x{i + 1}") for i, v in enumerate(expr.inputs)]
     root = expr.build(leaves)
     if not isinstance(root, Value) or root in leaves:

@@ -4,10 +4,16 @@ Chromium is driven through ``--remote-debugging-pipe`` (JSON messages on file
 descriptors 3 and 4), so no driver binary and no Python package is needed.
 Where no browser exists a local run skips with a reason; under CI (env ``CI``
 set) a missing browser fails.
+
+At 1024×700, 1366×768 and 1920×1080, every step of the lesson graph and of a
+100-op chain must show the current node, its op and its inputs inside the view
+with text of at least 11 px. Screenshots go to ``$STEPPER_SCREENSHOTS`` (or a
+temporary folder); their paths are printed (``pytest -s`` shows them).
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -72,6 +78,7 @@ class Chromium:
         self._buffer = b""
         self._next_id = 0
         self.session: str | None = None
+        self.target: str | None = None
 
     def send(self, method: str, params: dict[str, Any] | None = None, timeout: float = 30) -> Any:
         self._next_id += 1
@@ -102,12 +109,23 @@ class Chromium:
             raw, self._buffer = self._buffer.split(b"\0", 1)
             yield json.loads(raw)
 
-    def open(self, url: str) -> None:
-        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        self.session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})[
-            "sessionId"
-        ]
+    def open(self, url: str, size: tuple[int, int] | None = None) -> None:
+        """Open ``url`` in a fresh tab (closing the previous one), at ``size`` if given."""
+        if self.target is not None:
+            with contextlib.suppress(Exception):
+                self.send("Target.closeTarget", {"targetId": self.target})
+        self.session = None
+        self.target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        self.session = self.send(
+            "Target.attachToTarget", {"targetId": self.target, "flatten": True}
+        )["sessionId"]
         self.send("Page.enable")
+        if size is not None:
+            width, height = size
+            self.send(
+                "Emulation.setDeviceMetricsOverride",
+                {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+            )
         self.send("Page.navigate", {"url": url})
         self.wait_for("document.readyState === 'complete' && !!document.getElementById('next')")
 
@@ -136,6 +154,26 @@ class Chromium:
                 {"type": kind, "x": box[0], "y": box[1], "button": "left", "clickCount": 1},
             )
 
+    def key(self, key: str) -> None:
+        """Press and release a key like a user (``ArrowRight``, ``j``, ``+``...)."""
+        codes = {"ArrowLeft": 37, "ArrowRight": 39, "Home": 36, "End": 35}
+        down: dict[str, Any] = {"type": "keyDown", "key": key}
+        if key in codes:
+            down.update(type="rawKeyDown", code=key, windowsVirtualKeyCode=codes[key])
+        else:
+            down["text"] = key
+        self.send("Input.dispatchKeyEvent", down)
+        self.send("Input.dispatchKeyEvent", {**down, "type": "keyUp", "text": ""})
+
+    def mouse(self, kind: str, x: float, y: float, **extra: Any) -> None:
+        self.send("Input.dispatchMouseEvent", {"type": kind, "x": x, "y": y, **extra})
+
+    def screenshot(self, path: Path) -> Path:
+        data = self.send("Page.captureScreenshot", {"format": "png"})["data"]
+        path.write_bytes(base64.b64decode(data))
+        print(f"screenshot: {path}")
+        return path
+
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self.send("Browser.close", timeout=5)
@@ -148,8 +186,7 @@ class Chromium:
         os.close(self._from_child)
 
 
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[Chromium]:
+def _browser_or_skip() -> str:
     exe = _find_browser()
     if exe is None:
         if os.environ.get("CI"):
@@ -158,15 +195,36 @@ def browser(tmp_path: Path) -> Iterator[Chromium]:
                 f"(looked for {', '.join(BROWSERS)}); .ci/run installs Debian's chromium"
             )
         pytest.skip("no Chromium on this machine (install Debian's chromium to run this test)")
-    chrome = Chromium(exe, tmp_path / "profile")
+    return exe
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chromium]:
+    exe = _browser_or_skip()
+    chrome = Chromium(exe, tmp_path_factory.mktemp("profile"))
     try:
         yield chrome
     finally:
         chrome.close()
 
 
-CURRENT = "document.querySelector('#frames .frame:not([hidden])')"
-HIGHLIGHTED = f"{CURRENT}.querySelector('g.value.highlight text').textContent"
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where screenshots go: ``$STEPPER_SCREENSHOTS`` if set, else a temporary folder."""
+    given = os.environ.get("STEPPER_SCREENSHOTS")
+    if given:
+        folder = Path(given)
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+    return tmp_path_factory.mktemp("screenshots")
+
+
+SIZES = [(1024, 700), (1366, 768), (1920, 1080)]
+STEP = "document.body.getAttribute('data-step')"
+CURRENT = "document.querySelector('#frame g.value.current')"
+HIGHLIGHTED = f"{CURRENT}.querySelector('text').textContent"
+TEXT = "document.getElementById('explanation').textContent"
+SCALE = "parseFloat(document.getElementById('frame').getAttribute('data-scale'))"
 
 
 def _chain() -> tuple[Value, list[str]]:
@@ -181,6 +239,35 @@ def _chain() -> tuple[Value, list[str]]:
     return loss, ["L", "q", "a", "z", "p"]
 
 
+def _lesson_page(folder: Path) -> tuple[Path, int]:
+    from autograd_lite.logistic import lesson_graph
+    from autograd_lite.viz import stepper_html
+
+    g = lesson_graph([1.5, -0.5], 1.0, [0.4, -0.6], 0.1)
+    page = folder / "lesson.html"
+    stepper_html(g.loss, page, parameters=g.parameters)
+    return page, 12
+
+
+def _long_chain_page(folder: Path) -> tuple[Path, int]:
+    # 100 ops; w feeds every multiply, from one end of the graph to the other.
+    from autograd_lite.viz import stepper_html
+
+    x, w = Value(0.5, "x"), Value(0.9, "w")
+    y = x
+    for _ in range(50):
+        y = (y * w).tanh()
+    page = folder / "chain.html"
+    stepper_html(y, page, parameters=[w])
+    return page, 100
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, int]]:
+    folder = tmp_path_factory.mktemp("pages")
+    return {"lesson": _lesson_page(folder), "chain": _long_chain_page(folder)}
+
+
 def test_stepping_in_chromium_changes_highlight_and_explanation(
     browser: Chromium, tmp_path: Path
 ) -> None:
@@ -191,29 +278,48 @@ def test_stepping_in_chromium_changes_highlight_and_explanation(
     stepper_html(loss, page)
     browser.open(page.as_uri())
 
-    assert browser.eval("document.querySelectorAll('#frames .frame').length") == len(order)
+    assert browser.eval("document.querySelectorAll('#frame svg').length") == 1  # one layout
+    assert browser.eval("document.querySelectorAll('#jump option.frame').length") == len(order)
+    assert browser.eval(STEP) == "1"
     seen_nodes = [browser.eval(HIGHLIGHTED)]
-    seen_texts = [browser.eval("document.getElementById('explanation').textContent")]
+    seen_texts = [browser.eval(TEXT)]
     assert browser.eval("document.getElementById('prev').disabled") is True
-    for k in range(1, len(order)):
+    for k in range(2, len(order) + 1):
         browser.click("next")
-        browser.wait_for(f"document.body.getAttribute('data-step') === '{k}'")
+        browser.wait_for(f"{STEP} === '{k}'")
         seen_nodes.append(browser.eval(HIGHLIGHTED))
-        seen_texts.append(browser.eval("document.getElementById('explanation').textContent"))
-        assert browser.eval(f"{CURRENT}.getAttribute('data-node')") == order[k]
-        assert browser.eval("document.getElementById('counter').textContent") == (
-            f"Step {k + 1} of {len(order)}"
+        seen_texts.append(browser.eval(TEXT))
+        assert (
+            browser.eval("document.getElementById('frame').getAttribute('data-node')")
+            == (order[k - 1])
         )
+        assert browser.eval("document.getElementById('counter').textContent") == (
+            f"Step {k} of {len(order)}"
+        )
+        assert browser.eval(TEXT).startswith(f"Step {k} of {len(order)}")
     # The highlighted record's first field is the node's label: the backward order.
     assert seen_nodes == order
     assert all(t.strip() for t in seen_texts)
     assert len(set(seen_texts)) == len(order), "each step must explain something different"
     assert browser.eval("document.getElementById('next').disabled") is True
+    # At the last step every node has been reached and shows a gradient.
+    assert browser.eval("document.querySelectorAll('#frame .unreached').length") == 0
 
     browser.click("prev")
-    browser.wait_for("document.body.getAttribute('data-step') === '3'")
+    browser.wait_for(f"{STEP} === '4'")
     assert browser.eval(HIGHLIGHTED) == order[3]
-    assert browser.eval("document.getElementById('explanation').textContent") == seen_texts[3]
+    assert browser.eval(TEXT) == seen_texts[3]
+    # Step 4 (z) sends to p and b; only p's own inputs, w and x, are not reached yet.
+    dimmed = browser.eval(
+        "[].map.call(document.querySelectorAll('#frame g.value.unreached'),"
+        "function(g){return g.querySelector('text').textContent;}).sort()"
+    )
+    assert dimmed == ["w", "x"]
+    grads = browser.eval(
+        "[].map.call(document.querySelectorAll('#frame g.value.unreached'),"
+        "function(g){var t=g.querySelectorAll('text');return t[t.length-1].textContent;})"
+    )
+    assert set(grads) == {"grad ?"}
 
 
 def test_play_walks_through_the_steps(browser: Chromium, tmp_path: Path) -> None:
@@ -222,10 +328,11 @@ def test_play_walks_through_the_steps(browser: Chromium, tmp_path: Path) -> None
     loss, order = _chain()
     page = tmp_path / "stepper.html"
     stepper_html(loss, page)
-    browser.open(page.as_uri() + "#step=2")
+    browser.open(page.as_uri() + "#step=3")
+    assert browser.eval(STEP) == "3"
     assert browser.eval(HIGHLIGHTED) == order[2]
     browser.click("play")
-    browser.wait_for(f"document.body.getAttribute('data-step') === '{len(order) - 1}'", 30)
+    browser.wait_for(f"{STEP} === '{len(order)}'", 30)
     assert browser.eval(HIGHLIGHTED) == order[-1]
     assert browser.eval("document.getElementById('play').textContent") == "Play"
 
@@ -235,45 +342,207 @@ def test_page_is_self_contained(tmp_path: Path) -> None:
 
     loss, _ = _chain()
     page = stepper_html(loss)
-    for marker in ("http://", "https://", "<link", "src="):
+    for marker in ("http://", "https://", "<link", "src=", "@import", "url("):
         hits = [line for line in page.splitlines() if marker in line and "xmlns" not in line]
         assert not hits, f"external reference {marker!r}: {hits[:2]}"
 
 
-VISIBLE = (
-    "(function(){var box=document.getElementById('frames').getBoundingClientRect();"
-    f"var r={CURRENT}.querySelector('g.value.highlight').getBoundingClientRect();"
-    "return r.left>=box.left-1&&r.right<=box.right+1&&r.top>=box.top-1&&r.bottom<=box.bottom+1;})()"
-)
-SVG_WIDTH = f"{CURRENT}.querySelector('svg').getBoundingClientRect().width"
-BOX_WIDTH = "document.getElementById('frames').clientWidth"
-
-
-def test_highlight_stays_in_view_and_fit_shows_the_whole_graph(
-    browser: Chromium, tmp_path: Path
-) -> None:
-    from autograd_lite.logistic import lesson_graph
+def test_the_page_holds_one_layout(tmp_path: Path) -> None:
     from autograd_lite.viz import stepper_html
 
-    g = lesson_graph([1.5, -0.5], 1.0, [0.4, -0.6], 0.1)  # a graph far wider than the window
-    page = tmp_path / "stepper.html"
-    stepper_html(g.loss, page, parameters=g.parameters)
+    def page(n: int) -> str:
+        y = Value(0.5, "x")
+        w = Value(0.9, "w")
+        for _ in range(n):
+            y = (y * w).tanh()
+        return stepper_html(y)
+
+    small, big = page(10), page(40)
+    assert small.count("<svg") == big.count("<svg") == 1
+    # Linear in the graph: four times the ops, about four times the page (not 16).
+    assert len(big) < 5 * len(small)
+
+
+def _visit(browser: Chromium, k: int) -> None:
+    if browser.eval(STEP) == str(k - 1):
+        browser.key("ArrowRight")
+    elif browser.eval(STEP) != str(k):
+        browser.eval(f"location.hash = '#step={k}'")
+    browser.wait_for(f"{STEP} === '{k}'")
+
+
+# The current node, its op and its inputs: where they are on screen, and how large
+# their text is drawn (font size in SVG units times the on-screen scale).
+STATE = """(function () {
+  var v = document.getElementById('frames').getBoundingClientRect();
+  var els = [document.querySelector('#frame g.value.current'),
+             document.querySelector('#frame g.op.highlight')]
+    .concat([].slice.call(document.querySelectorAll('#frame g.value.input-node')));
+  return {
+    view: [v.left, v.top, v.right, v.bottom], win: [innerWidth, innerHeight],
+    els: els.map(function (el) {
+      if (!el) { return null; }
+      var r = el.getBoundingClientRect();
+      return {id: el.id, box: [r.left, r.top, r.right, r.bottom],
+              px: [].map.call(el.querySelectorAll('text'), function (t) {
+                return parseFloat(t.getAttribute('font-size')) * t.getScreenCTM().a; })};
+    })
+  };
+})()"""
+
+
+def _check_in_view(browser: Chromium, where: str) -> None:
+    state = browser.eval(STATE)
+    left, top, right, bottom = state["view"]
+    width, height = state["win"]
+    assert right <= width + 1 and bottom <= height + 1, f"{where}: the view leaves the window"
+    assert state["els"][0] is not None, f"{where}: no current node"
+    assert state["els"][1] is not None, f"{where}: no op node"
+    for el in state["els"]:
+        x0, y0, x1, y1 = el["box"]
+        assert x0 >= left - 1 and x1 <= right + 1 and y0 >= top - 1 and y1 <= bottom + 1, (
+            f"{where}: {el['id']} at {el['box']} is outside the view {state['view']}"
+        )
+        assert min(el["px"]) >= 11, f"{where}: {el['id']} text drawn at {min(el['px']):.1f} px"
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("graph", ["lesson", "chain"])
+def test_every_step_is_in_view_and_readable(
+    browser: Chromium,
+    pages: dict[str, tuple[Path, int]],
+    shots: Path,
+    graph: str,
+    size: tuple[int, int],
+) -> None:
+    page, n = pages[graph]
+    browser.open(page.as_uri(), size)
+    assert browser.eval("document.querySelectorAll('#jump option').length") == n
+    positions = (
+        "[].map.call(document.querySelectorAll('#frame g.node'), function (g) {"
+        "var b = g.getBBox(); return [g.id, b.x, b.y, b.width, b.height]; })"
+    )
+    first = browser.eval(positions)
+    pictures = {1, n // 2, n}
+    # Every step of the lesson; the chain's ends and middle (its steps all look alike).
+    visits = range(1, n + 1) if n <= 20 else [1, 2, 3, 4, 25, 49, 50, 51, 75, 97, 98, 99, 100]
+    for k in visits:
+        _visit(browser, k)
+        _check_in_view(browser, f"{graph} at {size[0]}x{size[1]}, step {k}")
+        if k in pictures:
+            browser.screenshot(shots / f"stepper_{graph}_{size[0]}x{size[1]}_step{k}.png")
+    # One layout: after every step, every node is where it was at step 1.
+    assert browser.eval(positions) == first
+
+
+def test_the_address_follows_the_step(
+    browser: Chromium, pages: dict[str, tuple[Path, int]]
+) -> None:
+    from autograd_lite.explain import explain
+    from autograd_lite.logistic import lesson_graph
+
+    texts = [
+        explain(lesson_graph([1.5, -0.5], 1.0, [0.4, -0.6], 0.1).loss).step_text(k)
+        for k in range(12)
+    ]
+    page, n = pages["lesson"]
+    browser.open(page.as_uri() + "#step=5", (1366, 768))
+    assert browser.eval(STEP) == "5"
+    assert browser.eval("document.getElementById('counter').textContent") == f"Step 5 of {n}"
+    assert browser.eval(TEXT) == texts[4]
+    assert browser.eval("location.hash") == "#step=5"
+    browser.key("ArrowRight")
+    browser.key("ArrowRight")
+    browser.wait_for(f"{STEP} === '7'")
+    assert browser.eval("location.hash") == "#step=7"
+    browser.key("k")
+    browser.wait_for("location.hash === '#step=6'")
+    browser.key("j")
+    browser.wait_for("location.hash === '#step=7'")
+    browser.eval("location.hash = '#step=2'")  # an edited address moves the page too
+    browser.wait_for(f"{STEP} === '2'")
+    assert browser.eval(TEXT) == texts[1]
+    browser.key("End")
+    browser.wait_for(f"location.hash === '#step={n}'")
+    url = browser.eval("location.href")
+    browser.open(url)  # a bookmarked step opens where it was left
+    assert browser.eval(STEP) == str(n)
+    browser.open(page.as_uri() + "#step=999")  # out of range: the nearest step
+    assert browser.eval(STEP) == str(n)
     browser.open(page.as_uri())
-    assert browser.eval(SVG_WIDTH) > browser.eval(BOX_WIDTH)  # natural size: it scrolls
-    n = browser.eval("document.querySelectorAll('#frames .frame').length")
-    for k in range(n):
-        # Without scrolling by hand, the node being processed is on screen.
-        assert browser.eval(VISIBLE), f"step {k}: highlighted node scrolled out of view"
-        if k < n - 1:
-            browser.click("next")
-            browser.wait_for(f"document.body.getAttribute('data-step') === '{k + 1}'")
+    assert browser.eval(STEP) == "1" and browser.eval("location.hash") == "#step=1"
+
+
+# Line boxes of the explanation: one per line of text when nothing wraps.
+LINES = """(function () {
+  var pre = document.getElementById('explanation'), r = document.createRange();
+  r.selectNodeContents(pre);
+  var tops = {};
+  [].forEach.call(r.getClientRects(), function (q) {
+    if (q.width > 0) { tops[Math.round(q.top)] = 1; }
+  });
+  return [Object.keys(tops).length, pre.textContent.split('\\n').length];
+})()"""
+
+
+@pytest.mark.parametrize("size", [SIZES[0], SIZES[2]], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_explanation_never_wraps_a_formula(
+    browser: Chromium, pages: dict[str, tuple[Path, int]], size: tuple[int, int]
+) -> None:
+    page, n = pages["lesson"]
+    browser.open(page.as_uri(), size)
+    for k in range(1, n + 1):
+        _visit(browser, k)
+        shown, lines = browser.eval(LINES)
+        assert shown == lines, f"step {k}: {lines} lines of text drawn on {shown} lines"
+
+
+def test_zoom_pan_and_fit(browser: Chromium, pages: dict[str, tuple[Path, int]]) -> None:
+    page, _ = pages["lesson"]
+    browser.open(page.as_uri() + "#step=9", (1366, 768))
+    fitted = browser.eval(SCALE)
+    browser.click("zoom-in")
+    assert browser.eval(SCALE) == pytest.approx(fitted * 1.25, rel=1e-3)
+    browser.key("-")
+    assert browser.eval(SCALE) == pytest.approx(fitted, rel=1e-3)
+    browser.key("-")
+    browser.click("zoom-out")
+    assert browser.eval(SCALE) < fitted
+    browser.key("0")
+    assert browser.eval(SCALE) == pytest.approx(fitted, rel=1e-3)
+    browser.key("+")
+    assert browser.eval(SCALE) == pytest.approx(fitted * 1.25, rel=1e-3)
     browser.click("fit")
-    browser.wait_for("document.getElementById('fit').textContent === 'Actual size'")
-    assert browser.eval(SVG_WIDTH) <= browser.eval(BOX_WIDTH) + 1
-    assert browser.eval(VISIBLE)
-    browser.click("fit")
-    browser.wait_for("document.getElementById('fit').textContent === 'Fit to width'")
-    assert browser.eval(SVG_WIDTH) > browser.eval(BOX_WIDTH)
+    assert browser.eval(SCALE) == pytest.approx(fitted, rel=1e-3)
+
+    view = browser.eval(
+        "(function(){var r=document.getElementById('frames').getBoundingClientRect();"
+        "return [r.left + r.width / 2, r.top + r.height / 2];})()"
+    )
+    browser.mouse("mouseWheel", view[0], view[1], deltaX=0, deltaY=-200)
+    browser.wait_for(f"{SCALE} > {fitted * 1.1}")
+    browser.key("0")
+    viewbox = "document.querySelector('#frame svg').viewBox.baseVal.x"
+    before = browser.eval(viewbox)
+    browser.mouse("mousePressed", view[0], view[1], button="left", buttons=1, clickCount=1)
+    browser.mouse("mouseMoved", view[0] + 60, view[1] + 10, button="left", buttons=1)
+    browser.mouse("mouseMoved", view[0] + 120, view[1] + 20, button="left", buttons=1)
+    browser.mouse("mouseReleased", view[0] + 120, view[1] + 20, button="left", buttons=0)
+    # Dragging 120 px to the right shows what was 120 px to the left.
+    assert browser.eval(viewbox) == pytest.approx(before - 120 / fitted, abs=0.5)
+    assert browser.eval(STEP) == "9"  # dragging is not clicking
+
+    browser.click("whole")
+    inside = browser.eval(
+        "(function(){var v=document.getElementById('frames').getBoundingClientRect();"
+        "return [].every.call(document.querySelectorAll('#frame g.node'), function (g) {"
+        "var r=g.getBoundingClientRect(); return r.left>=v.left-1&&r.right<=v.right+1&&"
+        "r.top>=v.top-1&&r.bottom<=v.bottom+1;});})()"
+    )
+    assert inside
+    browser.key("ArrowRight")  # the next step brings the view back to the step
+    browser.wait_for(f"{STEP} === '10'")
+    assert browser.eval(SCALE) >= 11 / 10
 
 
 def test_hostile_labels_cannot_break_out_of_the_page(browser: Chromium, tmp_path: Path) -> None:
@@ -287,8 +556,8 @@ def test_hostile_labels_cannot_break_out_of_the_page(browser: Chromium, tmp_path
     stepper_html(out, page)
     browser.open(page.as_uri())
     browser.click("next")  # the page's own script must still run
-    browser.wait_for("document.body.getAttribute('data-step') === '1'", timeout=5)
+    browser.wait_for(f"{STEP} === '2'", timeout=5)
     assert browser.eval("document.title") != "pwned"
     assert browser.eval("document.querySelectorAll('img').length") == 0
-    text = browser.eval("document.getElementById('explanation').textContent")
+    text = browser.eval(TEXT)
     assert "<img src=x" in text and "</script><script>" in text  # shown as text, not run

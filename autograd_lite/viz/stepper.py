@@ -1,10 +1,17 @@
-"""The backward stepper: one diagram per backward step, in one offline HTML page.
+"""The backward stepper: the graph laid out once, every backward step a state of it.
 
-Frame ``k`` shows the graph as it stands after backward step ``k`` (the
-``step`` field of :class:`autograd_lite.autodiff.Step`): the node being
-processed and its input edges are highlighted, each node shows the gradient
-known so far, and nodes the pass has not reached yet are dimmed. Beside the
-diagram is that step's explanation from :mod:`autograd_lite.explain`.
+The page holds one diagram, laid out by Graphviz once, so nodes never move
+and the page grows linearly with the graph. Step ``k`` (counted from 1, as in
+``Step k of n``) is a state of that one SVG, switched by a small inline
+script from per-step data: the node being processed, its op and its input
+edges are highlighted, each box shows the gradient known so far, and nodes
+the pass has not reached yet are dimmed. Beside the diagram is that step's
+explanation from :mod:`autograd_lite.explain`. The view pans and zooms to
+each step at a readable size.
+
+A leaf used by ops far apart in the graph (``w`` in ``tanh(w·tanh(w·...))``,
+``y`` in the logistic loss) is drawn beside each group of its uses, so that
+every step's inputs sit next to it; every copy shows the same gradient.
 """
 
 from __future__ import annotations
@@ -12,27 +19,33 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from autograd_lite.autodiff import Step, backward_steps
-from autograd_lite.explain import printable
-from autograd_lite.value import Value
+from autograd_lite.explain import node_names, printable
+from autograd_lite.graph import topological
+from autograd_lite.ops import CONST, fmt_number
+from autograd_lite.value import Value, _make, constant
 from autograd_lite.viz.files import write_atomic
 from autograd_lite.viz.render import DEFAULT_TIMEOUT, Renderer, render_svg
 
+if TYPE_CHECKING:
+    from autograd_lite.viz.dot import Diagram
+
 __all__ = ["Frame", "frames", "stepper_html"]
 
-_ID = re.compile(r'\bid="([^"]*)"')
-_HREF = re.compile(r'href="#([^"]*)"')
+#: A leaf's uses more than this many op levels apart get a copy of the leaf each.
+SPREAD = 1
 
 
 class Frame(NamedTuple):
-    """One step of the stepper.
+    """One step of the stepper, as a picture of its own.
 
     Attributes:
-        step: The backward step index (``Step.step``).
+        step: The backward step index (``Step.step``, counted from 0; the
+            page and the explanations call it step ``step + 1``).
         node: The node processed at this step (None for a graph with no ops).
         svg: The diagram of this step, rendered.
         text: The explanation of this step.
@@ -53,6 +66,127 @@ def _by_step(steps: Iterable[Step]) -> list[list[Step]]:
     return grouped
 
 
+# ------------------------------------------------------------ the picture
+class _Picture(NamedTuple):
+    """The graph as drawn: a far-used leaf becomes one drawn node per group of uses.
+
+    Attributes:
+        root: The root of the drawn graph (``root`` itself when nothing is copied).
+        boxes: Each original node's drawn nodes (the first one is its own).
+        tail: The drawn input of each edge, by (original consumer, input slot).
+    """
+
+    root: Value
+    boxes: dict[Value, list[Value]]
+    tail: dict[tuple[Value, int], Value]
+
+
+def _picture(root: Value) -> _Picture:
+    nodes = topological(root)
+    level: dict[Value, int] = {}
+    group: dict[tuple[Value, int], int] = {}
+    starts: dict[Value, int] = {}  # leaf -> op level of its current group's first use
+    count: dict[Value, int] = {}  # leaf -> groups so far
+    uses: dict[Value, list[tuple[int, Value, int]]] = {}
+    for n in nodes:
+        ps = n.parents
+        level[n] = 1 + max(level[p] for p in ps) if ps else 0
+        for i, p in enumerate(ps):
+            if not p.parents:
+                uses.setdefault(p, []).append((level[n], n, i))
+    copied = False
+    for leaf, found in uses.items():
+        found.sort(key=lambda u: u[0])  # stable: same level keeps topological order
+        for lv, n, i in found:
+            if leaf not in starts or lv - starts[leaf] > SPREAD:
+                starts[leaf] = lv
+                count[leaf] = count.get(leaf, 0) + 1
+            group[(n, i)] = count[leaf] - 1
+        copied = copied or count[leaf] > 1
+    if not copied:
+        boxes = {n: [n] for n in nodes}
+        tail = {(n, i): p for n in nodes for i, p in enumerate(n.parents)}
+        return _Picture(root, boxes, tail)
+    # A new graph of the same numbers and ops, every node named as in the
+    # explanations (so the picture and the text agree), copies included.
+    names = node_names(root)
+    boxes = {}
+    tail = {}
+    for n in nodes:
+        if not n.parents:
+            made = []
+            for _ in range(max(count.get(n, 1), 1)):
+                v = constant(n.data) if n.op is CONST else Value(n.data)
+                v.label = n.label if n.op is CONST else names[n]
+                made.append(v)
+            boxes[n] = made
+            continue
+        ins = []
+        for i, p in enumerate(n.parents):
+            drawn = boxes[p][group.get((n, i), 0)] if not p.parents else boxes[p][0]
+            tail[(n, i)] = drawn
+            ins.append(drawn)
+        assert n.op is not None
+        v = _make(n.data, tuple(ins), n.op)  # recorded as it was: no forward run again
+        v.label = names[n]
+        boxes[n] = [v]
+    return _Picture(boxes[root][0], boxes, tail)
+
+
+def _diagram(
+    pic: _Picture,
+    precision: int,
+    parameters: Iterable[Value],
+    to_dot_kwargs: dict[str, Any],
+    **state: Any,
+) -> Diagram:
+    from autograd_lite.viz.dot import to_dot
+
+    drawn = pic.boxes
+    params = [c for p in parameters if p in drawn for c in drawn[p]]
+    params += [p for p in parameters if p not in drawn]
+    kw = dict(to_dot_kwargs)
+    focus = kw.get("focus")
+    if isinstance(focus, Value) and focus in drawn:
+        kw["focus"] = drawn[focus][0]
+    return to_dot(pic.root, precision=precision, parameters=params, **state, **kw)
+
+
+def _render(dot: Diagram, renderer: Renderer, timeout: float | None) -> str:
+    from autograd_lite.viz.dot import check_layout
+
+    check_layout(dot, timeout)
+    return render_svg(dot.source, renderer=renderer, timeout=timeout)
+
+
+def _prepare(
+    root: Value, max_steps: int, texts: Sequence[str] | None, precision: int
+) -> tuple[list[list[Step]], list[str]]:
+    if not isinstance(root, Value):
+        raise TypeError(f"stepper: root must be a Value, got {type(root).__name__}")
+    if isinstance(max_steps, bool) or not isinstance(max_steps, int):
+        raise TypeError(f"stepper: max_steps must be an int, got {max_steps!r}")
+    grouped = _by_step(backward_steps(root))
+    if len(grouped) > max_steps:
+        raise ValueError(
+            f"stepper: the backward pass has {len(grouped)} steps, above "
+            f"max_steps={max_steps}; pass max_steps={len(grouped)} to build the page anyway "
+            f"(its size grows with the graph; the layout may still be refused: see focus=)"
+        )
+    if texts is None:
+        from autograd_lite.explain import explain
+
+        explanation = explain(root, precision=precision)
+        out = [explanation.step_text(k) for k in range(len(grouped))]
+    else:
+        out = list(texts)
+        if len(out) != max(len(grouped), 1):
+            raise ValueError(f"stepper: got {len(out)} texts for {len(grouped)} steps")
+    if not grouped and not out:
+        out = ["This graph has no operations: nothing to propagate."]
+    return grouped, out
+
+
 def frames(
     root: Value,
     *,
@@ -64,7 +198,11 @@ def frames(
     timeout: float | None = DEFAULT_TIMEOUT,
     **to_dot_kwargs: Any,
 ) -> list[Frame]:
-    """Return one rendered :class:`Frame` per backward step of ``root``.
+    """Return one separately rendered :class:`Frame` per backward step of ``root``.
+
+    Each frame is a complete picture of its own (for documents and slides);
+    :func:`stepper_html` does not use them: it lays the graph out once. The
+    graph is drawn as on the page, far-used leaves copied beside their uses.
 
     Args:
         root: The node to differentiate.
@@ -81,66 +219,47 @@ def frames(
         RenderError: If a frame's layout is predicted to take longer than
             ``timeout``, runs longer, or fails.
     """
-    from autograd_lite.viz.dot import Diagram, check_layout, to_dot
-
-    def svg(dot: Diagram) -> str:
-        check_layout(dot, timeout)
-        return render_svg(dot.source, renderer=renderer, timeout=timeout)
-
-    if not isinstance(root, Value):
-        raise TypeError(f"stepper: root must be a Value, got {type(root).__name__}")
+    grouped, all_texts = _prepare(root, max_steps, texts, precision)
     params = list(parameters)
     to_dot_kwargs.setdefault("legend", False)  # frames sit beside the text: keep them compact
-    grouped = _by_step(backward_steps(root))
-    if len(grouped) > max_steps:
-        raise ValueError(
-            f"stepper: the backward pass has {len(grouped)} steps, above "
-            f"max_steps={max_steps}; pass max_steps={len(grouped)} to build every frame anyway"
-        )
-    if texts is None:
-        from autograd_lite.explain import explain
-
-        explanation = explain(root, precision=precision)
-        texts = [explanation.step_text(k) for k in range(len(grouped))]
-    elif len(texts) != max(len(grouped), 1):
-        raise ValueError(f"stepper: got {len(texts)} texts for {len(grouped)} steps")
+    pic = _picture(root)
     grads: dict[Value, float] = {root: 1.0}
     reached: set[Value] = {root}
     out: list[Frame] = []
+
+    def drawn(nodes: Iterable[Value]) -> set[Value]:
+        return {c for n in nodes for c in pic.boxes[n]}
+
     for k, edges in enumerate(grouped):
         for s in edges:
             grads[s.parent] = s.total
             reached.add(s.parent)
         node = edges[0].node
-        dot = to_dot(
-            root,
-            precision=precision,
-            parameters=params,
-            highlight=node,
-            reached=set(reached),
-            grads=dict(grads),
-            **to_dot_kwargs,
+        dot = _diagram(
+            pic,
+            precision,
+            params,
+            to_dot_kwargs,
+            highlight=pic.boxes[node][0],
+            reached=drawn(reached),
+            grads={c: g for n, g in grads.items() for c in pic.boxes[n]},
         )
-        out.append(Frame(k, node, svg(dot), texts[k]))
+        out.append(Frame(k, node, _render(dot, renderer, timeout), all_texts[k]))
     if not grouped:  # a leaf or a constant: nothing flows, show the node itself
-        dot = to_dot(root, precision=precision, parameters=params, grads=grads, **to_dot_kwargs)
-        text = texts[0] if texts else "This graph has no operations: nothing to propagate."
-        out.append(Frame(0, None, svg(dot), text))
+        dot = _diagram(pic, precision, params, to_dot_kwargs, grads={pic.root: 1.0})
+        out.append(Frame(0, None, _render(dot, renderer, timeout), all_texts[0]))
     return out
 
 
-def _inline(svg: str, prefix: str) -> str:
-    # Several SVGs share one page: make their element ids unique per frame.
-    start = svg.find("<svg")
-    body = svg[start:] if start >= 0 else svg
-    body = _ID.sub(lambda m: f'id="{prefix}{m.group(1)}"', body)
-    return _HREF.sub(lambda m: f'href="#{prefix}{m.group(1)}"', body)
+# ------------------------------------------------------------ the page
+_PROLOGUE = re.compile(r"^.*?(?=<svg\b)", re.S)
+# Graphviz's comments and <title>s name DOT ids (v3, v3&#45;&gt;v4), never labels:
+# they only cost bytes and show "v3" as a tooltip.
+_NOISE = re.compile(r"<!--.*?-->\n?|<title>[^<]*</title>\n?", re.S)
 
 
-def _node_name(node: Value | None, root: Value) -> str:
-    if node is None:
-        return printable(root.label)
-    return printable(node.label) or (node.op.name if node.op is not None else "")
+def _inline(svg: str) -> str:
+    return _NOISE.sub("", _PROLOGUE.sub("", svg, count=1))
 
 
 def _text(text: str) -> str:
@@ -160,8 +279,70 @@ _JSON_ESCAPES = {
 
 
 def _script_json(data: object) -> str:
-    text = json.dumps(data, ensure_ascii=False)
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     return re.sub("[<>&\u2028\u2029]", lambda m: _JSON_ESCAPES[m.group()], text)
+
+
+def _widest(values: Iterable[float], precision: int) -> float:
+    # The layout is made once: size each box for the longest gradient it will show.
+    best, width = 0.0, 1  # "?" before the node is reached
+    for g in values:
+        w = len(fmt_number(g, precision))
+        if w > width:
+            best, width = g, w
+    return best
+
+
+def _step_data(
+    root: Value,
+    grouped: list[list[Step]],
+    pic: _Picture,
+    ids: Mapping[Value, str],
+    precision: int,
+    show_grad: bool,
+) -> tuple[dict[str, Any], dict[Value, float]]:
+    nodes = topological(root)
+    index = {n: j for j, n in enumerate(nodes)}
+    table = [
+        [
+            [ids[c] for c in pic.boxes[n] if c in ids],
+            len(n.parents),
+            int(show_grad and n.op is not CONST),
+        ]
+        for n in nodes
+    ]
+    seen: dict[Value, list[float]] = {root: [1.0]}
+    steps = []
+    for edges in grouped:
+        node = edges[0].node
+        out = []
+        for s in edges:
+            drawn = pic.tail.get((node, s.index))
+            out.append(
+                [
+                    s.index,
+                    ids.get(drawn) if drawn is not None else None,
+                    index[s.parent],
+                    fmt_number(s.total, precision),
+                ]
+            )
+            seen.setdefault(s.parent, []).append(s.total)
+        steps.append({"n": index[node], "e": out})
+    data = {
+        "nodes": table,
+        "root": index[root],
+        "rootGrad": fmt_number(1.0, precision),
+        "steps": steps,
+    }
+    widest = {c: _widest(g, precision) for n, g in seen.items() for c in pic.boxes[n]}
+    return data, widest
+
+
+def _panel_width(texts: Sequence[str]) -> str:
+    # One width for every step (the view must not change size while stepping): the
+    # longest line, so that no formula wraps; past the page's share, it scrolls.
+    longest = max((len(line) for t in texts for line in t.splitlines()), default=20)
+    return f"calc({min(longest, 120) + 1}ch + 2em)"
 
 
 def stepper_html(
@@ -169,24 +350,38 @@ def stepper_html(
     path: str | Path | None = None,
     *,
     title: str | None = None,
-    **kw: Any,
+    precision: int = 4,
+    parameters: Iterable[Value] = (),
+    max_steps: int = 200,
+    renderer: Renderer = "auto",
+    texts: Sequence[str] | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    **to_dot_kwargs: Any,
 ) -> str:
     r"""Return (and optionally write) the backward stepper as one HTML page.
 
-    The page is self-contained: the SVG frames, the explanations, the style
-    and a little JavaScript are inlined, so it opens offline. It has
-    previous / next / play buttons (and the arrow keys), a button that fits
-    the whole picture into the window, and ``#step=3`` in the URL opens a
-    given step.
+    The graph is laid out once (one Graphviz layout, one SVG); each backward
+    step is a state of that SVG, switched by a small inline script from
+    per-step data, so the page grows linearly with the graph and nodes never
+    move. The page is self-contained (SVG, explanations, style and script
+    inlined) and opens offline. Steps are counted from 1: ``Step 3 of 12``,
+    ``#step=3`` in the URL opens step 3 and the URL follows the step. The view
+    pans and zooms to the node being processed, its op and its inputs at a
+    readable size; zoom buttons, the mouse wheel, dragging and the keys
+    ← → (or j k), + −, 0 move it by hand.
 
-    Stable hooks for scripts and tests: ``#frames`` holds one
-    ``.frame[data-step][data-node]`` per step (only the current one is
-    visible); the highlighted node is ``g.value.highlight`` inside it;
-    ``#explanation`` holds the current text; ``#counter`` reads ``Step k of n``;
-    the body's ``data-step`` is the current step.
+    Stable hooks for scripts and tests: ``#frames`` is the view and
+    ``#frame`` (a ``figure`` with ``data-step`` and ``data-node``, the
+    processed node's label) holds the SVG; in it the processed node is
+    ``g.value.current`` (also ``.highlight``), its op ``g.op.highlight``, its
+    input edges ``g.edge.highlight`` and its inputs ``g.value.input-node``;
+    unreached elements have ``.unreached``. ``#jump`` lists the steps as
+    ``option.frame[data-step][data-node]``; ``#explanation`` holds the current
+    text; ``#counter`` reads ``Step k of n``; the body's ``data-step`` is the
+    current step ``k`` (from 1).
 
     Labels, the title and the texts are always text, never markup: they are
-    HTML-escaped, and the texts' JSON escapes ``<``, ``>``, ``&`` and
+    HTML-escaped, and the script's JSON escapes ``<``, ``>``, ``&`` and
     U+2028/U+2029. Characters no page can carry (control characters other
     than the texts' newlines, lone surrogates, U+2028/U+2029, U+FFFE/U+FFFF)
     are shown as escapes such as ``\u0000`` (see
@@ -197,31 +392,55 @@ def stepper_html(
         path: If given, the page is also written there (UTF-8), whole or not
             at all (through a temporary file renamed into place).
         title: Page title; by default it names ``root``.
-        **kw: Options of :func:`frames` and :func:`autograd_lite.viz.to_dot`.
+        precision: Significant digits in the diagram and the explanations.
+        parameters: Leaves to colour as parameters.
+        max_steps: Refuse graphs with more backward steps than this.
+        renderer: Which renderer makes the SVG (see :func:`render_svg`).
+        texts: Explanations per step; by default ``explain(root).step_text(k)``.
+        timeout: Seconds the one layout may take (see :func:`render_svg`).
+        **to_dot_kwargs: Further options of :func:`autograd_lite.viz.to_dot`
+            (``rankdir``, ``fast``, ``max_nodes``, ``focus``...).
 
     Returns:
         The HTML text.
+
+    Raises:
+        ValueError: If the pass has more than ``max_steps`` steps, or the
+            graph is above ``to_dot``'s ``max_nodes``.
+        RenderError: If the layout is predicted to take longer than
+            ``timeout``, runs longer, or fails.
     """
-    fs = frames(root, **kw)
+    grouped, all_texts = _prepare(root, max_steps, texts, precision)
+    params = list(parameters)
+    to_dot_kwargs.setdefault("legend", False)
+    pic = _picture(root)
+    ids = {n: f"v{i}" for i, n in enumerate(topological(pic.root))}  # to_dot's element ids
+    data, widest = _step_data(
+        root, grouped, pic, ids, precision, to_dot_kwargs.get("show_grad", True)
+    )
+    dot = _diagram(pic, precision, params, to_dot_kwargs, grads=widest)
+    svg = _inline(_render(dot, renderer, timeout))
+
     name = printable(root.label) or "the output"
     title = printable(title) if title else f"Backward pass of {name}"
-    parts = []
-    for f in fs:
-        who = html.escape(_node_name(f.node, root), quote=True)
-        hidden = "" if f.step == 0 else " hidden"
-        parts.append(
-            f'<figure class="frame" id="frame-{f.step}" data-step="{f.step}" '
-            f'data-node="{who}"{hidden}>\n{_inline(f.svg, f"f{f.step}-")}</figure>'
-        )
-    texts = [_text(f.text) for f in fs]
+    shown = [_text(t) for t in all_texts]
+    names = node_names(root, precision)  # the explanations' names: labels, else t1, v1...
+    who = [names[edges[0].node] for edges in grouped] or [names[root]]
+    options = "\n".join(
+        f'<option class="frame" value="{k}" data-step="{k + 1}" '
+        f'data-node="{html.escape(w, quote=True)}">{k + 1} · {html.escape(w)}</option>'
+        for k, w in enumerate(who)
+    )
     page = _PAGE.format(
         title=html.escape(title),
-        frames="\n".join(parts),
-        first=html.escape(texts[0]),
-        n=len(fs),
-        texts=_script_json(texts),
-        script=_SCRIPT,
-        style=_STYLE,
+        first_node=html.escape(who[0], quote=True),
+        svg=svg,
+        options=options,
+        first=html.escape(shown[0]),
+        n=len(shown),
+        texts=_script_json(shown),
+        script=_SCRIPT.replace("/*DATA*/null", _script_json(data)),
+        style=_STYLE.replace("/*WIDTH*/", _panel_width(shown)),
     )
     if path is not None:
         write_atomic(Path(path), page)
@@ -229,89 +448,277 @@ def stepper_html(
 
 
 _STYLE = """
-body { font-family: system-ui, sans-serif; margin: 1em; color: #111; }
-h1 { font-size: 1.2em; margin: 0 0 .5em; }
-#controls { display: flex; gap: .5em; align-items: center; margin-bottom: .6em; }
-#controls button { font-size: 1em; padding: .25em .9em; }
-#counter { margin-left: .6em; font-variant-numeric: tabular-nums; }
-#fit { margin-left: 1.5em; }
-#main { display: flex; gap: 1.2em; align-items: flex-start; }
-#frames { flex: 1 1 auto; min-width: 0; max-height: 85vh; overflow: auto;
-  border: 1px solid #e5e7eb; padding: .4em; }
-#frames figure { margin: 0; }
-#frames.fit svg { width: 100%; height: auto; }
-#explanation { flex: 0 0 28em; white-space: pre-wrap; font-family: ui-monospace, monospace;
-  font-size: .9em; background: #f9fafb; border: 1px solid #e5e7eb; padding: .8em; margin: 0; }
+* { box-sizing: border-box; }
+html, body { height: 100%; }
+body { font-family: system-ui, sans-serif; margin: 0; color: #111; display: flex;
+  flex-direction: column; overflow: hidden; }
+header { padding: .5em .8em .4em; border-bottom: 1px solid #e5e7eb; }
+h1 { font-size: 1.05em; margin: 0 0 .35em; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; }
+#controls { display: flex; flex-wrap: wrap; gap: .35em; align-items: center; }
+#controls button, #controls select { font-size: .95em; padding: .2em .6em; }
+#counter { margin: 0 .6em; font-variant-numeric: tabular-nums; white-space: nowrap; }
+#controls .sep { width: .8em; }
+#jump { max-width: 14em; }
+#main { flex: 1 1 auto; min-height: 0; display: flex; gap: 0; }
+#frames { flex: 1 1 auto; min-width: 0; min-height: 0; position: relative; overflow: hidden;
+  background: #fff; cursor: grab; touch-action: none; user-select: none; }
+#frames.dragging { cursor: grabbing; }
+#frame { margin: 0; position: absolute; inset: 0; }
+#frame svg { display: block; width: 100%; height: 100%; }
+#explanation { flex: 0 0 auto; width: /*WIDTH*/; min-width: 18em; max-width: 42%;
+  margin: 0; padding: .8em 1em; overflow: auto; white-space: pre; tab-size: 4;
+  font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 13px; line-height: 1.45;
+  background: #f9fafb; border-left: 1px solid #e5e7eb; }
+@media (max-width: 1500px) {
+  #main { flex-direction: column; }
+  #explanation { width: auto; max-width: none; min-width: 0; height: 32vh;
+    flex: 0 0 auto; border-left: 0; border-top: 1px solid #e5e7eb; }
+}
+/* The states of the one diagram. */
+g.node.unreached > polygon { fill: #fafafa; stroke: #d1d5db; stroke-dasharray: 5 2; }
+g.node.unreached > polyline, g.node.unreached > ellipse { stroke: #d1d5db; }
+g.unreached text { fill: #9ca3af; }
+g.edge.unreached > path { stroke: #d1d5db; }
+g.edge.unreached > polygon { stroke: #d1d5db; fill: #d1d5db; }
+g.node.highlight > polygon, g.node.highlight > ellipse { stroke: #dc2626; stroke-width: 2.5;
+  stroke-dasharray: none; }
+g.node.highlight > polyline { stroke: #dc2626; }
+g.edge.highlight > path { stroke: #dc2626; stroke-width: 2; }
+g.edge.highlight > polygon { stroke: #dc2626; fill: #dc2626; }
+g.edge.highlight text { fill: #dc2626; }
+g.node.input-node > polygon { stroke: #2563eb; stroke-width: 2; stroke-dasharray: none; }
+g.node.input-node > polyline { stroke: #2563eb; }
 """
 
 _SCRIPT = """
 (function () {
-  var frames = Array.prototype.slice.call(document.querySelectorAll("#frames .frame"));
-  var texts = JSON.parse(document.getElementById("texts").textContent);
-  var prev = document.getElementById("prev"), next = document.getElementById("next");
-  var play = document.getElementById("play"), text = document.getElementById("explanation");
-  var counter = document.getElementById("counter");
-  var fit = document.getElementById("fit"), box = document.getElementById("frames");
-  var k = 0, timer = null;
-  function show(i) {
-    k = Math.max(0, Math.min(frames.length - 1, i));
-    frames.forEach(function (f, j) { f.hidden = j !== k; });
-    text.textContent = texts[k];
-    counter.textContent = "Step " + (k + 1) + " of " + frames.length;
-    prev.disabled = k === 0;
-    next.disabled = k === frames.length - 1;
-    document.body.setAttribute("data-step", String(k));
-    bringIntoView(frames[k]);
+  "use strict";
+  var DATA = /*DATA*/null;
+  var MIN_PX = 11.05, MARGINS = [28, 16, 6], MAX_SCALE = 1.6, PLAY_MS = 1200;
+  function $(id) { return document.getElementById(id); }
+  var texts = JSON.parse($("texts").textContent);
+  var view = $("frames"), figure = $("frame"), svg = figure.querySelector("svg");
+  var text = $("explanation"), counter = $("counter"), jump = $("jump");
+  var prev = $("prev"), next = $("next"), play = $("play");
+  var n = texts.length, k = 0, timer = null, lit = [];
+  var base = svg.viewBox.baseVal;
+  var whole = {x: base.x, y: base.y, w: base.width, h: base.height};
+  svg.removeAttribute("width");
+  svg.removeAttribute("height");
+  svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
+  var cam = {x: whole.x + whole.w / 2, y: whole.y + whole.h / 2, s: 4 / 3};
+
+  function last(el) {
+    var t = el.querySelectorAll("text");
+    return t.length ? t[t.length - 1] : null;
   }
-  function bringIntoView(frame) {
-    // Pictures keep their natural size: centre the step (the node, its op and
-    // the edges to its inputs), or the node alone when the step is too wide.
-    if (box.classList.contains("fit")) { return; }
-    var node = frame.querySelector("g.value.highlight");
-    var lit = Array.prototype.slice.call(frame.querySelectorAll(".highlight"));
-    if (!node || !lit.length) { return; }
-    var l = Infinity, r = -Infinity, t = Infinity, b = -Infinity;
-    lit.forEach(function (el) {
-      var q = el.getBoundingClientRect();
-      l = Math.min(l, q.left); r = Math.max(r, q.right);
-      t = Math.min(t, q.top); b = Math.max(b, q.bottom);
-    });
-    if (r - l > box.clientWidth || b - t > box.clientHeight) {
-      var q = node.getBoundingClientRect();
-      l = q.left; r = q.right; t = q.top; b = q.bottom;
+  var table = DATA.nodes.map(function (d) {
+    var boxes = d[0].map($).filter(Boolean), main = d[0][0] || "";
+    var parts = [$(main + "_op"), $(main + "_out")];
+    for (var i = 0; i < d[1]; i++) { parts.push($(main + "_in" + i)); }
+    return {boxes: boxes, parts: parts.filter(Boolean),
+            grads: d[2] ? boxes.map(last).filter(Boolean) : []};
+  });
+
+  // ---------------------------------------------------------- state of step i
+  function paint(i) {
+    var grad = {}, j;
+    grad[DATA.root] = DATA.rootGrad;
+    for (j = 0; j <= i && j < DATA.steps.length; j++) {
+      DATA.steps[j].e.forEach(function (e) { grad[e[2]] = e[3]; });
     }
-    var area = box.getBoundingClientRect();
-    box.scrollLeft += (l + r) / 2 - (area.left + box.clientLeft + box.clientWidth / 2);
-    box.scrollTop += (t + b) / 2 - (area.top + box.clientTop + box.clientHeight / 2);
+    table.forEach(function (t, j) {
+      var off = !(j in grad);
+      t.boxes.concat(t.parts).forEach(function (el) { el.classList.toggle("unreached", off); });
+      var shown = off ? "grad ?" : "grad " + grad[j];
+      t.grads.forEach(function (g) { if (g.textContent !== shown) { g.textContent = shown; } });
+    });
+    lit.forEach(function (el) { el.classList.remove("highlight", "current", "input-node"); });
+    lit = [];
+    var step = DATA.steps[i];
+    if (!step) { return null; }
+    var t = table[step.n], main = t.boxes[0];
+    if (!main) { return null; }
+    var core = [main, $(main.id + "_op"), $(main.id + "_out")].filter(Boolean);
+    var edges = step.e.map(function (e) { return $(main.id + "_in" + e[0]); }).filter(Boolean);
+    var inputs = step.e.map(function (e) { return e[1] && $(e[1]); }).filter(Boolean);
+    core.concat(edges).forEach(function (el) { el.classList.add("highlight"); });
+    main.classList.add("current");
+    inputs.forEach(function (el) { el.classList.add("input-node"); });
+    lit = core.concat(edges, inputs);
+    return {core: core, all: lit};
+  }
+
+  // ---------------------------------------------------------- the camera
+  function size() { return {w: Math.max(view.clientWidth, 1), h: Math.max(view.clientHeight, 1)}; }
+  function apply() {
+    var v = size(), w = v.w / cam.s, h = v.h / cam.s;
+    svg.setAttribute("viewBox", [cam.x - w / 2, cam.y - h / 2, w, h].join(" "));
+    figure.setAttribute("data-scale", cam.s.toFixed(4));
+  }
+  function toSvg(el) {
+    // The element's box in the SVG's own units, whatever the current view.
+    var b = el.getBBox(), m = svg.getScreenCTM().inverse().multiply(el.getScreenCTM());
+    var xs = [], ys = [];
+    [[b.x, b.y], [b.x + b.width, b.y], [b.x, b.y + b.height], [b.x + b.width, b.y + b.height]]
+      .forEach(function (c) {
+        xs.push(m.a * c[0] + m.c * c[1] + m.e);
+        ys.push(m.b * c[0] + m.d * c[1] + m.f);
+      });
+    return {l: Math.min.apply(null, xs), r: Math.max.apply(null, xs),
+            t: Math.min.apply(null, ys), b: Math.max.apply(null, ys)};
+  }
+  function union(els) {
+    var u = {l: Infinity, r: -Infinity, t: Infinity, b: -Infinity};
+    els.forEach(function (el) {
+      var q = toSvg(el);
+      u.l = Math.min(u.l, q.l); u.r = Math.max(u.r, q.r);
+      u.t = Math.min(u.t, q.t); u.b = Math.max(u.b, q.b);
+    });
+    return u;
+  }
+  function smallestFont(els) {
+    var f = Infinity;
+    els.forEach(function (el) {
+      if (!el.classList.contains("node")) { return; }
+      Array.prototype.forEach.call(el.querySelectorAll("text"), function (t) {
+        var s = parseFloat(t.getAttribute("font-size")) || 14;
+        f = Math.min(f, s);
+      });
+    });
+    return isFinite(f) ? f : 11;
+  }
+  function clampCentre(want, lo, hi, half, margin) {
+    // Centre on `want`, but keep [lo, hi] (the node and its op) inside the view.
+    var a = hi + margin / cam.s - half, b = lo - margin / cam.s + half;
+    return a <= b ? Math.min(Math.max(want, a), b) : (lo + hi) / 2;
+  }
+  function fitStep(focus) {
+    if (!focus) { fitWhole(); return; }
+    var v = size(), box = union(focus.all), core = union(focus.core);
+    // Never smaller than readable (no text of the step's nodes under MIN_PX), never a
+    // thumbnail; margins shrink before the text does.
+    var floor = MIN_PX / smallestFont(focus.all), margin = MARGINS[0], fit = 0;
+    for (var i = 0; i < MARGINS.length; i++) {
+      margin = MARGINS[i];
+      fit = Math.min((v.w - 2 * margin) / (box.r - box.l), (v.h - 2 * margin) / (box.b - box.t));
+      if (fit >= floor) { break; }
+    }
+    cam.s = Math.max(Math.min(fit, MAX_SCALE), floor);
+    cam.x = clampCentre((box.l + box.r) / 2, core.l, core.r, v.w / 2 / cam.s, margin);
+    cam.y = clampCentre((box.t + box.b) / 2, core.t, core.b, v.h / 2 / cam.s, margin);
+    apply();
+  }
+  function wholeScale() {
+    var v = size();
+    return Math.min((v.w - 2 * MARGINS[0]) / whole.w, (v.h - 2 * MARGINS[0]) / whole.h, MAX_SCALE);
+  }
+  function fitWhole() {
+    cam.s = wholeScale();
+    cam.x = whole.x + whole.w / 2;
+    cam.y = whole.y + whole.h / 2;
+    apply();
+  }
+  function zoom(f, px, py) {
+    var r = view.getBoundingClientRect();
+    var dx = (px === undefined ? r.width / 2 : px - r.left) - r.width / 2;
+    var dy = (py === undefined ? r.height / 2 : py - r.top) - r.height / 2;
+    var ux = cam.x + dx / cam.s, uy = cam.y + dy / cam.s;
+    cam.s = Math.min(Math.max(cam.s * f, Math.min(wholeScale(), 0.5)), 8);
+    cam.x = ux - dx / cam.s;
+    cam.y = uy - dy / cam.s;
+    apply();
+  }
+
+  // ---------------------------------------------------------- stepping
+  var focus = null;
+  function show(i) {
+    k = Math.max(0, Math.min(n - 1, i));
+    focus = paint(k);
+    text.textContent = texts[k];
+    text.scrollLeft = 0;
+    counter.textContent = "Step " + (k + 1) + " of " + n;
+    prev.disabled = k === 0;
+    next.disabled = k === n - 1;
+    jump.value = String(k);
+    var opt = jump.options[k];
+    figure.setAttribute("data-step", String(k + 1));
+    figure.setAttribute("data-node", opt ? opt.getAttribute("data-node") : "");
+    document.body.setAttribute("data-step", String(k + 1));
+    writeHash();
+    fitStep(focus);
+  }
+  function readHash() {
+    var m = /step=(\\d+)/.exec(location.hash);
+    return m ? parseInt(m[1], 10) - 1 : null;
+  }
+  function writeHash() {
+    var h = "#step=" + (k + 1);
+    if (location.hash === h) { return; }
+    try { history.replaceState(null, "", h); } catch (e) { location.replace(h); }
   }
   function stop() {
     if (timer !== null) { clearInterval(timer); timer = null; }
     play.textContent = "Play";
   }
   function start() {
-    if (k === frames.length - 1) { show(0); }
+    if (k === n - 1) { show(0); }
     play.textContent = "Pause";
     timer = setInterval(function () {
       show(k + 1);
-      if (k >= frames.length - 1) { stop(); }
-    }, 1200);
+      if (k >= n - 1) { stop(); }
+    }, PLAY_MS);
   }
-  prev.addEventListener("click", function () { stop(); show(k - 1); });
-  next.addEventListener("click", function () { stop(); show(k + 1); });
+  function go(i) { stop(); show(i); }
+  prev.addEventListener("click", function () { go(k - 1); });
+  next.addEventListener("click", function () { go(k + 1); });
   play.addEventListener("click", function () { if (timer === null) { start(); } else { stop(); } });
-  fit.addEventListener("click", function () {
-    // Whole graph at once (small print) or natural size (scrolls to the step).
-    var on = box.classList.toggle("fit");
-    fit.textContent = on ? "Actual size" : "Fit to width";
-    fit.setAttribute("aria-pressed", on ? "true" : "false");
-    show(k);
+  jump.addEventListener("change", function () { go(parseInt(jump.value, 10)); });
+  $("zoom-in").addEventListener("click", function () { zoom(1.25); });
+  $("zoom-out").addEventListener("click", function () { zoom(0.8); });
+  $("fit").addEventListener("click", function () { fitStep(focus); });
+  $("whole").addEventListener("click", fitWhole);
+  window.addEventListener("hashchange", function () {
+    var i = readHash();
+    if (i !== null && i !== k) { go(i); }
   });
+  window.addEventListener("resize", function () { fitStep(focus); });
   document.addEventListener("keydown", function (e) {
-    if (e.key === "ArrowLeft") { stop(); show(k - 1); }
-    else if (e.key === "ArrowRight") { stop(); show(k + 1); }
+    if (e.altKey || e.ctrlKey || e.metaKey || e.target === jump) { return; }
+    var key = e.key;
+    if (key === "ArrowRight" || key === "j") { go(k + 1); }
+    else if (key === "ArrowLeft" || key === "k") { go(k - 1); }
+    else if (key === "Home") { go(0); }
+    else if (key === "End") { go(n - 1); }
+    else if (key === "+" || key === "=") { zoom(1.25); }
+    else if (key === "-" || key === "_") { zoom(0.8); }
+    else if (key === "0") { fitStep(focus); }
+    else { return; }
+    e.preventDefault();
   });
-  var m = /step=(\\d+)/.exec(location.hash);
-  show(m ? parseInt(m[1], 10) : 0);
+  view.addEventListener("wheel", function (e) {
+    e.preventDefault();
+    zoom(Math.exp(-e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015)), e.clientX, e.clientY);
+  }, {passive: false});
+  var drag = null;
+  view.addEventListener("pointerdown", function (e) {
+    if (e.button !== 0) { return; }
+    drag = {x: e.clientX, y: e.clientY, cx: cam.x, cy: cam.y};
+    view.setPointerCapture(e.pointerId);
+    view.classList.add("dragging");
+  });
+  view.addEventListener("pointermove", function (e) {
+    if (!drag) { return; }
+    cam.x = drag.cx - (e.clientX - drag.x) / cam.s;
+    cam.y = drag.cy - (e.clientY - drag.y) / cam.s;
+    apply();
+  });
+  function release() { drag = null; view.classList.remove("dragging"); }
+  view.addEventListener("pointerup", release);
+  view.addEventListener("pointercancel", release);
+  var first = readHash();
+  show(first === null ? 0 : first);
 })();
 """
 
@@ -319,21 +726,34 @@ _PAGE = """<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
 <style>{style}</style>
 </head>
-<body data-step="0">
+<body data-step="1">
+<header>
 <h1>{title}</h1>
 <div id="controls">
-<button id="prev" type="button" aria-label="previous step">&#9664; Previous</button>
-<button id="play" type="button">Play</button>
-<button id="next" type="button" aria-label="next step">Next &#9654;</button>
+<button id="prev" type="button" aria-label="previous step"
+  title="previous step (← or k)">&#9664; Previous</button>
+<button id="play" type="button" title="one step every 1.2 s">Play</button>
+<button id="next" type="button" aria-label="next step"
+  title="next step (→ or j)">Next &#9654;</button>
 <span id="counter">Step 1 of {n}</span>
-<button id="fit" type="button" aria-pressed="false">Fit to width</button>
+<select id="jump" aria-label="go to step">
+{options}
+</select>
+<span class="sep"></span>
+<button id="zoom-out" type="button" aria-label="zoom out" title="zoom out (−)">&#8722;</button>
+<button id="zoom-in" type="button" aria-label="zoom in" title="zoom in (+)">+</button>
+<button id="fit" type="button" title="fit the current step (0)">Fit step</button>
+<button id="whole" type="button" title="the whole graph">Whole graph</button>
 </div>
+</header>
 <div id="main">
 <div id="frames">
-{frames}
+<figure id="frame" data-step="1" data-node="{first_node}">
+{svg}</figure>
 </div>
 <pre id="explanation" aria-live="polite">{first}</pre>
 </div>
