@@ -264,8 +264,11 @@ def backward(root: Value, seed: float = 1.0, *, create_graph: bool = False) -> N
                 n.grad += g
             else:
                 n.grad = g
+            n.grad_node = None
         return
     order, ends = _reset_and_order(root)
+    if _GRAPHS[0]:
+        _clear_grad_nodes(root, order, ends)
     root.grad += seed
     if root.grad - root.grad != 0.0:
         raise OverflowError(f"backward: the gradient of the leaf {_name(root)} overflows a float")
@@ -373,11 +376,38 @@ def _value_grads(root: Value, seed: float, wrt: Sequence[Value] | None) -> dict[
     return grads
 
 
+# True once a backward(create_graph=True) has stored a grad_node anywhere in the
+# process: from then on a plain backward also clears the grad_node of every node
+# it reaches (a pass over them; before that, it costs nothing).
+_GRAPHS = [False]
+
+
+def _clear_grad_nodes(root: Value, order: list[Value], ends: list[Value]) -> None:
+    """A plain backward leaves no grad_node: it would no longer describe ``grad``."""
+    root.grad_node = None
+    for n in order:
+        n.grad_node = None
+    for n in ends:
+        n.grad_node = None
+
+
 def _write_values(grads: dict[Value, Value]) -> None:
+    """Store each gradient node in ``grad_node`` and its number in ``grad``.
+
+    A leaf accumulates: its ``grad_node`` becomes the sum of the gradient nodes
+    of every call since the last reset, unless ``grad`` already holds the
+    number of a plain backward (``grad != 0`` with no ``grad_node``): no node
+    describes that part, so ``grad_node`` stays ``None`` until ``zero_grad()``.
+    """
+    _GRAPHS[0] = True
     for n, g in grads.items():
         if n.op is None:
-            n.grad += g.data
-            n.grad_node = g if n.grad_node is None else n.grad_node + g
+            had = n.grad_node
+            if had is None and n.grad != 0.0:
+                n.grad += g.data
+            else:
+                n.grad += g.data
+                n.grad_node = g if had is None else had + g
         else:
             n.grad = g.data
             n.grad_node = g

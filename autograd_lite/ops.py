@@ -22,6 +22,7 @@ input whose result overflows raises ``OverflowError``; a NaN result raises
 from __future__ import annotations
 
 import math
+import pickle
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import reduce
@@ -379,6 +380,47 @@ class Op:
             return self.joiner.join(names)
         return _substitute(self.template, names, "out", self.param)
 
+    # A row pickles by name and loads as the same row object, so ``node.op is
+    # ops.MUL`` holds after a round trip; a ``powc`` row loads through
+    # :func:`pow_const`. A row made elsewhere pickles by value.
+    def __reduce__(self) -> tuple[Any, ...]:
+        if TABLE.get(self.name) is self:
+            return (_table_row, (self.name,))
+        if (
+            self.name == "powc"
+            and self.param is not None
+            and replace(POWC, param=self.param) == self
+        ):
+            return (pow_const, (self.param,))
+        fields = (
+            self.name,
+            self.symbol,
+            self.arity,
+            self.fwd,
+            self.local,
+            self.formulas,
+            self.template,
+            self.param,
+            self.joiner,
+            self.doc,
+            self.checks,
+            self.finite,
+        )
+        try:
+            pickle.dumps(fields)
+        except (pickle.PicklingError, AttributeError, TypeError) as exc:
+            raise pickle.PicklingError(
+                f"cannot pickle the op row {self.name!r}: it is not in ops.TABLE, so it is "
+                f"pickled by value, and its rules must be module-level functions ({exc})"
+            ) from None
+        return (Op, fields)
+
+    def __copy__(self) -> Op:
+        return self  # rows are immutable
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Op:
+        return self
+
 
 def _substitute(text: str, names: Sequence[str], out: str, k: float | None) -> str:
     if k is not None:
@@ -527,6 +569,12 @@ TABLE: dict[str, Op] = {
         CONST,
     )
 }
+
+
+def _table_row(name: str) -> Op:
+    """The row ``name`` of :data:`TABLE` (how a pickled row is loaded)."""
+    return TABLE[name]
+
 
 _POWC_CACHE: dict[float, Op] = {}
 

@@ -12,6 +12,10 @@ from __future__ import annotations
 import gc
 import itertools
 import numbers
+import threading
+import weakref
+from array import array
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from operator import attrgetter
@@ -125,7 +129,8 @@ class Value:
         grad: d(root)/d(this node) after ``root.backward()``; leaves add up
             the gradients of successive calls.
         grad_node: After ``backward(create_graph=True)``: the gradient as a
-            node that can be differentiated again; otherwise ``None``.
+            node that can be differentiated again; otherwise ``None``. When
+            set, its ``data`` equals ``grad`` (a plain ``backward`` clears it).
         label: The name shown in reprs, diagrams and explanations.
         op: The op-table row that computed this node; ``None`` for a leaf.
         order: Creation number: every node is numbered after its parents.
@@ -219,6 +224,45 @@ class Value:
 
     def __float__(self) -> float:
         return self.data
+
+    def __bool__(self) -> bool:
+        """Return ``data != 0``, as ``bool`` of a number (and of a PyTorch scalar) does.
+
+        So ``if loss:`` tests the number. The ordering operators (``<``, ``>``)
+        are not defined on a node and raise ``TypeError``: compare ``.data``.
+        """
+        return self.data != 0.0
+
+    # ----------------------------------------------------- copy and pickle
+    def __copy__(self) -> Value:
+        """Return a new node with the same parents (shared, not copied) and fields.
+
+        The copy has the same ``data``, ``grad``, ``label``, ``op`` and
+        ``grad_node`` and a fresh ``order`` (after every existing node), so
+        a backward pass through it reaches the original inputs.
+        """
+        v = _new(Value)
+        v.data = self.data
+        v.grad = self.grad
+        v._a = self._a
+        v._b = self._b
+        v.op = self.op
+        v.label = self.label
+        v.grad_node = self.grad_node
+        v.order = _next()
+        return v
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Value:
+        """Copy every node this one depends on (parents and ``grad_node``), iteratively.
+
+        Shared nodes stay shared, also across several nodes copied with one
+        memo (``copy.deepcopy([a, b])``); op rows and labels are shared.
+        """
+        return _deepcopy(self, memo)
+
+    def __reduce_ex__(self, protocol: object) -> tuple[Any, ...]:
+        """Pickle the node with everything it depends on as flat arrays (no recursion)."""
+        return _reduce(self)
 
     # -------------------------------------------------------- arithmetic
     # Each method below is replaced, right after the class, by its fast path
@@ -587,6 +631,322 @@ class _ValueMath:
 
 #: The namespace passed to rules when gradients are built as graphs.
 VALUE_MATH = _ValueMath()
+
+
+# ------------------------------------------------------ pickle and copy
+# A node is pickled with every node it depends on (through its parents and its
+# ``grad_node``) as ONE flat record: arrays of numbers, the op rows, parent
+# indices. Loading rebuilds that list in creation order, so nothing recurses
+# along the depth of the graph. Several nodes pickled by one pickler (``dumps([a,
+# b])``) share a *session*: a node already written in an earlier record is
+# referenced there, not written again, so shared sub-expressions stay shared.
+# The session lives exactly as long as that pickler's memo: the pickler is the
+# only holder of the ``_Session`` object, the thread keeps a weak reference.
+
+_local = threading.local()
+
+
+class _Session:
+    """The nodes one pickler has written so far."""
+
+    __slots__ = ("__weakref__", "records", "starts", "where")
+
+    def __init__(self) -> None:
+        # where[node]: its number in the session (-1: pickled as a lone node).
+        self.where: dict[Value, int] = {}
+        self.records: list[_Record] = []
+        self.starts: list[int] = []
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_no_session, ())
+
+
+def _no_session() -> None:
+    return None
+
+
+def _session() -> _Session:
+    ref = getattr(_local, "session", None)
+    s = ref() if ref is not None else None
+    if s is None:
+        s = _Session()
+        _local.session = weakref.ref(s)
+    return s
+
+
+def _closure(
+    root: Value, known: Callable[[Value], bool] | None, boundary: list[Value]
+) -> list[Value]:
+    """Every node ``root`` depends on that is not ``known``, in creation order.
+
+    Iterative; it follows parents and ``grad_node`` and stops at known nodes,
+    which it lists in ``boundary``.
+    """
+    seen = {root}
+    found = [root]
+    stack = [root]
+    pop = stack.pop
+    push = stack.append
+    add = seen.add
+    keep = found.append
+    while stack:
+        n = pop()
+        b = n._b
+        if b is not None:
+            ps: Any = (n._a, b)
+        else:
+            ps = n._a
+            if type(ps) is not tuple:
+                ps = () if ps is None else (ps,)
+        g = n.grad_node
+        if g is not None:
+            ps = (*ps, g)
+        for p in ps:
+            if p in seen:
+                continue
+            add(p)
+            if known is not None and known(p):
+                boundary.append(p)
+                continue
+            keep(p)
+            if p._a is not None or p.grad_node is not None:
+                push(p)
+    # Found depth first from the root, the list is made of long descending runs.
+    found.sort(key=_order_of)
+    return found
+
+
+_order_of = attrgetter("order")
+_label_of = attrgetter("label")
+_grad_of = attrgetter("grad")
+
+
+class _Record:
+    """One flat record on the dumping side: a node and what it depends on."""
+
+    __slots__ = ("payload",)
+
+    def __init__(self, nodes: list[Value], s: _Session) -> None:
+        where = s.where
+        base = len(where)
+        s.starts.append(base)
+        s.records.append(self)
+        for i, n in enumerate(nodes):
+            where[n] = base + i
+        ext: list[Value] = []
+        ext_index: dict[Value, int] = {}
+
+        def outside(p: Value) -> int:
+            # A node written earlier, by another record or on its own.
+            k = ext_index.get(p, -1)
+            if k < 0:
+                k = ext_index[p] = len(ext)
+                ext.append(p)
+            return -1 - k
+
+        counts: list[int] = []
+        refs: list[int] = []
+        count = counts.append
+        ref = refs.append
+        owners: list[int] = []
+        links: list[int] = []
+        for i, n in enumerate(nodes):
+            b = n._b
+            if b is not None:
+                count(2)
+                a: Any = n._a
+                k = where[a] - base
+                ref(k if k >= 0 else outside(a))
+                k = where[b] - base
+                ref(k if k >= 0 else outside(b))
+            else:
+                a = n._a
+                if a is None:
+                    count(0)
+                elif type(a) is tuple:
+                    count(len(a))
+                    for p in a:
+                        k = where[p] - base
+                        ref(k if k >= 0 else outside(p))
+                else:
+                    count(1)
+                    k = where[a] - base
+                    ref(k if k >= 0 else outside(a))
+            g = n.grad_node
+            if g is not None:
+                k = where[g] - base
+                owners.append(i)
+                links.append(k if k >= 0 else outside(g))
+        labels = {i: label for i, label in enumerate(map(_label_of, nodes)) if label}
+        self.payload = (
+            array("d", map(_data_of, nodes)),
+            array("d", map(_grad_of, nodes)),
+            [n.op for n in nodes],
+            labels,
+            array("L", counts),
+            array("q", refs),
+            array("q", owners),
+            array("q", links),
+            ext,
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_load_record, self.payload)
+
+
+def _reduce(v: Value) -> tuple[Any, ...]:
+    with gc_paused():  # many objects, no cycles: skip the collector's rescans
+        return _reduce_node(v)
+
+
+def _reduce_node(v: Value) -> tuple[Any, ...]:
+    s = _session()
+    k = s.where.get(v)
+    if k is not None and k >= 0:
+        r = bisect_right(s.starts, k) - 1
+        return (_pick, (s.records[r], k - s.starts[r]))
+    if v._a is None and v.grad_node is None:
+        s.where[v] = -1
+        return (_lone, (v.data, v.grad, v.label, v.op, s))
+    nodes = _closure(v, s.where.__contains__ if s.where else None, [])
+    record = _Record(nodes, s)
+    return (_pick, (record, s.where[v] - s.starts[-1], s))
+
+
+def _lone(data: float, grad: float, label: str, op: Op | None, session: object = None) -> Value:
+    v = _new(Value)
+    v.data = data
+    v.grad = grad
+    v._a = None
+    v._b = None
+    v.op = op
+    v.label = label
+    v.grad_node = None
+    v.order = _next()
+    return v
+
+
+def _pick(nodes: list[Value], i: int, session: object = None) -> Value:
+    return nodes[i]
+
+
+def _load_record(
+    datas: Sequence[float],
+    grads: Sequence[float],
+    op_rows: Sequence[Op | None],
+    labels: dict[int, str],
+    counts: Sequence[int],
+    refs: Sequence[int],
+    owners: Sequence[int],
+    links: Sequence[int],
+    ext: Sequence[Value],
+) -> list[Value]:
+    """Rebuild a record's nodes in creation order (fresh ``order`` numbers, same sequence).
+
+    A reference ``k >= 0`` is the record's own node ``k``; ``k < 0`` is
+    ``ext[-1 - k]``, a node loaded earlier.
+    """
+    with gc_paused():  # many objects: skip the collector's rescans while they are made
+        return _rebuild(datas, grads, op_rows, labels, counts, refs, owners, links, ext)
+
+
+def _rebuild(
+    datas: Sequence[float],
+    grads: Sequence[float],
+    op_rows: Sequence[Op | None],
+    labels: dict[int, str],
+    counts: Sequence[int],
+    refs: Sequence[int],
+    owners: Sequence[int],
+    links: Sequence[int],
+    ext: Sequence[Value],
+) -> list[Value]:
+    nodes: list[Value] = []
+    keep = nodes.append
+    j = 0
+    for data, grad, op, c in zip(datas, grads, op_rows, counts, strict=True):
+        v = _new(Value)
+        v.data = data
+        v.grad = grad
+        v.op = op
+        v.label = ""
+        v.grad_node = None
+        v.order = _next()
+        if c == 0:
+            v._a = None
+            v._b = None
+        elif c == 2:
+            k = refs[j]
+            v._a = nodes[k] if k >= 0 else ext[-1 - k]
+            k = refs[j + 1]
+            v._b = nodes[k] if k >= 0 else ext[-1 - k]
+            j += 2
+        elif c == 1:
+            k = refs[j]
+            v._a = nodes[k] if k >= 0 else ext[-1 - k]
+            v._b = None
+            j += 1
+        else:
+            v._a = tuple(nodes[k] if k >= 0 else ext[-1 - k] for k in refs[j : j + c])
+            v._b = None
+            j += c
+        keep(v)
+    for i, k in zip(owners, links, strict=True):
+        nodes[i].grad_node = nodes[k] if k >= 0 else ext[-1 - k]
+    for i, label in labels.items():
+        nodes[i].label = label
+    return nodes
+
+
+def _deepcopy(root: Value, memo: dict[int, Any]) -> Value:
+    with gc_paused():  # many objects: skip the collector's rescans while they are made
+        return _deepcopy_nodes(root, memo)
+
+
+def _deepcopy_nodes(root: Value, memo: dict[int, Any]) -> Value:
+    # Every node copied with this memo, original -> copy, kept under one key of
+    # the memo (the dict also keeps the originals alive, as the memo requires).
+    new: dict[Value, Value] | None = memo.get(_COPIES)
+    if new is None:
+        new = memo[_COPIES] = {}
+    done = new.get(root)
+    if done is not None:
+        return done
+    nodes = _closure(root, new.__contains__ if new else None, [])
+    linked = []
+    # In creation order, so the copies of a node's parents exist before it.
+    for n in nodes:
+        v = _new(Value)
+        v.data = n.data
+        v.grad = n.grad
+        b = n._b
+        if b is not None:
+            v._a = new[n._a]  # type: ignore[index]
+            v._b = new[b]
+        else:
+            a = n._a
+            v._b = None
+            if a is None:
+                v._a = None
+            elif type(a) is tuple:
+                v._a = tuple([new[p] for p in a])
+            else:
+                v._a = new[a]  # type: ignore[index]
+        v.op = n.op
+        v.label = n.label
+        v.grad_node = None
+        v.order = _next()
+        new[n] = v
+        if n.grad_node is not None:
+            linked.append(n)
+    for n in linked:
+        new[n].grad_node = new[n.grad_node]  # type: ignore[index]
+    return new[root]
+
+
+# The memo key of that dict: the id of an object that lives as long as the module.
+_COPIES_KEY = object()
+_COPIES = id(_COPIES_KEY)
 
 
 # ------------------------------------------------------------ fast paths
