@@ -53,6 +53,7 @@ from autograd_lite.value import vsum as sum  # noqa: A004
 
 if TYPE_CHECKING:
     from autograd_lite.compiled import Program, compile_graph, trace
+    from autograd_lite.optimize import FitResult, fit_logistic
     from autograd_lite.viz import (
         Diagram,
         RendererNotFound,
@@ -74,6 +75,7 @@ __all__ = [
     "AnomalyNaNError",
     "AnomalyOverflowError",
     "Diagram",
+    "FitResult",
     "ForwardStep",
     "LessonGraph",
     "LogisticRegression",
@@ -94,6 +96,7 @@ __all__ = [
     "count_sweeps",
     "detect_anomaly",
     "draw",
+    "fit_logistic",
     "forward_steps",
     "gc_paused",
     "grad",
@@ -135,6 +138,8 @@ _LAZY = {
     "Program": "autograd_lite.compiled",
     "compile_graph": "autograd_lite.compiled",
     "trace": "autograd_lite.compiled",
+    "FitResult": "autograd_lite.optimize",
+    "fit_logistic": "autograd_lite.optimize",
 }
 
 

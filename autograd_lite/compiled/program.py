@@ -18,11 +18,19 @@ from __future__ import annotations
 
 import builtins
 import math
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, NoReturn
 
 from autograd_lite.compiled import codegen
-from autograd_lite.compiled.runtime import FLOAT, NUMPY, BackwardFailure, Recheck
+from autograd_lite.compiled.runtime import (
+    FLOAT,
+    NUMPY,
+    ArrayMath,
+    BackwardFailure,
+    Recheck,
+    require_jax_x64,
+)
 from autograd_lite.graph import topological
 from autograd_lite.value import Value
 
@@ -85,16 +93,149 @@ def _sum_to(g: Any, shape: tuple[int, ...]) -> Any:
     return g
 
 
+def _unravel(flat: int, shape: tuple[int, ...]) -> tuple[int, ...]:
+    out = []
+    for s in reversed(shape):
+        flat, r = divmod(flat, s)
+        out.append(r)
+    return tuple(reversed(out))
+
+
 def _index_text(flat: int, shape: tuple[int, ...]) -> str:
     if len(shape) == 1:
         return str(flat)
-    import numpy as np
+    return str(_unravel(flat, shape))
 
-    return str(tuple(int(i) for i in np.unravel_index(flat, shape)))
+
+def _broadcast(shapes: Sequence[tuple[int, ...]]) -> tuple[int, ...]:
+    """The broadcast shape of ``shapes`` (the standard's rules), without any array library."""
+    ndim = max((len(s) for s in shapes), default=0)
+    out = [1] * ndim
+    for s in shapes:
+        for i, d in enumerate(s, ndim - len(s)):
+            if d != 1:
+                if out[i] not in (1, d):
+                    raise ValueError(
+                        f"compiled program: inputs of shapes {list(shapes)} do not broadcast"
+                    )
+                out[i] = d
+    return tuple(out)
+
+
+def _shape_of(x: Any) -> tuple[int, ...]:
+    return () if isinstance(x, float | int) else tuple(x.shape)
+
+
+def _device(x: Any) -> Any:
+    import array_api_compat
+
+    return array_api_compat.device(x)
+
+
+def _is_dask(a: Any) -> bool:
+    da = sys.modules.get("dask.array")
+    return da is not None and isinstance(a, da.Array)
+
+
+def _is_numpy_like(a: Any) -> bool:
+    """NumPy arrays and scalars, lists and tuples: the NumPy fast path."""
+    return isinstance(a, list | tuple) or type(a).__module__ == "numpy"
+
+
+def _xp_reducers(
+    xp: Any, shape: tuple[int, ...], n: int, deferred: bool
+) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """(R, T) of :func:`_reducers` for any array-API namespace.
+
+    Eager: the sums become floats. Deferred (under ``jit``): 0-d arrays.
+    """
+
+    def total(g: Any) -> Any:
+        s = xp.sum(g) if tuple(g.shape) == shape else xp.sum(xp.broadcast_to(g, shape))
+        return s if deferred else float(s)
+
+    def R(g: Any, d: Any) -> Any:
+        if isinstance(g, float | int) and isinstance(d, float | int):
+            return float(g * d) * n
+        return total(g * d)
+
+    def T(g: Any) -> Any:
+        if isinstance(g, float | int):
+            return float(g) * n
+        return total(g)
+
+    return R, T
+
+
+def _xp_sum_to(xp: Any, g: Any, shape: tuple[int, ...]) -> Any:
+    lead = g.ndim - len(shape)
+    if lead:
+        g = xp.sum(g, axis=tuple(range(lead)))
+    axes = tuple(i for i, s in enumerate(shape) if s == 1 and g.shape[i] != 1)
+    if axes:
+        g = xp.sum(g, axis=axes, keepdims=True)
+    return g
+
+
+def _bool_dtype(xp: Any) -> Any:
+    return getattr(xp, "bool", None) or xp.bool_
+
+
+def _first_true(xp: Any, flat: Any) -> int:
+    """The index of the first True of a 1-D boolean array (argmax returns the first maximum)."""
+    if xp.__name__ == "numpy":
+        return int(xp.argmax(flat))
+    return int(xp.argmax(xp.astype(flat, xp.int8)))
+
+
+_NAMESPACES: dict[int, ArrayMath] = {}
+
+
+def _array_math(xp: Any) -> ArrayMath:
+    m = _NAMESPACES.get(id(xp))
+    if m is None:
+        m = _NAMESPACES[id(xp)] = ArrayMath(xp)
+    return m
+
+
+def _namespace(args: Sequence[Any]) -> Any:
+    """The array namespace of the non-NumPy array arguments, or None (NumPy or floats)."""
+    found = None
+    for a in args:
+        if isinstance(a, float | int | Value | str | bytes | complex) or a is None:
+            continue
+        if _is_numpy_like(a):
+            continue
+        try:
+            import array_api_compat
+        except ImportError:  # without it, anything array-like goes through NumPy
+            return None
+        try:
+            xp = array_api_compat.array_namespace(a)
+        except TypeError:
+            continue  # not an array: _prepare refuses it or reads it with NumPy
+        if array_api_compat.is_numpy_namespace(xp):
+            continue
+        if found is not None and found is not xp:
+            raise TypeError(
+                f"compiled program: inputs mix array libraries ({found.__name__} and "
+                f"{xp.__name__}); give every input from one library"
+            )
+        if array_api_compat.is_jax_namespace(xp):
+            require_jax_x64()
+        found = xp
+    return found
 
 
 class Program:
     """A graph compiled to straight-line code. Build with :func:`compile_graph`.
+
+    The same code runs on floats (one example) and on arrays of examples of
+    any array library that follows the array API standard: NumPy (its own
+    fast path), array-api-strict, JAX (float64 only), CuPy...; the namespace
+    is picked from the inputs. Dask arrays run lazily, chunk by chunk (see
+    :mod:`autograd_lite.scale`). A program pickles: the generated source and
+    the graph are kept, the functions are compiled again on load.
 
     Attributes:
         inputs: The leaves that are arguments of the program, in order.
@@ -121,6 +262,10 @@ class Program:
         self.labels = dict(code.labels)
         self._nodes = nodes
         self._code = code
+        self._build()
+
+    def _build(self) -> None:
+        code = self._code
         scope: dict[str, Any] = {
             "Recheck": Recheck,
             "BackwardFailure": BackwardFailure,
@@ -132,6 +277,28 @@ class Program:
         self._forward: Callable[..., Any] = scope["forward"]
         self._grad: Callable[..., Any] = scope["value_and_grad"]
         self._grad_params: Callable[..., Any] = scope["value_and_grad_params"]
+        self._jitted: dict[Any, Any] = {}
+
+    # A program pickles as its graph (nodes pickle flat, rows by name) and its
+    # generated source; the functions are compiled again on load.
+    def __getstate__(self) -> dict[str, Any]:
+        return {
+            "root": self.root,
+            "inputs": self.inputs,
+            "params": self.params,
+            "nodes": self._nodes,
+            "code": self._code,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.root = state["root"]
+        self.inputs = tuple(state["inputs"])
+        self.params = tuple(state["params"])
+        self._nodes = list(state["nodes"])
+        self._code = state["code"]
+        self.n_nodes = len(self._nodes)
+        self.labels = dict(self._code.labels)
+        self._build()
 
     def source(self) -> str:
         """Return the generated Python code: the forward, then forward + backward."""
@@ -145,7 +312,9 @@ class Program:
                 f"({', '.join(v.label or '?' for v in self.inputs)}), got {len(args)}"
             )
 
-    def _prepare(self, args: Sequence[Any]) -> tuple[list[Any], bool]:
+    def _prepare(self, args: Sequence[Any]) -> tuple[list[Any], Any]:
+        """Return the inputs made ready and the namespace to run with (FLOAT, NUMPY or xp's)."""
+        xp = _namespace(args)
         out: list[Any] = []
         batched = False
         for j, a in enumerate(args):
@@ -161,9 +330,11 @@ class Program:
             elif t is bool or isinstance(a, (str, bytes, complex)) or a is None:
                 self._bad_input(j, a, TypeError, "must be a real number or an array of them")
             else:
-                out.append(self._array(j, a))
+                out.append(self._array(j, a) if xp is None else self._array_xp(j, a, xp))
                 batched = batched or not isinstance(out[-1], float)
-        return out, batched
+        if not batched:
+            return out, FLOAT
+        return out, NUMPY if xp is None else _array_math(xp)
 
     def _bad_input(self, j: int, a: Any, kind: type[Exception], why: str) -> NoReturn:
         label = self.inputs[j].label
@@ -201,8 +372,46 @@ class Program:
                 self._bad_input(j, a, kind, f"{why} at index {_index_text(int(bad[0]), arr.shape)}")
         return arr
 
-    def _params(self) -> list[float]:
-        P = [p.data for p in self.params]
+    def _array_xp(self, j: int, a: Any, xp: Any) -> Any:
+        """The generic :meth:`_array`: only functions of the array API standard."""
+        if isinstance(a, float):
+            return self._array(j, a)
+        if _is_numpy_like(a):
+            a = xp.asarray(a)
+        dtype = getattr(a, "dtype", None)
+        try:
+            real = dtype is not None and xp.isdtype(dtype, ("real floating", "integral"))
+        except (TypeError, ValueError):
+            real = False
+        if not real:
+            self._bad_input(j, a, TypeError, "must be a real number or an array of them")
+        if dtype != xp.float64:
+            a = xp.astype(a, xp.float64)
+        shape = tuple(a.shape)
+        if not shape:
+            x = float(a)
+            if x - x != 0.0:
+                self._bad_input(j, a, *_refused(x))
+            return x
+        if math.prod(shape) == 0:
+            self._bad_input(j, a, ValueError, "is an empty array (a batch needs an example)")
+        ok = xp.isfinite(a)
+        if not bool(xp.all(ok)):
+            flat = _first_true(xp, xp.logical_not(xp.reshape(ok, (-1,))))
+            x = float(xp.reshape(a, (-1,))[flat])
+            kind, why = _refused(x)
+            self._bad_input(j, a, kind, f"{why} at index {_index_text(flat, shape)}")
+        return a
+
+    def _params(self, values: Sequence[float] | None = None) -> list[float]:
+        if values is None:
+            P = [p.data for p in self.params]
+        else:
+            P = [float(v) for v in values]
+            if len(P) != len(self.params):
+                raise TypeError(
+                    f"compiled program: params= needs {len(self.params)} values, got {len(P)}"
+                )
         s = sum(P)
         if s - s != 0.0:
             for j, x in enumerate(P):
@@ -238,20 +447,35 @@ class Program:
         node = self._nodes[i]
         return repr(node.label) if node.label else f"node v{i}"
 
-    def run(self, *args: Any) -> Any:
-        """Return the root's value for new input values (floats or arrays)."""
-        self._check_args(args)
-        xs, batched = self._prepare(args)
-        P = self._params()
-        if not batched:
-            return self._call(self._forward, xs, P, FLOAT)
-        import numpy as np
+    def run(self, *args: Any, params: Sequence[float] | None = None) -> Any:
+        """Return the root's value for new input values (floats or arrays).
 
-        with np.errstate(all="ignore"):
-            return self._call(self._forward, xs, P, NUMPY)
+        Args:
+            *args: One float or array per input, broadcastable together.
+            params: Values for the parameters, instead of their current ``data``.
+
+        With dask arrays the result is a lazy dask array (see :mod:`autograd_lite.scale`).
+        """
+        self._check_args(args)
+        if any(_is_dask(a) for a in args):
+            from autograd_lite import scale
+
+            return scale.run(self, args, params=params)
+        xs, m = self._prepare(args)
+        P = self._params(params)
+        if m is NUMPY:
+            import numpy as np
+
+            with np.errstate(all="ignore"):
+                return self._call(self._forward, xs, P, NUMPY)
+        return self._call(self._forward, xs, P, m)
 
     def value_and_grad(
-        self, *args: Any, reduce: Reduce = "sum", input_grads: bool = True
+        self,
+        *args: Any,
+        reduce: Reduce = "sum",
+        input_grads: bool = True,
+        params: Sequence[float] | None = None,
     ) -> tuple[Any, list[Any]]:
         """Return the value and the gradient with respect to every input and parameter.
 
@@ -261,12 +485,15 @@ class Program:
         value is reduced likewise; gradients of parameters and of scalar
         inputs become floats, those of array inputs keep their shape), or
         ``None`` for per-example values and gradients (arrays of the batch shape).
+        Arrays of any array-API library give arrays of that library; with
+        dask arrays every result is lazy (one graph: compute them together).
 
         Args:
             *args: One float or array per input, broadcastable together.
             reduce: ``"sum"``, ``"mean"`` or ``None``.
             input_grads: Also compute the inputs' gradients; with False their
                 entries are ``None`` and the work for them is skipped.
+            params: Values for the parameters, instead of their current ``data``.
 
         Returns:
             ``(value, grads)`` with ``grads`` ordered as ``inputs + params``.
@@ -279,11 +506,18 @@ class Program:
         self._check_args(args)
         if reduce not in ("sum", "mean", None):
             raise ValueError(f"reduce must be 'sum', 'mean' or None, got {reduce!r}")
-        xs, batched = self._prepare(args)
-        P = self._params()
+        if any(_is_dask(a) for a in args):
+            from autograd_lite import scale
+
+            lazy: tuple[Any, list[Any]] = scale.value_and_grad(
+                self, args, reduce=reduce, input_grads=input_grads, params=params
+            )
+            return lazy
+        xs, m = self._prepare(args)
+        P = self._params(params)
         fn = self._grad if input_grads else self._grad_params
         k = len(self.inputs)
-        if not batched:
+        if m is FLOAT:
             value, grads = self._call(fn, xs, P, FLOAT, 1.0, _same, _keep)
             out = [
                 None if (g is None and j < k and not input_grads) else (0.0 if g is None else g)
@@ -291,6 +525,8 @@ class Program:
             ]
             self._check_grads(out)
             return value, out
+        if m is not NUMPY:
+            return self._value_and_grad_xp(fn, xs, P, m, reduce, input_grads)
         import numpy as np
 
         shape = np.broadcast_shapes(*(np.shape(x) for x in xs))
@@ -304,6 +540,34 @@ class Program:
                 value, grads = self._call(fn, xs, P, NUMPY, 1.0, R, T)
             result = self._finish(value, grads, xs, shape, n, reduce, input_grads)
         self._check_grads(result[1])
+        total = result[0]
+        if reduce is not None and total - total != 0.0:
+            kind, _ = _nonfinite_kind(total)
+            raise kind(f"compiled program: the {reduce} over the batch is not finite ({total!r})")
+        return result
+
+    def _value_and_grad_xp(
+        self,
+        fn: Callable[..., Any],
+        xs: list[Any],
+        P: list[float],
+        m: ArrayMath,
+        reduce: Reduce,
+        input_grads: bool,
+    ) -> tuple[Any, list[Any]]:
+        """:meth:`value_and_grad` on any array-API namespace (standard functions only)."""
+        xp = m.xp
+        shape = _broadcast([_shape_of(x) for x in xs])
+        n = math.prod(shape)
+        if reduce is None:
+            like = next(x for x in xs if not isinstance(x, float))
+            seed = xp.ones(shape, dtype=xp.float64, device=_device(like))
+            value, grads = self._call(fn, xs, P, m, seed, _same, _keep)
+        else:
+            R, T = _xp_reducers(xp, shape, n, False)
+            value, grads = self._call(fn, xs, P, m, 1.0, R, T)
+        result = self._finish_xp(xp, value, grads, xs, shape, n, reduce, input_grads)
+        self._check_grads(result[1], xp)
         total = result[0]
         if reduce is not None and total - total != 0.0:
             kind, _ = _nonfinite_kind(total)
@@ -347,16 +611,69 @@ class Program:
         total = float(np.sum(np.broadcast_to(value, shape)))
         return total * scale, out
 
-    def _check_grads(self, grads: Sequence[Any]) -> None:
+    def _finish_xp(
+        self,
+        xp: Any,
+        value: Any,
+        grads: Sequence[Any],
+        xs: Sequence[Any],
+        shape: tuple[int, ...],
+        n: int,
+        reduce: Reduce,
+        input_grads: bool,
+    ) -> tuple[Any, list[Any]]:
+        k = len(self.inputs)
+        like = next(x for x in xs if not isinstance(x, float))
+        dev = _device(like)
+
+        def full(g: Any, s: tuple[int, ...]) -> Any:
+            if isinstance(g, float | int):
+                return xp.full(s, float(g), dtype=xp.float64, device=dev)
+            return xp.broadcast_to(g, s) * 1.0  # a new array, not a view
+
+        out: list[Any] = []
+        if reduce is None:
+            for j, g in enumerate(grads):
+                if j < k and not input_grads:
+                    out.append(None)
+                    continue
+                out.append(full(0.0 if g is None else g, shape))
+            return full(value, shape), out
+        wrt_shapes = [_shape_of(x) for x in xs] + [() for _ in self.params]
+        scale = 1.0 / n if reduce == "mean" else 1.0
+        for j, (g, s) in enumerate(zip(grads, wrt_shapes, strict=True)):
+            if j < k and not input_grads:
+                out.append(None)
+            elif g is None:
+                out.append(xp.zeros(s, dtype=xp.float64, device=dev) if s else 0.0)
+            elif s:
+                out.append(_xp_sum_to(xp, full(g, shape), s) * scale)
+            elif isinstance(g, float | int):
+                out.append(float(g) * scale)  # already summed over the batch
+            else:
+                out.append(float(xp.sum(xp.broadcast_to(g, shape))) * scale)
+        if isinstance(value, float | int):
+            total = float(value) * n
+        else:
+            total = float(xp.sum(xp.broadcast_to(value, shape)))
+        return total * scale, out
+
+    def _check_grads(self, grads: Sequence[Any], xp: Any = None) -> None:
         """Refuse an infinite or NaN gradient, naming the input or parameter."""
         wrt = [*self.inputs, *self.params]
         for j, g in enumerate(grads):
             if g is None:
                 continue
-            if type(g) is float:
+            if isinstance(g, float):
                 if g - g == 0.0:
                     continue
-                x = g
+                x = float(g)
+            elif xp is not None:
+                ok = xp.isfinite(g)
+                if bool(xp.all(ok)):
+                    continue
+                flat = _first_true(xp, xp.logical_not(xp.reshape(ok, (-1,))))
+                x = float(xp.reshape(g, (-1,))[flat])
             else:
                 import numpy as np
 
@@ -382,10 +699,97 @@ class Program:
         """
         if reduce is None:
             raise ValueError("backward needs a scalar objective: reduce='sum' or 'mean'")
+        if any(_is_dask(a) for a in args):
+            raise TypeError(
+                "backward: use value_and_grad on dask arrays (it is lazy), then add the "
+                "computed gradients yourself"
+            )
         value, grads = self.value_and_grad(*args, reduce=reduce, input_grads=False)
         for p, g in zip(self.params, grads[len(self.inputs) :], strict=True):
             p.grad += float(g)
         return value
+
+    # --------------------------------------------------------------- jit
+    def jit(self, reduce: Reduce = "sum", input_grads: bool = False) -> Callable[..., Any]:
+        """Return ``value_and_grad`` compiled with ``jax.jit`` (JAX with float64 required).
+
+        The returned function takes the inputs as JAX arrays (and optionally
+        ``params=``) and returns ``(value, grads)`` as :meth:`value_and_grad`
+        does, with JAX arrays in place of floats. The domain and finiteness
+        tests run inside the compiled function as flags; when one fails, the
+        program runs again without jit to raise the error naming the node and
+        the example.
+
+        Raises:
+            RuntimeError: If ``jax_enable_x64`` is off.
+            ImportError: If JAX is not installed.
+        """
+        import jax
+        import jax.numpy as jnp
+
+        require_jax_x64()
+        if reduce not in ("sum", "mean", None):
+            raise ValueError(f"reduce must be 'sum', 'mean' or None, got {reduce!r}")
+        key = (reduce, input_grads)
+        if key in self._jitted:
+            return self._jitted[key]  # type: ignore[no-any-return]
+        fn = self._grad if input_grads else self._grad_params
+        xp = _array_math(jnp).xp
+        k = len(self.inputs)
+
+        def pure(xs: tuple[Any, ...], P: Any) -> Any:
+            m = ArrayMath(xp, deferred=True)
+            shape = _broadcast([_shape_of(x) for x in xs])
+            n = math.prod(shape)
+            Ps = [P[j] for j in range(len(self.params))]
+            if reduce is None:
+                value, grads = fn(*xs, Ps, m, xp.ones(shape, dtype=xp.float64), _same, _keep)
+                value = xp.broadcast_to(value, shape)
+                grads = [
+                    None
+                    if (j < k and not input_grads)
+                    else xp.broadcast_to(0.0 if g is None else g, shape)
+                    for j, g in enumerate(grads)
+                ]
+            else:
+                R, T = _xp_reducers(xp, shape, n, True)
+                value, grads = fn(*xs, Ps, m, 1.0, R, T)
+                scale = 1.0 / n if reduce == "mean" else 1.0
+                value = xp.sum(xp.broadcast_to(value, shape)) * scale
+                wrt_shapes = [_shape_of(x) for x in xs] + [() for _ in self.params]
+                done: list[Any] = []
+                for j, (g, s) in enumerate(zip(grads, wrt_shapes, strict=True)):
+                    if j < k and not input_grads:
+                        done.append(None)
+                    elif g is None:
+                        done.append(xp.zeros(s, dtype=xp.float64))
+                    elif s:
+                        done.append(_xp_sum_to(xp, xp.broadcast_to(g, shape), s) * scale)
+                    elif j >= k:
+                        done.append(g * scale)  # a parameter's gradient is summed already
+                    else:
+                        done.append(xp.sum(xp.broadcast_to(g, shape)) * scale)
+                grads = done
+            checks = [*m.flags, xp.isfinite(value) if reduce is not None else True]
+            checks += [xp.all(xp.isfinite(g)) for g in grads if g is not None]
+            ok = xp.all(xp.stack([xp.asarray(c) for c in checks]))
+            return value, grads, ok
+
+        compiled = jax.jit(pure)
+
+        def call(*args: Any, params: Sequence[float] | None = None) -> tuple[Any, list[Any]]:
+            self._check_args(args)
+            xs, _m = self._prepare(args)
+            P = self._params(params)
+            value, grads, ok = compiled(tuple(xs), jnp.asarray(P, dtype=jnp.float64))
+            if not bool(ok):
+                # Locate with the eager program (raises naming the node and example).
+                self.value_and_grad(*args, reduce=reduce, input_grads=input_grads, params=P)
+                raise ArithmeticError("compiled program (jit): a test failed")
+            return value, list(grads)
+
+        self._jitted[key] = call
+        return call
 
     # ---------------------------------------------------- finding errors
     def _locate(self, xs: Sequence[Any], P: Sequence[float], m: Any) -> None:
@@ -394,31 +798,46 @@ class Program:
         Each node is evaluated with the same rules and namespace as the
         generated code, so the values are the same. On arrays, the error is
         the one of the first example that fails, at the first node where it does.
+        Only functions of the array API standard are used on arrays.
         """
-        import sys
-
-        np = sys.modules.get("numpy") if m is NUMPY else None
+        xp: Any = None
+        if m is NUMPY:
+            xp = sys.modules["numpy"]
+        elif isinstance(m, ArrayMath):
+            xp = m.xp
         vals: dict[int, Any] = {}
         for j, v in enumerate(self.inputs):
             vals[id(v)] = xs[j]
         for j, v in enumerate(self.params):
             vals[id(v)] = P[j]
         shape: tuple[int, ...] = ()
-        if np is not None:
-            shape = np.broadcast_shapes(*(np.shape(x) for x in xs))
-            first = np.full(shape, -1)  # per example: the event where it first failed
+        first: Any = None
+        if xp is not None:
+            shape = _broadcast([_shape_of(x) for x in xs])
+            # per example: the event where it first failed
+            if m is NUMPY:
+                first = xp.full(shape, -1)
+            else:
+                like = next(x for x in xs if not isinstance(x, float))
+                first = xp.full(shape, -1, device=_device(like))
         events: list[tuple[int, type[Exception], str, Any]] = []
 
         def fail(i: int, kind: type[Exception], message: str, bad: Any) -> None:
             """Record (arrays) or raise (floats) a failure at node i where ``bad``."""
-            if np is None:
+            nonlocal first
+            if xp is None:
                 if bad:
                     self._raise(i, kind, message, [vals[id(p)] for p in nodes[i].parents], None)
                 return
-            mask = np.broadcast_to(np.asarray(bad, dtype=bool), shape) & (first < 0)
-            if mask.any():
-                first[mask] = len(events)
-                events.append((i, kind, message, np.ndim(bad) == 0))
+            shared = isinstance(bad, bool) or bad.ndim == 0
+            if isinstance(bad, bool):
+                if not bad:
+                    return
+                bad = xp.full(shape, True, dtype=_bool_dtype(xp))
+            mask = xp.logical_and(xp.broadcast_to(bad, shape), first < 0)
+            if bool(xp.any(mask)):
+                first = xp.where(mask, xp.full_like(first, len(events)), first)
+                events.append((i, kind, message, shared))
 
         nodes = self._nodes
         for i, n in enumerate(nodes):
@@ -439,32 +858,44 @@ class Program:
                         held = m.holds(row, j, a)
                 except _ARITH:
                     held = False
-                fail(i, check.error, check.message, np.logical_not(held) if np else not held)
+                if xp is not None and not isinstance(held, bool):
+                    fail(i, check.error, check.message, xp.logical_not(held))
+                else:
+                    fail(i, check.error, check.message, not held)
             try:
                 y = row.fwd(a, m, row.param) if plan.fwd is not None else m.call(row, a)
             except OverflowError:
                 y = math.inf
             except _ARITH as exc:
-                if np is None:
+                if xp is None:
                     self._raise(i, type(exc), str(exc), a, None)
                 y = math.nan
-            if np is None:
+            if xp is None:
                 if y - y != 0.0:
                     if y != y:
                         fail(i, ValueError, "the result is NaN", True)
                     fail(i, OverflowError, "the result overflows a float", True)
             else:
-                fail(i, ValueError, "the result is NaN", np.isnan(y))
-                fail(i, OverflowError, "the result overflows a float", np.isinf(y))
+                if isinstance(y, float):
+                    nan, inf = math.isnan(y), math.isinf(y)
+                else:
+                    nan, inf = xp.isnan(y), xp.isinf(y)
+                fail(i, ValueError, "the result is NaN", nan)
+                fail(i, OverflowError, "the result overflows a float", inf)
             vals[id(n)] = y
-        if np is None or not events:
+        if xp is None or not events:
             return
-        flat = np.flatnonzero(first.ravel() >= 0)[0]
-        i, kind, message, shared = events[int(first.ravel()[flat])]
-        where = np.unravel_index(flat, shape)
+        flat_first = xp.reshape(first, (-1,))
+        flat = _first_true(xp, flat_first >= 0)
+        i, kind, message, shared = events[int(flat_first[flat])]
         a = [vals[id(p)] for p in nodes[i].parents]
-        a = [x if np.ndim(x) == 0 else np.broadcast_to(x, shape)[where] for x in a]
-        self._raise(i, kind, message, a, None if shared else _index_text(int(flat), shape))
+        a = [
+            float(x)
+            if isinstance(x, float)
+            else float(xp.reshape(xp.broadcast_to(x, shape), (-1,))[flat])
+            for x in a
+        ]
+        self._raise(i, kind, message, a, None if shared else _index_text(flat, shape))
 
     def _raise(
         self, i: int, kind: type[Exception], message: str, a: Sequence[Any], index: str | None

@@ -26,7 +26,17 @@ from typing import Any
 
 from autograd_lite import ops
 
-__all__ = ["FLOAT", "NUMPY", "BackwardFailure", "FloatMath", "NumpyMath", "Recheck"]
+__all__ = [
+    "FLOAT",
+    "NUMPY",
+    "ArrayMath",
+    "BackwardFailure",
+    "FloatMath",
+    "NumpyMath",
+    "Recheck",
+    "jax_x64_enabled",
+    "require_jax_x64",
+]
 
 
 class Recheck(Exception):
@@ -259,3 +269,214 @@ class NumpyMath:
 #: The namespace instances programs run with.
 FLOAT = FloatMath()
 NUMPY = NumpyMath()
+
+
+# ------------------------------------------------- any array-API library
+def _is_scalar(x: Any) -> bool:
+    # Values shared by the whole batch are plain Python numbers (``float``,
+    # or the ``bool`` of a condition on them); everything else is an array.
+    return isinstance(x, float | int)
+
+
+class ArrayMath:
+    """Runtime namespace over any array library that follows the array API standard.
+
+    ``xp`` is the library's standard namespace (from
+    ``array_api_compat.array_namespace``): array-api-strict, JAX, CuPy, the
+    compat wrappers of NumPy... Only functions of the standard are called
+    (``exp``, ``log1p``, ``where``, ``isfinite``, ``all``...), no NumPy-only
+    ones. A value shared by the batch (a Python float) goes through the float
+    functions, as in :class:`NumpyMath`.
+
+    With ``deferred=True`` (programs traced by ``jax.jit``) the tests do not
+    look at the data: ``ok`` and ``finite`` record the condition as a 0-d
+    boolean array in :attr:`flags` and let the code go on; the caller checks
+    the flags after the run and re-runs the program eagerly to locate a failure.
+
+    Attributes:
+        xp: The array namespace.
+        deferred: Whether tests are recorded rather than decided.
+        flags: The recorded tests (deferred mode only).
+    """
+
+    __slots__ = ("deferred", "flags", "xp")
+
+    def __init__(self, xp: Any, *, deferred: bool = False) -> None:
+        self.xp = xp
+        self.deferred = deferred
+        self.flags: list[Any] = []
+
+    def exp(self, x: Any) -> Any:
+        """Return e**x (``inf`` where it overflows)."""
+        if _is_scalar(x):
+            try:
+                return math.exp(x)
+            except OverflowError:
+                return math.inf
+        return self.xp.exp(x)
+
+    def log(self, x: Any) -> Any:
+        """Return log x (callers have checked x > 0)."""
+        return ops.FLOAT_MATH.log(x) if _is_scalar(x) else self.xp.log(x)
+
+    def sigmoid(self, x: Any) -> Any:
+        """Return the stable logistic function (exp only ever sees −|x|)."""
+        if _is_scalar(x):
+            return ops.FLOAT_MATH.sigmoid(x)
+        xp = self.xp
+        e = xp.exp(-xp.abs(x))
+        r = 1.0 / (e + 1.0)
+        return xp.where(x >= 0.0, r, e * r)
+
+    def tanh(self, x: Any) -> Any:
+        """Return tanh x."""
+        return math.tanh(x) if _is_scalar(x) else self.xp.tanh(x)
+
+    def step(self, x: Any) -> Any:
+        """Return 1.0 where x > 0, else 0.0."""
+        if _is_scalar(x):
+            return ops.FLOAT_MATH.step(x)
+        return self.xp.astype(x > 0.0, x.dtype)
+
+    def relu(self, x: Any) -> Any:
+        """Return x where x > 0, else 0.0."""
+        if _is_scalar(x):
+            return ops.FLOAT_MATH.relu(x)
+        xp = self.xp
+        return xp.where(x > 0.0, x, xp.zeros_like(x))
+
+    def softplus(self, x: Any) -> Any:
+        """Return log(1 + e**x) without overflow."""
+        if _is_scalar(x):
+            return ops.FLOAT_MATH.softplus(x)
+        xp = self.xp
+        return xp.log1p(xp.exp(-xp.abs(x))) + xp.where(x > 0.0, x, xp.zeros_like(x))
+
+    @staticmethod
+    def add(xs: Sequence[Any]) -> Any:
+        """Return the sum, added left to right (the bits of ``FLOAT_MATH.add`` per example)."""
+        if len(xs) == 1:
+            return -0.0 + xs[0]
+        total = xs[0] + xs[1]
+        for x in xs[2:]:
+            total = total + x
+        return total
+
+    def either(self, p: Any, q: Any) -> Any:
+        """Return the logical or of two conditions."""
+        if isinstance(p, bool):
+            return True if p else q
+        if isinstance(q, bool):
+            return True if q else p
+        return self.xp.logical_or(p, q)
+
+    def is_integer(self, x: Any) -> Any:
+        """Return whether x is a whole number (elementwise)."""
+        if _is_scalar(x):
+            return float(x).is_integer()
+        return self.xp.trunc(x) == x
+
+    # -------------------------------------------------------- helpers
+    def ok(self, condition: Any) -> bool:
+        """Return whether a domain check holds for every example."""
+        if isinstance(condition, bool):
+            return condition
+        flag = self.xp.all(condition)
+        if self.deferred:
+            self.flags.append(flag)
+            return True
+        return bool(flag)
+
+    def finite(self, x: Any) -> bool:
+        """Return whether no example of ``x`` is infinite or NaN."""
+        if _is_scalar(x):
+            return bool(x - x == 0.0)
+        flag = self.xp.all(self.xp.isfinite(x))
+        if self.deferred:
+            self.flags.append(flag)
+            return True
+        return bool(flag)
+
+    def _examples(self, xs: Sequence[Any]) -> tuple[tuple[int, ...], list[list[float]]]:
+        """Broadcast ``xs`` and return their shape and, per argument, its floats in order."""
+        if self.deferred:
+            raise TypeError(
+                "compiled program: a row whose rules cannot be printed as code runs example "
+                "by example and cannot be traced by jit; run the program without jit"
+            )
+        xp = self.xp
+        arrays = [x for x in xs if not _is_scalar(x)]
+        shape = tuple(xp.broadcast_arrays(*arrays)[0].shape)
+        n = math.prod(shape)
+        columns: list[list[float]] = []
+        for x in xs:
+            if _is_scalar(x):
+                columns.append([float(x)] * n)
+            else:
+                flat = xp.reshape(xp.broadcast_to(x, shape), (-1,))
+                columns.append([float(flat[i]) for i in range(n)])
+        return shape, columns
+
+    def _array(self, values: list[Any], shape: tuple[int, ...], dtype: Any) -> Any:
+        xp = self.xp
+        out = xp.asarray(values, dtype=dtype)
+        return xp.reshape(out, shape) if shape else out
+
+    def _each(self, fn: Any, xs: Sequence[Any]) -> Any:
+        shape, columns = self._examples(xs)
+        out: list[float] = []
+        for e in zip(*columns, strict=True):
+            try:
+                out.append(float(fn(list(e))))
+            except OverflowError:
+                out.append(math.inf)
+            except (ArithmeticError, ValueError):
+                out.append(math.nan)
+        return self._array(out, shape, self.xp.float64)
+
+    def call(self, row: ops.Op, xs: Sequence[Any]) -> Any:
+        """Run a row's forward example by example (a row that cannot be printed)."""
+        if all(_is_scalar(x) for x in xs):
+            return FLOAT.call(row, xs)
+        return self._each(lambda e: row.fwd(e, ops.FLOAT_MATH, row.param), xs)
+
+    def holds(self, row: ops.Op, j: int, xs: Sequence[Any]) -> Any:
+        """Run a row's check ``j`` example by example."""
+        if all(_is_scalar(x) for x in xs):
+            return FLOAT.holds(row, j, xs)
+        check = row.checks[j]
+        shape, columns = self._examples(xs)
+        out = [
+            bool(check.holds(list(e), ops.FLOAT_MATH, row.param))
+            for e in zip(*columns, strict=True)
+        ]
+        return self._array(out, shape, self.xp.bool)
+
+    def local(self, row: ops.Op, j: int, xs: Sequence[Any], out: Any) -> Any:
+        """Return a row's local derivative for input ``j``, example by example."""
+        if all(_is_scalar(x) for x in (*xs, out)):
+            return FLOAT.local(row, j, xs, out)
+        return self._each(
+            lambda e: row.local(e[:-1], e[-1], ops.FLOAT_MATH, row.param)[j], (*xs, out)
+        )
+
+
+def jax_x64_enabled() -> bool:
+    """Return whether JAX computes in float64 (``jax_enable_x64``); False when JAX is absent."""
+    import sys
+
+    jax = sys.modules.get("jax")
+    if jax is None:
+        return False
+    return bool(jax.config.read("jax_enable_x64"))
+
+
+def require_jax_x64() -> None:
+    """Raise unless JAX has float64 enabled: programs never compute in float32."""
+    if not jax_x64_enabled():
+        raise RuntimeError(
+            "compiled program: JAX is computing in float32 (jax_enable_x64 is off), but "
+            "programs compute in float64 like the eager engine. Enable it before creating "
+            "any array: jax.config.update('jax_enable_x64', True), or set the environment "
+            "variable JAX_ENABLE_X64=1"
+        )

@@ -1,0 +1,200 @@
+"""Compiled programs on every array library: array-api-strict, NumPy, JAX; and pickling.
+
+array-api-strict has only the functions of the array API standard, so a
+program that runs on it uses nothing else. JAX is skipped when not installed.
+"""
+
+from __future__ import annotations
+
+import math
+import pickle
+import random
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from strategies import Expr, expressions
+
+from autograd_lite.compiled import Program, compile_graph
+from autograd_lite.nn import MLP
+from autograd_lite.value import Value, vsum
+
+xps = pytest.importorskip("array_api_strict")
+
+
+def _close(a: float, b: float, tol: float = 1e-12) -> bool:
+    return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
+
+
+def _eager(expr: Expr, inputs: list[float]) -> tuple[float, list[float]]:
+    leaves = [Value(x) for x in inputs]
+    root = expr.build(leaves)
+    root.backward()
+    return root.data, [v.grad for v in leaves]
+
+
+def _lr(n: int) -> Program:
+    xs = [Value(0.0, f"x{i + 1}") for i in range(n)]
+    y = Value(0.0, "y")
+    w = [Value(0.1 * (i + 1), f"w{i + 1}") for i in range(n)]
+    b = Value(-0.2, "b")
+    z = vsum([*(wi * xi for wi, xi in zip(w, xs, strict=True)), b]).named("z")
+    return compile_graph((z.softplus() - y * z).named("L"), [*xs, y], [*w, b])
+
+
+def _lr_data(n: int, m: int, seed: int = 0) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [*rng.normal(size=(n, m)), (rng.random(m) < 0.5).astype(float)]
+
+
+def _to_np(a: object) -> np.ndarray:
+    return np.from_dlpack(a) if hasattr(a, "__dlpack__") else np.asarray(a)
+
+
+@settings(max_examples=60)
+@given(expressions(max_ops=12))
+def test_random_graphs_on_array_api_strict_equal_eager(expr: Expr) -> None:
+    leaves = [Value(x) for x in expr.inputs]
+    prog = compile_graph(expr.build(leaves), leaves)
+    factors = [1.0, 1.0 + 1e-7, 1.0 - 1e-7]
+    batch = [xps.asarray([x * f for f in factors], dtype=xps.float64) for x in expr.inputs]
+    values, grads = prog.value_and_grad(*batch, reduce=None)
+    assert type(values).__module__.startswith("array_api_strict")
+    total, summed = prog.value_and_grad(*batch, reduce="sum")
+    for e, f in enumerate(factors):
+        want, want_grads = _eager(expr, [x * f for x in expr.inputs])
+        assert _close(float(values[e]), want)
+        for g, w in zip(grads, want_grads, strict=True):
+            assert _close(float(g[e]), w)
+    assert _close(total, math.fsum(float(values[e]) for e in range(3)), 1e-10)
+    assert _close(prog.run(*batch)[0].__float__(), float(values[0]))
+    for g, s in zip(grads, summed, strict=True):
+        assert np.allclose(_to_np(g), _to_np(s), rtol=1e-12, atol=1e-12)
+
+
+def test_lr_cost_on_strict_equals_numpy() -> None:
+    prog = _lr(3)
+    data = _lr_data(3, 64)
+    v0, g0 = prog.value_and_grad(*data, reduce="mean")
+    v1, g1 = prog.value_and_grad(*(xps.asarray(c) for c in data), reduce="mean")
+    assert _close(v1, v0)
+    for a, b in zip(g1, g0, strict=True):
+        assert np.allclose(_to_np(a) if not isinstance(a, float) else a, b, rtol=1e-12, atol=1e-15)
+    # Integer arrays are read as float64; a bool array is refused.
+    ints = [xps.asarray(np.round(c).astype(np.int64)) for c in data]
+    assert math.isfinite(prog.value_and_grad(*ints)[0])
+    with pytest.raises(TypeError, match="real number"):
+        prog.run(*ints[:-1], xps.asarray([True] * 64))
+
+
+def test_mlp_on_strict_equals_eager() -> None:
+    rng = random.Random(3)
+    X = [[rng.uniform(-1, 2), rng.uniform(-1, 1)] for _ in range(20)]
+    Y = [rng.choice([-1.0, 1.0]) for _ in X]
+    model = MLP(2, [5, 4, 1], seed=4)
+    ps = model.parameters()
+    scores = [model(x) for x in X]
+    hinge = [(1.0 - y * s).relu() for y, s in zip(Y, scores, strict=True)]  # type: ignore[operator]
+    eager = vsum(hinge) / len(X) + 1e-3 * vsum([p * p for p in ps])
+    model.zero_grad()
+    eager.backward()
+    x1, x2, y = Value(0.0, "x1"), Value(0.0, "x2"), Value(1.0, "y")
+    ex = (1.0 - y * model([x1, x2])).relu() + 1e-3 * vsum([p * p for p in ps])  # type: ignore[operator]
+    prog = compile_graph(ex, [x1, x2, y], ps)
+    Xa = np.array(X)
+    args = [xps.asarray(Xa[:, 0]), xps.asarray(Xa[:, 1]), xps.asarray(np.array(Y))]
+    value, grads = prog.value_and_grad(*args, reduce="mean")
+    assert _close(value, eager.data)
+    for g, p in zip(grads[3:], ps, strict=True):
+        assert _close(g, p.grad)
+
+
+def test_errors_on_strict_name_the_node_and_example() -> None:
+    x = Value(1.0, "x")
+    prog = compile_graph(x.log().named("lx"), [x])
+    with (
+        np.errstate(all="ignore"),
+        pytest.raises(ValueError, match=r"log at 'lx'.*-3\.0\) at index 2"),
+    ):
+        prog.run(xps.asarray([1.0, 2.0, -3.0]))
+    e = compile_graph(x.exp().named("e"), [x])
+    with (
+        np.errstate(all="ignore"),
+        pytest.raises(OverflowError, match=r"exp at 'e'.*710\.0\) at index \(1, 0\)"),
+    ):
+        e.value_and_grad(xps.asarray([[1.0, 2.0], [710.0, 3.0]]))
+    with pytest.raises(ValueError, match=r"must be finite \(is NaN\) at index 1"):
+        prog.run(xps.asarray([1.0, math.nan]))
+
+
+# ----------------------------------------------------------------- pickle
+def test_programs_pickle_and_rebuild() -> None:
+    prog = _lr(3)
+    data = _lr_data(3, 32)
+    q = pickle.loads(pickle.dumps(prog))
+    assert q.source() == prog.source()
+    assert q.labels == prog.labels
+    assert [p.label for p in q.params] == [p.label for p in prog.params]
+    v0, g0 = prog.value_and_grad(*data)
+    v1, g1 = q.value_and_grad(*data)
+    assert v0 == v1
+    for a, b in zip(g0, g1, strict=True):
+        assert np.array_equal(a, b)
+    # Rows come back as the op table's own rows (by name), and errors still name nodes.
+    from autograd_lite import ops
+
+    assert all(r is ops.TABLE[r.name] for r in q._code.rows if r.name in ops.TABLE)
+    x = Value(2.0, "x")
+    lp = pickle.loads(pickle.dumps(compile_graph((x**1.5).log().named("lg"), [x])))
+    with pytest.raises(ValueError, match="at index 1"):
+        lp.run(np.array([1.0, -1.0]))
+    assert lp.run(4.0) == pytest.approx(1.5 * math.log(4.0))
+
+
+# -------------------------------------------------------------------- JAX
+@pytest.fixture
+def jnp():  # type: ignore[no-untyped-def]
+    jax = pytest.importorskip("jax", reason="JAX is not installed")
+    before = jax.config.read("jax_enable_x64")
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+
+    yield jnp
+    jax.config.update("jax_enable_x64", before)
+
+
+def test_jax_equals_numpy_eager_and_jit(jnp) -> None:  # type: ignore[no-untyped-def]
+    prog = _lr(3)
+    data = _lr_data(3, 100)
+    v0, g0 = prog.value_and_grad(*data, reduce="mean")
+    jdata = [jnp.asarray(c) for c in data]
+    v1, g1 = prog.value_and_grad(*jdata, reduce="mean")
+    assert _close(v1, v0)
+    for a, b in zip(g1, g0, strict=True):
+        assert np.allclose(np.asarray(a), b, rtol=1e-12, atol=1e-15)
+    f = prog.jit(reduce="mean")
+    v2, g2 = f(*jdata)
+    assert _close(float(v2), v0)
+    for a, b in zip(g2[4:], g0[4:], strict=True):
+        assert _close(float(a), b)
+    with pytest.raises(TypeError, match="mix array libraries"):
+        prog.run(*jdata[:-1], xps.asarray(data[-1]))
+    # Errors under jit are located by an eager re-run.
+    x = Value(1.0, "x")
+    lg = compile_graph(x.log().named("lx"), [x])
+    with pytest.raises(ValueError, match=r"log at 'lx'.*at index 1"):
+        lg.jit()(jnp.asarray([1.0, -2.0]))
+
+
+def test_jax_without_x64_is_refused(jnp) -> None:  # type: ignore[no-untyped-def]
+    import jax
+
+    prog = _lr(1)
+    jax.config.update("jax_enable_x64", False)
+    try:
+        with pytest.raises(RuntimeError, match="jax_enable_x64"):
+            prog.value_and_grad(jnp.zeros(3), jnp.zeros(3))
+        with pytest.raises(RuntimeError, match="jax_enable_x64"):
+            prog.jit()
+    finally:
+        jax.config.update("jax_enable_x64", True)
