@@ -54,6 +54,7 @@ __all__ = [
     "mean",
     "no_grad",
     "real_number",
+    "record_node",
     "register_reverse",
     "set_grad_enabled",
     "vsum",
@@ -392,8 +393,13 @@ def _node(data: float, a: Value | tuple[Value, ...] | None, b: Value | None, op:
     return v
 
 
-def _make(data: float, parents: tuple[Value, ...], op: Op) -> Value:
-    """Record a node from a tuple of parents (one, two, or any number)."""
+def record_node(data: float, parents: tuple[Value, ...], op: Op) -> Value:
+    """Record a node computed by ``op`` from ``parents``, with ``data`` as its value.
+
+    No forward is run and nothing is checked: the caller vouches that ``data``
+    is what ``op`` gives on the parents' data (the stepper uses it to copy a
+    graph as it was recorded). Use :func:`apply` to compute a node.
+    """
     n = len(parents)
     if n == 2:
         return _node(data, parents[0], parents[1], op)
@@ -482,10 +488,10 @@ def apply(op: Op, args: tuple[Value, ...]) -> Value:
             hook.on_error(op, args, error)
         raise error from None
     if _PLAIN:
-        return _make(data, args, op)
+        return record_node(data, args, op)
     if not mode.recording():
         return Value(data)
-    node = _make(data, args, op)
+    node = record_node(data, args, op)
     hook = mode.hook()
     if hook is not None:
         hook.on_forward(node)
@@ -518,7 +524,7 @@ def vsum(values: Iterable[Value | float]) -> Value:
             except OverflowError:
                 d = _INF
             if d - d == 0.0:
-                return _make(d, items, ADD)  # type: ignore[arg-type]
+                return record_node(d, items, ADD)  # type: ignore[arg-type]
         if not items:
             return constant(0.0)
         return apply(ADD, items)  # type: ignore[arg-type]
