@@ -27,7 +27,7 @@ from autograd_lite.autodiff import Step, backward_steps
 from autograd_lite.explain import node_names, printable
 from autograd_lite.graph import topological
 from autograd_lite.ops import CONST, fmt_number
-from autograd_lite.value import Value, _make, constant
+from autograd_lite.value import Value, constant, record_node
 from autograd_lite.viz.files import write_atomic
 from autograd_lite.viz.render import DEFAULT_TIMEOUT, Renderer, render_svg
 
@@ -127,7 +127,7 @@ def _picture(root: Value) -> _Picture:
             tail[(n, i)] = drawn
             ins.append(drawn)
         assert n.op is not None
-        v = _make(n.data, tuple(ins), n.op)  # recorded as it was: no forward run again
+        v = record_node(n.data, tuple(ins), n.op)  # recorded as it was: no forward run again
         v.label = names[n]
         boxes[n] = [v]
     return _Picture(boxes[root][0], boxes, tail)
