@@ -125,17 +125,6 @@ class Value:
         data: The number this node holds; any finite real number.
         label: A name shown in reprs, diagrams and explanations.
 
-    Attributes:
-        data: The number this node holds (its forward value).
-        grad: d(root)/d(this node) after ``root.backward()``; leaves add up
-            the gradients of successive calls.
-        grad_node: After ``backward(create_graph=True)``: the gradient as a
-            node that can be differentiated again; otherwise ``None``. When
-            set, its ``data`` equals ``grad`` (a plain ``backward`` clears it).
-        label: The name shown in reprs, diagrams and explanations.
-        op: The op-table row that computed this node; ``None`` for a leaf.
-        order: Creation number: every node is numbered after its parents.
-
     Raises:
         TypeError: If ``data`` is not a real number or ``label`` not a string.
         ValueError: If ``data`` is NaN or infinite.
@@ -152,7 +141,24 @@ class Value:
     # doubled the objects the cyclic garbage collector rescans while a large
     # graph grows (see docs/performance.md). ``_a`` is the first parent, or
     # all of them as a tuple when there are three or more; ``_b`` the second.
-    __slots__ = ("_a", "_b", "data", "grad", "grad_node", "label", "op", "order")
+    # A dict of slots gives each attribute the help text ``help(Value)`` shows.
+    __slots__ = {
+        "_a": "The first parent, or the tuple of all parents of an n-ary node.",
+        "_b": "The second parent of a binary node.",
+        "data": "The number this node holds (its forward value).",
+        "grad": (
+            "The gradient d(root)/d(this node) after root.backward(). Leaves add up the "
+            "gradients of successive calls; every other node holds the latest call's."
+        ),
+        "grad_node": (
+            "The gradient as a node that can be differentiated again, after "
+            "backward(create_graph=True); otherwise None. When set, its data equals grad "
+            "(a plain backward clears it)."
+        ),
+        "label": "The name shown in reprs, diagrams and explanations.",
+        "op": "The op-table row that computed this node; None for a leaf.",
+        "order": "The creation number; every node is numbered after its parents.",
+    }
 
     data: float
     grad: float

@@ -486,7 +486,10 @@ def _python_blocks(page: Path) -> list[str]:
     return re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), re.DOTALL)
 
 
-def test_tutorial_blocks_run_and_print_what_the_page_says() -> None:
+def test_tutorial_blocks_run_and_print_what_the_page_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # a block that saves a figure saves it here
     blocks = _python_blocks(ROOT / "docs" / "tutorial.md")
     assert len(blocks) >= 8
     namespace: dict[str, object] = {"__name__": "tutorial"}
