@@ -267,6 +267,10 @@ def work_lr_floor(eng, n: str, m: str) -> dict:
     return out
 
 
+def _never_nonfinite(node) -> None:
+    raise AssertionError(f"a gradient of the benchmark graph is not finite at {node!r}")
+
+
 def work_lr_parts(eng, n: str, m: str) -> dict:
     """autograd_lite's build, backward walk + sort, and loop, timed apart, collector off."""
     from autograd_lite import autodiff
@@ -281,10 +285,10 @@ def work_lr_parts(eng, n: str, m: str) -> dict:
         spent = 0.0
         while len(walks) < 3 or (spent < ARGS.budget and len(walks) < 101):
             t0 = time.perf_counter()
-            order = autodiff._reset_and_order(root)
+            order, _ends = autodiff._reset_and_order(root)
             t1 = time.perf_counter()
             root.grad += 1.0
-            autodiff._loop(order, autodiff.local_derivatives)
+            autodiff._loop(order, autodiff.local_derivatives, _never_nonfinite)
             t2 = time.perf_counter()
             walks.append(t1 - t0)
             loops.append(t2 - t1)
