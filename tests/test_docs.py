@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -110,3 +111,52 @@ def test_examples_run(script: Path, tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, f"{script.name} failed:\n{done.stderr[-3000:]}"
+
+
+SHELL_BLOCK = re.compile(r"^```bash\n(.*?)^```", re.DOTALL | re.MULTILINE)
+VENV_TOOLS = ("pip", "python", "autograd-lite", "pytest")
+
+
+def _shell_commands() -> list[tuple[str, str]]:
+    found = []
+    for page in PAGES:
+        for block in SHELL_BLOCK.findall(page.read_text(encoding="utf-8")):
+            for line in block.strip().splitlines():
+                found += [(page.name, part.strip()) for part in line.split("&&")]
+    return found
+
+
+def test_shell_commands_use_the_venv_the_readme_makes() -> None:
+    commands = _shell_commands()
+    assert len(commands) >= 8, commands
+    for page, command in commands:
+        tool, *args = command.split()
+        if tool == "python3" and args[:2] == ["-m", "venv"]:
+            continue  # the README's set-up step itself
+        assert tool.startswith(".venv/bin/"), f"{page}: {command!r} does not run from .venv"
+        assert tool.removeprefix(".venv/bin/") in VENV_TOOLS, f"{page}: {command!r}"
+        for arg in args:  # every file a command runs must exist in the checkout
+            if arg.endswith(".py") or arg.startswith(("benchmarks/", "examples/", "docs/")):
+                assert (ROOT / arg).exists() or arg == "docs/_build/html", f"{page}: {arg}"
+
+
+def test_the_readme_commands_run_as_written(tmp_path: Path) -> None:
+    # The set-up (a venv and pip) is what CI does itself; here every command after
+    # it runs verbatim, except the ones that install or take minutes.
+    venv = ROOT / ".venv" / "bin"
+    if not venv.exists():
+        assert not os.environ.get("CI"), "CI runs the README's set-up, which makes .venv"
+        pytest.skip("no .venv in this checkout (the README's set-up makes it)")
+    ran = 0
+    for page, command in _shell_commands():
+        tool, *args = command.split()
+        if tool in ("python3",) or "pip" in tool or "pytest" in args or "benchmarks/run.py" in args:
+            continue
+        if "sphinx" in args:
+            continue  # CI builds the site in its own step
+        done = subprocess.run(
+            [str(ROOT / tool), *args], cwd=tmp_path, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, f"{page}: {command!r} failed:\n{done.stderr[-2000:]}"
+        ran += 1
+    assert ran >= 1
