@@ -45,7 +45,7 @@ PROG = "autograd-lite"
 DEMO_EXAMPLE: dict[str, tuple[float, ...] | float] = {
     "x": (1.5, -0.5),
     "y": 1.0,
-    "w": (0.4, -0.6),
+    "w": (0.4, -0.8),
     "b": 0.1,
 }
 _DRAW_SUFFIXES = (".svg", ".dot", ".gv", ".html", ".png", ".pdf")

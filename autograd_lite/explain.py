@@ -645,6 +645,12 @@ class LessonExplanation:
     def __str__(self) -> str:
         return self.to_text()
 
+    def __repr__(self) -> str:
+        # A REPL shows this; a notebook shows the Markdown table instead.
+        verdict = "all agree" if self.agree else "MISMATCH"
+        names = ", ".join(r.name for r in self.rows)
+        return f"<LessonExplanation: {names}: {verdict}; print() it for the table>"
+
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
 

@@ -230,6 +230,10 @@ def analytic_batch(
 
 
 # -------------------------------------------------------------- graph side
+#: The label of the first term of L = −y·log a − (1−y)·log(1−a).
+NEG_Y_LOG_A = "−y·log a"
+
+
 class LessonGraph(NamedTuple):
     """The lesson's single-example graph with every node labelled.
 
@@ -261,6 +265,25 @@ class LessonGraph(NamedTuple):
         """The data leaves ``[x1, …, xn, y]``."""
         return [*self.x, self.y]
 
+    def diagram(self, **to_dot_kwargs: Any) -> Any:
+        """Return the lesson's diagram: parameters highlighted, x and y drawn as data.
+
+        ``to_dot(loss, parameters=[w…, b], data=[x…, y])``: the weights and the
+        bias are coloured as parameters; the features, the label and ``1−y``
+        are drawn as data (their value, no gradient). Before ``backward()``
+        every gradient reads ``?`` under a banner saying so. Options of
+        :func:`autograd_lite.viz.to_dot` pass through (``show_data_grads=True``
+        shows the data's gradients too).
+
+        Returns:
+            An :class:`autograd_lite.viz.Diagram` (shown as SVG in Jupyter).
+        """
+        from autograd_lite.viz.dot import to_dot
+
+        to_dot_kwargs.setdefault("parameters", self.parameters)
+        to_dot_kwargs.setdefault("data", self.inputs)
+        return to_dot(self.loss, **to_dot_kwargs)
+
 
 def _literal(a: Value, y: Value | float) -> Value:
     # −[y·log a + (1−y)·log(1−a)], written exactly as in the lesson. Naming
@@ -272,9 +295,12 @@ def lesson_graph(x: Sequence[float], y: float, w: Sequence[float], b: float) -> 
     """Build the lesson's graph for one example: z, a = σ(z) and the literal loss L.
 
     Every node the lesson names carries its label ("x1".., "w1".., "b", "y",
-    "z", "a", "L"), so after ``g.loss.backward()`` the lesson's ``da`` is
-    ``g.a.grad``, ``dz`` is ``g.z.grad``, ``dw1`` is ``g.w[0].grad`` and
-    ``db`` is ``g.b.grad``.
+    "z", "a", "L") and every intermediate reads like the formula ("w1·x1",
+    "log a", "y·log a", "−y·log a", "1−y", "1−a", "log(1−a)",
+    "(1−y)·log(1−a)"; the root is L = −y·log a − (1−y)·log(1−a)), so after
+    ``g.loss.backward()`` the lesson's ``da`` is ``g.a.grad``, ``dz`` is
+    ``g.z.grad``, ``dw1`` is ``g.w[0].grad`` and ``db`` is ``g.b.grad``.
+    ``g.diagram()`` draws it with x and y as data.
 
     Args:
         x: The features x1..xn.
@@ -312,7 +338,10 @@ def lesson_graph(x: Sequence[float], y: float, w: Sequence[float], b: float) -> 
     one_minus_y = (1 - yv).named("1−y")
     log_one_minus_a = (1 - a).named("1−a").log().named("log(1−a)")
     rest = (one_minus_y * log_one_minus_a).named("(1−y)·log(1−a)")
-    loss = (-(y_log_a + rest).named("−L")).named("L")
+    # L = −[y·log a + (1−y)·log(1−a)] = −y·log a − (1−y)·log(1−a), built as
+    # the right-hand side reads, so the root is "L = (−y·log a) − ((1−y)·log(1−a))"
+    # (never "L = −(−L)") and every name stays short enough to read in a diagram.
+    loss = ((-y_log_a).named(NEG_Y_LOG_A) - rest).named("L")
     return LessonGraph(loss, a, z, xv, wv, bv, yv)
 
 

@@ -13,7 +13,7 @@ from autograd_lite.graph import topological
 from autograd_lite.logistic import LogisticRegression, lesson_graph, make_data
 from autograd_lite.viz import render_svg, to_dot
 
-LESSON = {"x": [1.5, -0.5], "y": 1.0, "w": [0.4, -0.6], "b": 0.1}
+LESSON = {"x": [1.5, -0.5], "y": 1.0, "w": [0.4, -0.8], "b": 0.1}
 
 
 def _svg(path: Path, source: str) -> Path:
@@ -26,10 +26,13 @@ def _nth(root: Value, label: str, k: int) -> Value:
 
 
 def generate(out: Path) -> list[Path]:
+    before = lesson_graph(**LESSON)  # type: ignore[arg-type]
     g = lesson_graph(**LESSON)  # type: ignore[arg-type]
     g.loss.backward()
     written = [
-        _svg(out / "diagrams_lesson.svg", to_dot(g.loss, parameters=g.parameters).source),
+        # parameters=[w1, w2, b], data=[x1, x2, y]: the lesson's own split.
+        _svg(out / "diagrams_lesson.svg", g.diagram().source),
+        _svg(out / "diagrams_lesson_before.svg", before.diagram(show_local=False).source),
         _svg(
             out / "diagrams_lesson_plain.svg",
             to_dot(g.loss, show_grad=False, show_local=False, color=False, rankdir="TB").source,
@@ -39,7 +42,8 @@ def generate(out: Path) -> list[Path]:
     tiny = lesson_graph([2.0], 1.0, [0.5], 0.0)
     a = tiny.z.sigmoid().named("a")
     a.backward()
-    dot.write_text(to_dot(a, legend=False).source, encoding="utf-8")
+    source = to_dot(a, legend=False, parameters=tiny.parameters, data=tiny.x).source
+    dot.write_text(source, encoding="utf-8")
     written.append(dot)
 
     model = LogisticRegression(2, seed=0)

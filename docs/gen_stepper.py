@@ -8,7 +8,7 @@ from autograd_lite.logistic import lesson_graph
 from autograd_lite.viz import stepper_html
 from autograd_lite.viz.stepper import frames
 
-LESSON = {"x": [1.5, -0.5], "y": 1.0, "w": [0.4, -0.6], "b": 0.1}
+LESSON = {"x": [1.5, -0.5], "y": 1.0, "w": [0.4, -0.8], "b": 0.1}
 
 
 def generate(out: Path) -> list[Path]:

@@ -11,12 +11,12 @@ NAME = "tutorial_lesson_graph.svg"
 
 def generate(out: pathlib.Path) -> list[pathlib.Path]:
     """Write the diagram of the tutorial's two-feature example into ``out``."""
-    from autograd_lite.viz import render_svg, to_dot
+    from autograd_lite.viz import render_svg
 
     out.mkdir(parents=True, exist_ok=True)
     g = lesson_graph(x=[1.5, -0.5], y=1.0, w=[0.4, -0.8], b=0.1)
     g.loss.backward()
-    diagram = to_dot(g.loss, precision=4, parameters=g.parameters)
+    diagram = g.diagram(precision=4)  # w1, w2, b as parameters; x1, x2, y as data
     path = out / NAME
     path.write_text(render_svg(diagram.source, renderer="wasm"), encoding="utf-8")
     return [path]

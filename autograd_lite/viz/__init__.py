@@ -13,16 +13,18 @@ if TYPE_CHECKING:
     from autograd_lite.viz.dot import Diagram, to_dot
     from autograd_lite.viz.drawing import draw
     from autograd_lite.viz.render import RendererNotFound, RenderError, RenderTimeout, render_svg
-    from autograd_lite.viz.stepper import stepper_html
+    from autograd_lite.viz.stepper import Stepper, stepper_html, stepper_view
 
 __all__ = [
     "Diagram",
     "RenderError",
     "RenderTimeout",
     "RendererNotFound",
+    "Stepper",
     "draw",
     "render_svg",
     "stepper_html",
+    "stepper_view",
     "to_dot",
 ]
 
@@ -35,6 +37,8 @@ _HOME = {
     "RendererNotFound": "render",
     "render_svg": "render",
     "stepper_html": "stepper",
+    "stepper_view": "stepper",
+    "Stepper": "stepper",
 }
 
 

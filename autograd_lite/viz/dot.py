@@ -24,23 +24,29 @@ __all__ = [
     "FAST_ABOVE",
     "FAST_SECONDS",
     "KIND_COLORS",
+    "NOT_RUN",
     "Diagram",
     "LayoutCost",
+    "backward_has_run",
     "check_layout",
     "kind_of",
     "layout_cost",
     "to_dot",
 ]
 
-Kind = Literal["input", "parameter", "constant", "intermediate", "output"]
+Kind = Literal["input", "parameter", "data", "constant", "intermediate", "output"]
 
 #: Fill colour of each kind of node (constants are drawn as plain numbers).
 KIND_COLORS: dict[str, str] = {
     "input": "#dbeafe",
     "parameter": "#fde68a",
+    "data": "#ffffff",
     "intermediate": "#f3f4f6",
     "output": "#bbf7d0",
 }
+
+#: The banner of a diagram drawn before ``backward()`` ran from its root.
+NOT_RUN = "backward() has not run yet: gradients are shown as ?"
 
 #: Above this many Graphviz nodes the fast-layout preset is applied.
 FAST_ABOVE = 300
@@ -193,15 +199,48 @@ def _summary(source: str) -> str:
     return f"<Diagram: {len(_STATEMENT.findall(source))} elements; .source holds the DOT text>"
 
 
-def kind_of(node: Value, root: Value, parameters: Collection[Value]) -> Kind:
-    """Classify a node for colouring: output, parameter, input, constant or intermediate."""
+def kind_of(
+    node: Value, root: Value, parameters: Collection[Value], data: Collection[Value] = ()
+) -> Kind:
+    """Classify a node for colouring: output, parameter, data, input, constant or intermediate.
+
+    ``data`` holds the nodes to draw as data (see :func:`to_dot`).
+    """
     if node is root:
         return "output"
     if node.op is CONST:
         return "constant"
+    if node in data:
+        return "data"
     if node.op is None:
         return "parameter" if node in parameters else "input"
     return "intermediate"
+
+
+def backward_has_run(root: Value) -> bool:
+    """Whether the ``grad`` fields of ``root``'s graph hold a backward pass from ``root``.
+
+    ``backward()`` always leaves the seed (1.0 by default, never 0 unless asked)
+    in ``root.grad``: a computed root is reset to 0 and the seed added, a leaf
+    root adds the seed. So ``root.grad == 0.0`` means that no backward pass from
+    this root has run since the graph was built (or since ``zero_grad()``), and
+    every other ``grad`` in the graph is a leftover 0, not a gradient. (The one
+    case this misreads is ``backward(0.0)``, whose gradients are all 0 anyway.)
+    """
+    return root.grad != 0.0
+
+
+def _data_nodes(nodes: list[Value], data: Collection[Value]) -> set[Value]:
+    # The given data leaves, and every node computed from data and numbers
+    # alone (the lesson's 1−y): its value is data too, and its gradient is
+    # not something training uses.
+    out = set(data)
+    for n in nodes:
+        if n.parents and n not in out:
+            ins = [p for p in n.parents if p.op is not CONST]
+            if ins and all(p in out for p in ins):
+                out.add(n)
+    return out
 
 
 def _printable(text: str) -> str:
@@ -301,6 +340,8 @@ def to_dot(
     legend: bool = True,
     grads: Mapping[Value, float] | None = None,
     fast: bool | None = None,
+    data: Iterable[Value] = (),
+    show_data_grads: bool = False,
 ) -> Diagram:
     r"""Return the graph of ``root`` as a Graphviz diagram.
 
@@ -341,6 +382,18 @@ def to_dot(
             :func:`layout_cost`: long edges count most). It drops edge
             labels and the legend, draws straight edges, merges each op into
             its node and caps Graphviz's layout iterations.
+        data: Leaves that are data, not something to train (the features x
+            and the label y of a lesson): drawn as rounded white boxes of
+            label and value, with no ``grad`` line and no local derivative on
+            their edges. Nodes computed from data and numbers alone (``1−y``)
+            are drawn as data too. ``LessonGraph.diagram()`` passes x and y.
+        show_data_grads: Show the gradients (and edge derivatives) of data
+            nodes after all.
+
+    Before backward: when ``root.grad`` is 0 (see :func:`backward_has_run`),
+    no backward pass from ``root`` has run, so every box shows ``grad ?``
+    instead of a misleading 0 and the diagram carries the banner
+    :data:`NOT_RUN`. (Not when ``grads`` is given, nor with ``show_grad=False``.)
 
     Returns:
         A :class:`Diagram` (a ``graphviz.Digraph``); ``.source`` is the DOT text.
@@ -367,15 +420,32 @@ def to_dot(
         raise TypeError(
             f"to_dot: parameters must be a list of Values, got {type(parameters).__name__}"
         )
+    if isinstance(data, Value) or not isinstance(data, Iterable):
+        raise TypeError(f"to_dot: data must be a list of Values, got {type(data).__name__}")
     if isinstance(radius, bool) or not isinstance(radius, int):
         raise TypeError(f"to_dot: radius must be an int, got {radius!r}")
     if radius < 0:
         raise ValueError(f"to_dot: radius must be >= 0, got {radius!r}")
     nodes = topological(root)
+    data = list(data)
+    for d in data:
+        if not isinstance(d, Value):
+            raise TypeError(f"to_dot: data must be a list of Values, got a {type(d).__name__}")
+        if d.op is not None:
+            who = repr(d.label) if d.label else "a computed node"
+            raise ValueError(f"to_dot: data must be leaves (inputs), got {who}")
+    params = set(parameters)
+    both = [d for d in data if d in params]
+    if both:
+        who = repr(both[0].label) if both[0].label else "a leaf"
+        raise ValueError(f"to_dot: {who} is given both as a parameter and as data")
     # Ids and generic names come from the whole graph, so a focused view
     # names its nodes exactly as the full diagram does.
     ids = {n: f"v{i}" for i, n in enumerate(nodes)}
     names = _names(root, nodes)
+    data_nodes = _data_nodes(nodes, data) if data else set()
+    hide = set() if show_data_grads else data_nodes
+    pending = show_grad and grads is None and not backward_has_run(root)
     if focus is not None:
         if focus not in set(nodes):
             who = repr(focus.label) if focus.label else "the given node"
@@ -397,11 +467,19 @@ def to_dot(
             full = layout_cost(nodes, fast=False, labels=labels)
             fast = full.seconds > FAST_SECONDS
     cost = layout_cost(nodes, fast=fast, labels=labels)
-    params = set(parameters)
     shown = set(nodes)
     dot = Diagram(name="autograd_lite", format="svg")
     dot.layout_cost, dot.fast = cost, fast
     dot.attr(rankdir=rankdir, bgcolor="white", nodesep="0.25", ranksep="0.4")
+    if pending:
+        dot.attr(
+            label=_plain(NOT_RUN),
+            labelloc="t",
+            labeljust="l",
+            fontname="Helvetica",
+            fontsize="12",
+            fontcolor=_HIGHLIGHT,
+        )
     if fast:
         # Measured: on tangled graphs most layout time goes to network simplex
         # and crossing minimisation; capping both cuts ~50 s to under 1 s at
@@ -412,7 +490,7 @@ def to_dot(
     horizontal = rankdir in ("LR", "RL")
     kinds_used: list[str] = []
     for n in nodes:
-        kind = kind_of(n, root, params)
+        kind = kind_of(n, root, params, data_nodes)
         if kind not in kinds_used:
             kinds_used.append(kind)
         dim = reached is not None and n not in reached
@@ -423,13 +501,14 @@ def to_dot(
             names[n],
             kind,
             precision,
-            show_grad,
+            show_grad and n not in hide,
             color,
-            dim,
+            dim or pending,
             n is highlight,
             horizontal,
             grads,
             fast,
+            style_dim=dim,
         )
     for n in nodes:
         if n.op is None or n.op is CONST:
@@ -445,11 +524,16 @@ def to_dot(
             n is highlight,
             reached,
             fast,
+            hide,
         )
     if color and legend and not fast:
         _add_legend(
             dot,
-            [k for k in ("input", "parameter", "intermediate", "output") if k in kinds_used],
+            [
+                k
+                for k in ("input", "data", "parameter", "intermediate", "output")
+                if k in kinds_used
+            ],
             horizontal,
         )
     return dot
@@ -480,7 +564,13 @@ def _add_value(
     horizontal: bool,
     grads: Mapping[Value, float] | None,
     fast: bool,
+    *,
+    style_dim: bool | None = None,
 ) -> None:
+    # ``dim``: the gradient is not known (``grad ?``); ``style_dim``: draw the
+    # box dimmed too (a node the stepper has not reached). By default both.
+    unknown = dim
+    dim = dim if style_dim is None else style_dim
     attrs: dict[str, str] = {"id": nid, "class": f"value {kind}"}
     if kind == "constant":
         attrs.update(shape="plaintext", fontsize="10", fontcolor=_DIM_TEXT if dim else "black")
@@ -489,13 +579,13 @@ def _add_value(
     fields = [_record_escape(name), f"data {_record_escape(fmt_number(n.data, precision))}"]
     if show_grad:
         g = grads.get(n, 0.0) if grads is not None else n.grad
-        text = "grad ?" if dim else f"grad {fmt_number(g, precision)}"
+        text = "grad ?" if unknown else f"grad {fmt_number(g, precision)}"
         fields.append(_record_escape(text))
     if fast and n.op is not None:
         fields.insert(0, _record_escape(n.op.symbol))
     body = " | ".join(fields)
     label = "{ " + body + " }" if horizontal else body
-    attrs["shape"] = "record"
+    attrs["shape"] = "Mrecord" if kind == "data" else "record"
     style = ["filled"] if color or dim else []
     if color:
         attrs["fillcolor"] = KIND_COLORS[kind]
@@ -542,6 +632,7 @@ def _add_inputs(
     lit: bool,
     reached: Collection[Value] | None,
     fast: bool,
+    hide: Collection[Value] = (),
 ) -> None:
     op = n.op
     assert op is not None
@@ -576,7 +667,7 @@ def _add_inputs(
             hidden += 1
             continue
         attrs = {"id": f"{nid}_in{i}", "class": "in"}
-        if show_local and p.op is not CONST:
+        if show_local and p.op is not CONST and p not in hide:
             attrs["label"] = _plain(_edge_label(n, i, names, precision))
         if dim:
             attrs.update(color=_DIM_LINE, fontcolor=_DIM_TEXT)
@@ -603,7 +694,12 @@ def _add_legend(dot: Diagram, kinds: list[str], horizontal: bool) -> None:
     # WebAssembly Graphviz is built without them.)
     with dot.subgraph(name="cluster_legend") as legend:
         legend.attr(
-            label="legend", fontname="Helvetica", fontsize="9", color=_DIM_LINE, style="rounded"
+            label="legend",
+            fontname="Helvetica",
+            fontsize="9",
+            fontcolor="black",
+            color=_DIM_LINE,
+            style="rounded",
         )
         legend.attr(rank="same")
         # Left to right, Graphviz stacks a rank bottom-up: reverse so it reads top-down.
@@ -613,7 +709,7 @@ def _add_legend(dot: Diagram, kinds: list[str], horizontal: bool) -> None:
                 lid,
                 kind,
                 shape="box",
-                style="filled",
+                style="filled,rounded" if kind == "data" else "filled",
                 fillcolor=KIND_COLORS[kind],
                 fontsize="9",
                 height="0.2",

@@ -52,12 +52,19 @@ class Drawing(_PathBase):
         return {"text/plain": str(self)}
 
 
-def _iframe(page: str) -> str:
+def _iframe(page: str, height: int = 640, title: str = "") -> str:
+    """Return ``page`` as an ``<iframe srcdoc="…">``: the whole page, attribute-escaped.
+
+    A notebook shows it inline with the page's own script running (the
+    stepper's buttons work); ``html.unescape`` of the attribute gives ``page``
+    back exactly.
+    """
     import html
 
+    named = f' title="{html.escape(title, quote=True)}"' if title else ""
     return (
-        f'<iframe srcdoc="{html.escape(page, quote=True)}" '
-        'style="width:100%;height:640px;border:1px solid #ddd"></iframe>'
+        f'<iframe srcdoc="{html.escape(page, quote=True)}"{named} '
+        f'style="width:100%;height:{int(height)}px;border:1px solid #ddd"></iframe>'
     )
 
 

@@ -12,6 +12,10 @@ each step at a readable size.
 A leaf used by ops far apart in the graph (``w`` in ``tanh(w·tanh(w·...))``,
 ``y`` in the logistic loss) is drawn beside each group of its uses, so that
 every step's inputs sit next to it; every copy shows the same gradient.
+
+In a notebook, :func:`stepper` returns a :class:`Stepper`, which displays
+the page inline (an ``<iframe srcdoc="…">``); :func:`stepper_html` returns
+the page's text.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -34,7 +38,7 @@ from autograd_lite.viz.render import DEFAULT_TIMEOUT, Renderer, render_svg
 if TYPE_CHECKING:
     from autograd_lite.viz.dot import Diagram
 
-__all__ = ["Frame", "frames", "stepper_html"]
+__all__ = ["Frame", "Stepper", "frames", "stepper_html", "stepper_view"]
 
 #: A leaf's uses more than this many op levels apart get a copy of the leaf each.
 SPREAD = 1
@@ -146,6 +150,10 @@ def _diagram(
     params = [c for p in parameters if p in drawn for c in drawn[p]]
     params += [p for p in parameters if p not in drawn]
     kw = dict(to_dot_kwargs)
+    data = list(kw.pop("data", ()))
+    if data:  # data leaves, like parameters, are drawn as their copies
+        kw["data"] = [c for d in data if d in drawn for c in drawn[d]]
+        kw["data"] += [d for d in data if d not in drawn]
     focus = kw.get("focus")
     if isinstance(focus, Value) and focus in drawn:
         kw["focus"] = drawn[focus][0]
@@ -300,6 +308,7 @@ def _step_data(
     ids: Mapping[Value, str],
     precision: int,
     show_grad: bool,
+    no_grad_line: Collection[Value] = (),
 ) -> tuple[dict[str, Any], dict[Value, float]]:
     nodes = topological(root)
     index = {n: j for j, n in enumerate(nodes)}
@@ -307,7 +316,7 @@ def _step_data(
         [
             [ids[c] for c in pic.boxes[n] if c in ids],
             len(n.parents),
-            int(show_grad and n.op is not CONST),
+            int(show_grad and n.op is not CONST and n not in no_grad_line),
         ]
         for n in nodes
     ]
@@ -336,6 +345,16 @@ def _step_data(
     }
     widest = {c: _widest(g, precision) for n, g in seen.items() for c in pic.boxes[n]}
     return data, widest
+
+
+def _data_boxes(root: Value, to_dot_kwargs: Mapping[str, Any]) -> set[Value]:
+    # The nodes to_dot draws as data, with no grad line for the script to update.
+    data = to_dot_kwargs.get("data", ())
+    if to_dot_kwargs.get("show_data_grads") or not data:
+        return set()
+    from autograd_lite.viz.dot import _data_nodes
+
+    return _data_nodes(topological(root), list(data))
 
 
 def _panel_width(texts: Sequence[str]) -> str:
@@ -416,7 +435,13 @@ def stepper_html(
     pic = _picture(root)
     ids = {n: f"v{i}" for i, n in enumerate(topological(pic.root))}  # to_dot's element ids
     data, widest = _step_data(
-        root, grouped, pic, ids, precision, to_dot_kwargs.get("show_grad", True)
+        root,
+        grouped,
+        pic,
+        ids,
+        precision,
+        to_dot_kwargs.get("show_grad", True),
+        _data_boxes(root, to_dot_kwargs),
     )
     dot = _diagram(pic, precision, params, to_dot_kwargs, grads=widest)
     svg = _inline(_render(dot, renderer, timeout))
@@ -476,18 +501,20 @@ h1 { font-size: 1.05em; margin: 0 0 .35em; white-space: nowrap; overflow: hidden
     flex: 0 0 auto; border-left: 0; border-top: 1px solid #e5e7eb; }
 }
 /* The states of the one diagram. */
-g.node.unreached > polygon { fill: #fafafa; stroke: #d1d5db; stroke-dasharray: 5 2; }
+g.node.unreached > polygon, g.node.unreached > path { fill: #fafafa; stroke: #d1d5db;
+  stroke-dasharray: 5 2; }
 g.node.unreached > polyline, g.node.unreached > ellipse { stroke: #d1d5db; }
 g.unreached text { fill: #9ca3af; }
 g.edge.unreached > path { stroke: #d1d5db; }
 g.edge.unreached > polygon { stroke: #d1d5db; fill: #d1d5db; }
-g.node.highlight > polygon, g.node.highlight > ellipse { stroke: #dc2626; stroke-width: 2.5;
-  stroke-dasharray: none; }
+g.node.highlight > polygon, g.node.highlight > ellipse, g.node.highlight > path {
+  stroke: #dc2626; stroke-width: 2.5; stroke-dasharray: none; }
 g.node.highlight > polyline { stroke: #dc2626; }
 g.edge.highlight > path { stroke: #dc2626; stroke-width: 2; }
 g.edge.highlight > polygon { stroke: #dc2626; fill: #dc2626; }
 g.edge.highlight text { fill: #dc2626; }
-g.node.input-node > polygon { stroke: #2563eb; stroke-width: 2; stroke-dasharray: none; }
+g.node.input-node > polygon, g.node.input-node > path { stroke: #2563eb; stroke-width: 2;
+  stroke-dasharray: none; }
 g.node.input-node > polyline { stroke: #2563eb; }
 """
 
@@ -762,3 +789,80 @@ _PAGE = """<!DOCTYPE html>
 </body>
 </html>
 """
+
+
+# ------------------------------------------------------------ in a notebook
+class Stepper:
+    """The backward stepper as a notebook display object.
+
+    Ending a Jupyter cell with it shows the stepper inline, working (an
+    ``<iframe srcdoc="…">`` holding the whole page, attribute-escaped), where
+    the page's text itself would print as 400 KB of HTML source. Build it
+    with :func:`stepper`.
+
+    Attributes:
+        html: The page, exactly as :func:`stepper_html` returns it.
+        height: The height of the inline view, in CSS pixels.
+        title: The page's title (also the iframe's accessible name).
+    """
+
+    __slots__ = ("height", "html", "title")
+
+    def __init__(self, page: str, *, height: int = 720, title: str = "") -> None:
+        if not isinstance(page, str):
+            raise TypeError(f"Stepper: page must be a str, got {type(page).__name__}")
+        if isinstance(height, bool) or not isinstance(height, int) or height < 100:
+            raise ValueError(f"Stepper: height must be an int of at least 100 (px), got {height!r}")
+        self.html = page
+        self.height = height
+        self.title = title
+
+    def _repr_html_(self) -> str:
+        from autograd_lite.viz.drawing import _iframe
+
+        return _iframe(self.html, self.height, self.title or "Backward stepper")
+
+    def __str__(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        kb = len(self.html.encode("utf-8")) / 1000
+        what = f"{self.title!r}, " if self.title else ""
+        return f"<Stepper: {what}{kb:.0f} KB page; .html holds it, .save(path) writes it>"
+
+    def save(self, path: str | Path) -> Path:
+        """Write the page to ``path`` (UTF-8, whole or not at all) and return the path."""
+        out = Path(path)
+        write_atomic(out, self.html)
+        return out
+
+
+def stepper_view(
+    root: Value, path: str | Path | None = None, *, height: int = 720, **kwargs: Any
+) -> Stepper:
+    """Return the backward stepper of ``root`` as a :class:`Stepper` that Jupyter shows inline.
+
+    The same page as :func:`stepper_html` (which keeps returning the text),
+    wrapped so that a notebook cell ending with ``stepper_view(g.loss)`` displays
+    it, working, instead of printing its source.
+
+    Args:
+        root: The node to differentiate.
+        path: If given, the page is also written there.
+        height: Height of the inline view in pixels (720 by default).
+        **kwargs: Options of :func:`stepper_html` (``parameters``, ``title``,
+            ``precision``, ``renderer``...).
+
+    Returns:
+        A :class:`Stepper`; ``.html`` is the page.
+
+    Example:
+        >>> from autograd_lite import Value
+        >>> x = Value(3.0, "x")
+        >>> s = stepper_view((x * x).named("y"))
+        >>> s._repr_html_().startswith("<iframe srcdoc=")
+        True
+    """
+    page = stepper_html(root, path, **kwargs)
+    title = kwargs.get("title") or f"Backward pass of {printable(root.label) or 'the output'}"
+    return Stepper(page, height=height, title=printable(title))
