@@ -35,6 +35,8 @@ from autograd_lite.value import (
     VALUE_MATH,
     Value,
     constant,
+    inputs_text,
+    node_name,
     real_number,
     register_reverse,
     vsum,
@@ -70,22 +72,6 @@ class Step:
     uses: int
 
 
-def _name(node: Value) -> str:
-    return (
-        repr(node.label)
-        if node.label
-        else f"an unlabelled {node.op.name if node.op else 'leaf'} node"
-    )
-
-
-def _context(node: Value) -> str:
-    parts = []
-    for i, p in enumerate(node.parents):
-        who = repr(p.label) if p.label else f"input {i}"
-        parts.append(f"{who} = {p.data!r}")
-    return "; ".join(parts)
-
-
 def local_derivatives(node: Value) -> tuple[float, ...]:
     """Return d(node)/d(input) for each input of ``node``, as floats.
 
@@ -103,7 +89,9 @@ def local_derivatives(node: Value) -> tuple[float, ...]:
     except (ValueError, ZeroDivisionError, OverflowError) as exc:
         # Python's float ** reports overflow as an errno tuple; say it in words.
         why = "a local derivative overflows a float" if isinstance(exc, OverflowError) else exc
-        raise type(exc)(f"{op.name} backward at {_name(node)}: {why} ({_context(node)})") from None
+        raise type(exc)(
+            f"{op.name} backward at {node_name(node)}: {why} ({inputs_text(node)})"
+        ) from None
 
 
 def backward_steps(root: Value, seed: float = 1.0) -> Iterator[Step]:
@@ -150,7 +138,7 @@ def _check_step(s: Step) -> None:
         )
     if t - t != 0.0:
         raise OverflowError(
-            f"backward: the gradient of {_name(s.parent)} overflows a float: adding "
+            f"backward: the gradient of {node_name(s.parent)} overflows a float: adding "
             f"{c!r} from {_edge(s.node, s.index)} to the earlier total gives {t!r}"
         )
 
@@ -271,7 +259,9 @@ def backward(root: Value, seed: float = 1.0, *, create_graph: bool = False) -> N
         _clear_grad_nodes(root, order, ends)
     root.grad += seed
     if root.grad - root.grad != 0.0:
-        raise OverflowError(f"backward: the gradient of the leaf {_name(root)} overflows a float")
+        raise OverflowError(
+            f"backward: the gradient of the leaf {node_name(root)} overflows a float"
+        )
 
     def nonfinite(node: object) -> None:
         _find_nonfinite(root, seed)
@@ -292,7 +282,7 @@ def _find_nonfinite(root: Value, seed: float) -> None:
     for _ in _steps(root, seed, {root: seed}):
         pass
     # Unreachable for a graph whose gradients were non-finite; kept as a guard.
-    raise OverflowError(f"backward from {_name(root)}: a gradient is not finite")
+    raise OverflowError(f"backward from {node_name(root)}: a gradient is not finite")
 
 
 _grad_of = attrgetter("grad")
@@ -354,7 +344,7 @@ def _value_grads(root: Value, seed: float, wrt: Sequence[Value] | None) -> dict[
             if type(exc) not in _PLAIN_ERRORS:  # e.g. AnomalyError: keep its own fields
                 raise
             raise type(exc)(
-                f"{op.name} backward at {_name(node)}: {exc} ({_context(node)})"
+                f"{op.name} backward at {node_name(node)}: {exc} ({inputs_text(node)})"
             ) from None
         for i, (p, d) in enumerate(zip(node.parents, locs, strict=True)):
             if needed is not None and p not in needed:

@@ -40,7 +40,15 @@ from typing import Any, Literal, overload
 from autograd_lite.graph import by_order, reachable
 from autograd_lite.mode import set_grad_enabled
 from autograd_lite.ops import FLOAT_MATH
-from autograd_lite.value import VALUE_MATH, Value, constant, real_number, vsum
+from autograd_lite.value import (
+    VALUE_MATH,
+    Value,
+    constant,
+    inputs_text,
+    node_name,
+    real_number,
+    vsum,
+)
 
 __all__ = [
     "ForwardStep",
@@ -144,18 +152,6 @@ class ForwardStep:
 
 
 # ------------------------------------------------------------------ messages
-def _name(node: Value) -> str:
-    if node.label:
-        return repr(node.label)
-    return f"an unlabelled {node.op.name if node.op else 'leaf'} node"
-
-
-def _context(node: Value) -> str:
-    parts = []
-    for i, p in enumerate(node.parents):
-        who = repr(p.label) if p.label else f"input {i}"
-        parts.append(f"{who} = {p.data!r}")
-    return "; ".join(parts)
 
 
 def _edge(node: Value, i: int) -> str:
@@ -177,7 +173,7 @@ def _check_step(s: ForwardStep) -> None:
         )
     if t - t != 0.0:
         raise OverflowError(
-            f"forward: the tangent of {_name(s.node)} overflows a float: adding "
+            f"forward: the tangent of {node_name(s.node)} overflows a float: adding "
             f"{c!r} from {_edge(s.node, s.index)} to the earlier total gives {t!r}"
         )
 
@@ -203,7 +199,8 @@ def _locals(node: Value, graph: bool) -> tuple[Any, ...]:
             else exc
         )
         raise type(exc)(
-            f"{op.name} local derivative at {_name(node)} (forward): {why} ({_context(node)})"
+            f"{op.name} local derivative at {node_name(node)} (forward): {why} "
+            f"({inputs_text(node)})"
         ) from None
 
 
@@ -225,7 +222,7 @@ def _seeds(
             raise TypeError(
                 f"{where}: tangents must be keyed by Values, got {type(node).__name__} {node!r:.60}"
             )
-        who = f"the tangent of {_name(node)}"
+        who = f"the tangent of {node_name(node)}"
         if isinstance(t, Value):
             if not graph:
                 raise TypeError(
@@ -317,7 +314,7 @@ def _value_sweep(roots: Sequence[Value], seeds: dict[Value, Any]) -> dict[Value,
             tangent[node] = _total(parts)
         except OverflowError:
             raise OverflowError(
-                f"forward: the tangent of {_name(node)} overflows a float: its contributions "
+                f"forward: the tangent of {node_name(node)} overflows a float: its contributions "
                 f"{[_data(c) for c in parts]!r} add up past the float range"
             ) from None
     return tangent

@@ -51,8 +51,10 @@ __all__ = [
     "constant",
     "gc_paused",
     "grad_enabled",
+    "inputs_text",
     "mean",
     "no_grad",
+    "node_name",
     "real_number",
     "record_node",
     "register_reverse",
@@ -102,6 +104,21 @@ def _describe(args: Iterable[Value]) -> str:
     if len(items) > _SHOWN:
         parts.append(f"and {len(items) - _SHOWN} more inputs")
     return "; ".join(parts)
+
+
+def node_name(node: Value) -> str:
+    """How messages name a node: its label quoted, else "an unlabelled <op> node"."""
+    if node.label:
+        return repr(node.label)
+    return f"an unlabelled {node.op.name if node.op else 'leaf'} node"
+
+
+def inputs_text(node: Value) -> str:
+    """How messages list a node's inputs: ``'x' = 2.0; input 1 = 3.0``."""
+    return "; ".join(
+        f"{repr(p.label) if p.label else f'input {i}'} = {p.data!r}"
+        for i, p in enumerate(node.parents)
+    )
 
 
 def real_number(x: object, where: str) -> float:
