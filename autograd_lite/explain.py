@@ -1,10 +1,12 @@
-"""Step-by-step explanations of the backward pass.
+"""Step-by-step explanations of the backward pass and of the forward sweep.
 
 :func:`explain` reads the step records of :func:`autograd_lite.autodiff.backward_steps`
 (one per edge, grouped by the node being processed) and the op table's formulas,
 and renders them as a plain-text table, as Markdown and as LaTeX. Nothing is
 derived here: every number comes from the step records, every formula from the
-op table. :func:`explain_lesson` adds the lesson-level summary of logistic
+op table. :func:`explain_forward` does the same for the forward sweep along a
+direction (the records of :func:`autograd_lite.forward.forward_steps`), with the
+same renderings. :func:`explain_lesson` adds the lesson-level summary of logistic
 regression (da, dz, dw1, dw2, db) beside the lesson's analytic formulas.
 """
 
@@ -12,11 +14,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
 from autograd_lite.autodiff import Step, backward_steps, gradients
+from autograd_lite.forward import ForwardStep, forward_steps
 from autograd_lite.graph import topological
 from autograd_lite.ops import fmt_number
 from autograd_lite.value import Value
@@ -26,10 +29,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Explanation",
+    "ForwardExplanation",
+    "ForwardNodeStep",
     "LessonExplanation",
     "LessonRow",
     "NodeStep",
     "explain",
+    "explain_forward",
     "explain_lesson",
     "node_names",
     "printable",
@@ -288,7 +294,140 @@ class _Format:
 
 
 # ----------------------------------------------------------- explanation
-class Explanation:
+class _Sweep:
+    """What both explanations share: names, the formula of each edge, and the renderings.
+
+    A subclass gives its title, headers, rows, final line and LaTeX lines; the
+    plain-text table, the Markdown table and the ``$$`` block are built here,
+    so the backward and the forward explanations look and escape alike.
+    """
+
+    _RULE = ""  # the Markdown alignment row
+    _WHAT = ""  # "the backward pass", for error messages
+
+    root: Value
+    steps: Sequence[NodeStep | ForwardNodeStep]
+    precision: int
+    names: dict[Value, str]
+
+    # ------------------------------------------------------------ pieces
+    def _node_line(self, node: Value, f: _Format) -> str:
+        expr, _ = _templates(node)
+        text = _fill(f.template(expr), node, self.names, f)
+        name = f.bare(self.names[node])
+        return f"{name} = {text} = {f.num(node.data)}"
+
+    def _formula(self, node: Value, index: int, f: _Format) -> str:
+        _, formulas = _templates(node)
+        return _fill(f.template(formulas[index]), node, self.names, f)
+
+    def _local(self, node: Value, index: int, parent: Value, local: float, f: _Format) -> str:
+        formula = self._formula(node, index, f)
+        head = f.d(self.names[node], self.names[parent])
+        value = f.num(local)
+        if formula.replace("−", "-") == value:
+            return f"{head} = {value}"
+        return f"{head} = {formula} = {value}"
+
+    @staticmethod
+    def _product(a: float, b: float, c: float, f: _Format) -> str:
+        return f"{f.num(a)}{f.times()}{f.factor(b)} = {f.num(c)}"
+
+    @staticmethod
+    def _running(
+        total: float, contribution: float, previous: float, k: int, n: int, word: str, f: _Format
+    ) -> str:
+        """A running sum: the ``k``-th of ``n`` contributions to one total."""
+        if n == 1:
+            return f.num(total)
+        if k == 1:
+            return f"{f.num(total)} ({word} 1 of {n})"
+        return f"{f.num(previous)} + {f.factor(contribution)} = {f.num(total)} ({word} {k} of {n})"
+
+    def _check_index(self, k: int) -> None:
+        if not 0 <= k < len(self.steps):
+            n = len(self.steps)
+            shown = f"indices 0 to {n - 1} show Step 1 to Step {n}" if n else "it has none"
+            raise IndexError(f"step_text: no step at index {k}; {self._WHAT} has {n} ({shown})")
+
+    @property
+    def root_name(self) -> str:
+        """The name used for the root (in d(root)/d(node), and in the titles)."""
+        return self.names[self.root]
+
+    # ------------------------------------------------------------ per kind
+    def step_text(self, k: int) -> str:  # pragma: no cover - every subclass has its own
+        raise NotImplementedError
+
+    def _rows(self, f: _Format) -> list[list[str]]:  # pragma: no cover
+        raise NotImplementedError
+
+    def _headers(self, f: _Format) -> list[str]:  # pragma: no cover
+        raise NotImplementedError
+
+    def _title(self, f: _Format) -> str:  # pragma: no cover
+        raise NotImplementedError
+
+    def _final_line(self, f: _Format) -> str | None:  # pragma: no cover
+        raise NotImplementedError
+
+    def _nothing(self, f: _Format) -> str:  # pragma: no cover
+        raise NotImplementedError
+
+    def _latex_lines(self, f: _Format) -> list[str]:  # pragma: no cover
+        raise NotImplementedError
+
+    # ------------------------------------------------------------ renderings
+    def to_text(self) -> str:
+        """Return the explanation as a plain-text table for the terminal."""
+        f = _Format("text", self.precision)
+        headers = self._headers(f)
+        rows = self._rows(f)
+        widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+
+        def line(cells: Sequence[str]) -> str:
+            return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+        if not self.steps:
+            return f"{self._title(f)}\n\n{self._nothing(f)}\n"
+        out = [self._title(f), "", line(headers), line(["-" * w for w in widths])]
+        out += [line(r) for r in rows]
+        final = self._final_line(f)
+        if final:
+            out += ["", final]
+        return "\n".join(out) + "\n"
+
+    def to_markdown(self) -> str:
+        """Return the explanation as a Markdown table."""
+        f = _Format("markdown", self.precision)
+        out = [f"**{self._title(f)}**", ""]
+        if not self.steps:
+            return "\n".join([*out, self._nothing(f)]) + "\n"
+        out.append("| " + " | ".join(self._headers(f)) + " |")
+        out.append(self._RULE)
+        out += ["| " + " | ".join(r) + " |" for r in self._rows(f)]
+        final = self._final_line(f)
+        if final:
+            out += ["", final]
+        return "\n".join(out) + "\n"
+
+    def to_latex(self) -> str:
+        """Return the explanation as LaTeX (an ``aligned`` block in ``$$``; needs amsmath)."""
+        lines = self._latex_lines(_Format("latex", self.precision))
+        body = r" \\" + "\n"
+        return "$$\n\\begin{aligned}\n" + body.join(lines) + "\n\\end{aligned}\n$$\n"
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def _repr_latex_(self) -> str:
+        return self.to_latex()
+
+
+class Explanation(_Sweep):
     """The backward pass of one graph, step by step, ready to print.
 
     Attributes:
@@ -298,6 +437,10 @@ class Explanation:
         precision: Significant digits of printed numbers.
         gradients: d(root)/d(node) for every node, as the steps computed it.
     """
+
+    _RULE = "|---:|---|---:|---|---|---|---|"
+    _WHAT = "the backward pass"
+    steps: list[NodeStep]
 
     def __init__(self, root: Value, steps: list[NodeStep], precision: int) -> None:
         self.root = root
@@ -316,43 +459,20 @@ class Explanation:
         # The gradient that reaches a constant teaches nothing: leave it out.
         return (e for e in step.edges if not e.parent.is_constant)
 
-    def _node_line(self, step: NodeStep, f: _Format) -> str:
-        expr, _ = _templates(step.node)
-        text = _fill(f.template(expr), step.node, self.names, f)
-        name = f.bare(self.names[step.node])
-        return f"{name} = {text} = {f.num(step.node.data)}"
-
-    def _local(self, step: NodeStep, e: Step, f: _Format) -> str:
-        _, formulas = _templates(step.node)
-        formula = _fill(f.template(formulas[e.index]), step.node, self.names, f)
-        head = f.d(self.names[step.node], self.names[e.parent])
-        value = f.num(e.local)
-        if formula.replace("−", "-") == value:
-            return f"{head} = {value}"
-        return f"{head} = {formula} = {value}"
+    def _edge_local(self, step: NodeStep, e: Step, f: _Format) -> str:
+        return self._local(step.node, e.index, e.parent, e.local, f)
 
     def _contribution(self, e: Step, f: _Format) -> str:
-        return f"{f.num(e.upstream)}{f.times()}{f.factor(e.local)} = {f.num(e.contribution)}"
+        return self._product(e.upstream, e.local, e.contribution, f)
 
     def _so_far(self, e: Step, f: _Format) -> str:
-        total_uses = self._uses[e.parent]
-        if total_uses == 1:
-            return f.num(e.total)
-        if e.uses == 1:
-            return f"{f.num(e.total)} (use 1 of {total_uses})"
         previous = e.total - e.contribution
-        return (
-            f"{f.num(previous)} + {f.factor(e.contribution)} = {f.num(e.total)}"
-            f" (use {e.uses} of {total_uses})"
+        return self._running(
+            e.total, e.contribution, previous, e.uses, self._uses[e.parent], "use", f
         )
 
     def _leaves(self) -> list[Value]:
         return [n for n in topological(self.root) if n.op is None and n is not self.root]
-
-    @property
-    def root_name(self) -> str:
-        """The name used for the root in d(root)/d(node)."""
-        return self.names[self.root]
 
     # ------------------------------------------------------------ renderings
     def step_text(self, k: int) -> str:
@@ -365,22 +485,17 @@ class Explanation:
         Raises:
             IndexError: If there is no step ``k``.
         """
-        if not 0 <= k < len(self.steps):
-            n = len(self.steps)
-            shown = f"indices 0 to {n - 1} show Step 1 to Step {n}" if n else "it has none"
-            raise IndexError(
-                f"step_text: no step at index {k}; the backward pass has {n} ({shown})"
-            )
+        self._check_index(k)
         f = _Format("text", self.precision)
         step = self.steps[k]
         r = self.root_name
         lines = [
-            f"Step {k + 1} of {len(self.steps)}: {self._node_line(step, f)}",
+            f"Step {k + 1} of {len(self.steps)}: {self._node_line(step.node, f)}",
             f"  upstream {f.d(r, self.names[step.node])} = {f.num(step.upstream)}",
         ]
         for e in self._shown(step):
             p = self.names[e.parent]
-            lines.append(f"  to {p}: local {self._local(step, e, f)}")
+            lines.append(f"  to {p}: local {self._edge_local(step, e, f)}")
             lines.append(f"    contribution {self._contribution(e, f)}")
             lines.append(f"    {f.d(r, p)} so far: {self._so_far(e, f)}")
         return "\n".join(lines)
@@ -388,9 +503,10 @@ class Explanation:
     def _rows(self, f: _Format) -> list[list[str]]:
         rows = []
         for step in self.steps:
+            line = self._node_line(step.node, f)
             if not any(True for _ in self._shown(step)):
                 # Every input is a number: the node still belongs to the pass.
-                head = [str(step.index + 1), self._node_line(step, f), f.num(step.upstream)]
+                head = [str(step.index + 1), line, f.num(step.upstream)]
                 rows.append([*head, "(numbers only)", "", "", ""])
                 continue
             first = True
@@ -398,10 +514,10 @@ class Explanation:
                 rows.append(
                     [
                         str(step.index + 1) if first else "",
-                        self._node_line(step, f) if first else "",
+                        line if first else "",
                         f.num(step.upstream) if first else "",
                         f.bare(self.names[e.parent]),
-                        self._local(step, e, f),
+                        self._edge_local(step, e, f),
                         self._contribution(e, f),
                         self._so_far(e, f),
                     ]
@@ -433,50 +549,21 @@ class Explanation:
             f"{f.d(r, self.names[n])} = {f.num(self.gradients.get(n, 0.0))}" for n in self._leaves()
         ]
 
-    def to_text(self) -> str:
-        """Return the explanation as a plain-text table for the terminal."""
-        f = _Format("text", self.precision)
-        headers = self._headers(f)
-        rows = self._rows(f)
-        widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
-
-        def line(cells: Sequence[str]) -> str:
-            return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
-
-        if not self.steps:
-            return f"{self._title(f)}\n\n{_NOTHING}\n"
-        out = [self._title(f), "", line(headers), line(["-" * w for w in widths])]
-        out += [line(r) for r in rows]
+    def _final_line(self, f: _Format) -> str | None:
         final = self._final(f)
-        if final:
-            out += ["", "Gradients: " + ", ".join(final)]
-        return "\n".join(out) + "\n"
+        return "Gradients: " + ", ".join(final) if final else None
 
-    def to_markdown(self) -> str:
-        """Return the explanation as a Markdown table."""
-        f = _Format("markdown", self.precision)
-        out = [f"**{self._title(f)}**", ""]
-        if not self.steps:
-            return "\n".join([*out, _NOTHING]) + "\n"
-        out.append("| " + " | ".join(self._headers(f)) + " |")
-        out.append("|---:|---|---:|---|---|---|---|")
-        out += ["| " + " | ".join(r) + " |" for r in self._rows(f)]
-        final = self._final(f)
-        if final:
-            out += ["", "Gradients: " + ", ".join(final)]
-        return "\n".join(out) + "\n"
+    def _nothing(self, f: _Format) -> str:
+        return _NOTHING
 
-    def to_latex(self) -> str:
-        """Return the explanation as LaTeX (an ``aligned`` block in ``$$``; needs amsmath)."""
-        f = _Format("latex", self.precision)
+    def _latex_lines(self, f: _Format) -> list[str]:
         r = self.root_name
         lines = []
         for step in self.steps:
-            lines.append(rf"&\text{{step {step.index + 1}: }} {self._node_line(step, f)}")
+            lines.append(rf"&\text{{step {step.index + 1}: }} {self._node_line(step.node, f)}")
             for e in self._shown(step):
                 p = self.names[e.parent]
-                _, formulas = _templates(step.node)
-                formula = _fill(f.template(formulas[e.index]), step.node, self.names, f)
+                formula = self._formula(step.node, e.index, f)
                 relation = "=" if self._uses[e.parent] == 1 else r"\mathrel{+}="
                 chain = f"{f.d(r, self.names[step.node])}\\,{f.d(self.names[step.node], p)}"
                 if formula != f.num(e.local):
@@ -494,20 +581,10 @@ class Explanation:
             lines.append(r"&\text{gradients: } " + r",\; ".join(final))
         if not lines:
             lines.append(rf"&{f.bare(r)} = {f.num(self.root.data)}\quad\text{{{_NOTHING}}}")
-        body = r" \\" + "\n"
-        return "$$\n\\begin{aligned}\n" + body.join(lines) + "\n\\end{aligned}\n$$\n"
-
-    def __str__(self) -> str:
-        return self.to_text()
+        return lines
 
     def __repr__(self) -> str:
         return f"<Explanation of {self.root_name!r}: {len(self.steps)} steps>"
-
-    def _repr_markdown_(self) -> str:
-        return self.to_markdown()
-
-    def _repr_latex_(self) -> str:
-        return self.to_latex()
 
 
 def explain(root: Value, *, precision: int = 4) -> Explanation:
@@ -533,18 +610,285 @@ def explain(root: Value, *, precision: int = 4) -> Explanation:
         >>> print(e.step_text(0).splitlines()[0])
         Step 1 of 1: y = x × x = 9
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"explain: expected a Value, got {type(root).__name__}")
-    if isinstance(precision, bool) or not isinstance(precision, int):
-        raise TypeError(f"explain: precision must be an int, got {precision!r}")
-    if precision < 1:
-        raise ValueError(f"explain: precision must be at least 1, got {precision!r}")
+    _check_args("explain", root, precision)
     steps: list[NodeStep] = []
     for s in backward_steps(root):
         if not steps or steps[-1].index != s.step:
             steps.append(NodeStep(s.step, s.node, s.upstream))
         steps[-1].edges.append(s)
     return Explanation(root, steps, precision)
+
+
+def _check_args(where: str, root: object, precision: object) -> None:
+    if not isinstance(root, Value):
+        raise TypeError(f"{where}: expected a Value, got {type(root).__name__}")
+    if isinstance(precision, bool) or not isinstance(precision, int):
+        raise TypeError(f"{where}: precision must be an int, got {precision!r}")
+    if precision < 1:
+        raise ValueError(f"{where}: precision must be at least 1, got {precision!r}")
+
+
+# ------------------------------------------------------------ the forward sweep
+_NOTHING_FORWARD = "No operation depends on the direction: no tangent flows forward."
+
+
+@dataclass(slots=True)
+class ForwardNodeStep:
+    """One node processed by the forward sweep, with every edge that brings it a tangent.
+
+    Attributes:
+        index: Position in the forward sweep (equal to ``ForwardStep.step``; 0 is
+            the first node whose tangent is computed). Every rendering counts
+            steps from 1: this is step ``index + 1``.
+        node: The node whose tangent is computed.
+        tangent: The node's tangent, complete after this step.
+        edges: The :class:`~autograd_lite.forward.ForwardStep` records, one per
+            input that carries a tangent (inputs that depend on no seeded node
+            are skipped by the sweep).
+    """
+
+    index: int
+    node: Value
+    tangent: float = 0.0
+    edges: list[ForwardStep] = field(default_factory=list)
+
+
+class ForwardExplanation(_Sweep):
+    """The forward sweep of one graph along one direction, step by step, ready to print.
+
+    The counterpart of :class:`Explanation`, with the same renderings
+    (``to_text``, ``to_markdown``, ``to_latex``, ``step_text``). Each row is
+    one edge: the node, the input, the local derivative (the same op-table
+    rule that backward uses), the input's tangent, the contribution
+    local × tangent, and the node's running tangent.
+
+    Attributes:
+        root: The node whose graph is swept.
+        direction: The seeded tangents, as given to :func:`explain_forward`.
+        steps: One :class:`ForwardNodeStep` per node the sweep computes.
+        names: The name used for each node (the same names as :class:`Explanation`).
+        precision: Significant digits of printed numbers.
+        tangents: The tangent of every seeded or computed node (every other
+            node has tangent 0).
+    """
+
+    _RULE = "|---:|---|---|---|---:|---|---|"
+    _WHAT = "the forward sweep"
+    steps: list[ForwardNodeStep]
+
+    def __init__(
+        self,
+        root: Value,
+        direction: Mapping[Value, float],
+        steps: list[ForwardNodeStep],
+        precision: int,
+    ) -> None:
+        self.root = root
+        self.direction = dict(direction)
+        self.steps = steps
+        self.precision = precision
+        self.names = _assign_names(root, precision)
+        self.tangents: dict[Value, float] = dict(self.direction)
+        for s in steps:
+            self.tangents[s.node] = s.tangent
+
+    @property
+    def tangent(self) -> float:
+        """The tangent of the root, that is its derivative along the direction."""
+        return self.tangents.get(self.root, 0.0)
+
+    # ------------------------------------------------------------ pieces
+    def _who(self, node: Value) -> str:
+        # A seed outside the graph has no name of its own there.
+        return self.names.get(node) or printable(node.label) or "an outside node"
+
+    def _unit(self) -> Value | None:
+        """The seeded node, when the direction is one node with tangent 1."""
+        if len(self.direction) == 1:
+            [(node, t)] = self.direction.items()
+            if t == 1.0 and node in self.names:
+                return node
+        return None
+
+    @property
+    def direction_text(self) -> str:
+        """The direction as the titles write it, e.g. ``dw1 = 1`` (tangent 1 on ``w1``)."""
+        return self._direction(_Format("text", self.precision))
+
+    def _direction(self, f: _Format) -> str:
+        if not self.direction:
+            return "no direction (every tangent 0)"
+        return ", ".join(f"d{f.name(self._who(n))} = {f.num(t)}" for n, t in self.direction.items())
+
+    def _so_far(self, step: ForwardNodeStep, j: int, f: _Format) -> str:
+        e = step.edges[j]
+        previous = step.edges[j - 1].total if j else 0.0
+        return self._running(e.total, e.contribution, previous, j + 1, len(step.edges), "term", f)
+
+    def _dot(self, name: str, f: _Format) -> str:
+        return rf"\dot{{{f.bare(name)}}}"  # the braces group a compound name already
+
+    # ------------------------------------------------------------ renderings
+    def step_text(self, k: int) -> str:
+        """Return ``steps[k]`` as a few lines of plain text (used by the HTML stepper).
+
+        ``k`` indexes :attr:`steps` (from 0, like ``ForwardStep.step``); the text
+        numbers the step from 1: ``step_text(0)`` reads ``Step 1 of n``.
+
+        Raises:
+            IndexError: If there is no step ``k``.
+        """
+        self._check_index(k)
+        f = _Format("text", self.precision)
+        step = self.steps[k]
+        name = self.names[step.node]
+        lines = [f"Step {k + 1} of {len(self.steps)}: {self._node_line(step.node, f)}"]
+        for j, e in enumerate(step.edges):
+            p = self.names[e.parent]
+            lines.append(f"  from {p} (tangent {f.num(e.tangent)}): local {self._edge_local(e, f)}")
+            lines.append(f"    contribution {self._product(e.local, e.tangent, e.contribution, f)}")
+            lines.append(f"    tangent of {name} so far: {self._so_far(step, j, f)}")
+        return "\n".join(lines)
+
+    def _edge_local(self, e: ForwardStep, f: _Format) -> str:
+        return self._local(e.node, e.index, e.parent, e.local, f)
+
+    def _rows(self, f: _Format) -> list[list[str]]:
+        rows = []
+        for step in self.steps:
+            line = self._node_line(step.node, f)
+            for j, e in enumerate(step.edges):
+                rows.append(
+                    [
+                        str(step.index + 1) if j == 0 else "",
+                        line if j == 0 else "",
+                        f.bare(self.names[e.parent]),
+                        self._edge_local(e, f),
+                        f.num(e.tangent),
+                        self._product(e.local, e.tangent, e.contribution, f),
+                        self._so_far(step, j, f),
+                    ]
+                )
+        return rows
+
+    def _headers(self, f: _Format) -> list[str]:
+        return [
+            "step",
+            "node",
+            "input",
+            "local derivative",
+            "input tangent",
+            "contribution",
+            "tangent so far",
+        ]
+
+    def _title(self, f: _Format) -> str:
+        name = f.bare(self.root_name)
+        n = len(self.steps)
+        return (
+            f"Forward sweep of {name} = {f.num(self.root.data)} along {self._direction(f)}, "
+            f"{n} step{'' if n == 1 else 's'}"
+        )
+
+    def _final_line(self, f: _Format) -> str | None:
+        line = f"Tangent of {f.bare(self.root_name)}: {f.num(self.tangent)}"
+        unit = self._unit()
+        if unit is not None and unit is not self.root:
+            line += f" (that is, {f.d(self.root_name, self.names[unit])})"
+        return line
+
+    def _nothing(self, f: _Format) -> str:
+        return f"{_NOTHING_FORWARD} {self._final_line(f)}"
+
+    def _latex_lines(self, f: _Format) -> list[str]:
+        if self.direction:
+            along = r",\; ".join(
+                f"{self._dot(self._who(n), f)} = {f.num(t)}" for n, t in self.direction.items()
+            )
+        else:
+            along = r"\text{no direction}"
+        lines = [rf"&\text{{forward sweep along }} {along}"]
+        for step in self.steps:
+            node = self.names[step.node]
+            lines.append(rf"&\text{{step {step.index + 1}: }} {self._node_line(step.node, f)}")
+            relation = "=" if len(step.edges) == 1 else r"\mathrel{+}="
+            for j, e in enumerate(step.edges):
+                p = self.names[e.parent]
+                formula = self._formula(step.node, e.index, f)
+                chain = f"{f.d(node, p)}\\,{self._dot(p, f)}"
+                if formula != f.num(e.local):
+                    shown = formula if _LATEX_ATOM.fullmatch(formula) else f"({formula})"
+                    chain += rf" = {shown} \cdot {f.factor(e.tangent)}"
+                lines.append(
+                    rf"&\quad {self._dot(node, f)} {relation} {chain} = {f.num(e.contribution)}"
+                )
+                if j > 0:
+                    lines.append(
+                        rf"&\qquad \text{{running sum: }} {self._dot(node, f)} = "
+                        rf"{f.num(step.edges[j - 1].total)} + {f.factor(e.contribution)}"
+                        rf" = {f.num(e.total)}"
+                    )
+        if not self.steps:
+            lines.append(rf"&\text{{{_NOTHING_FORWARD}}}")
+        lines.append(rf"&\text{{tangent: }} {self._dot(self.root_name, f)} = {f.num(self.tangent)}")
+        return lines
+
+    def __repr__(self) -> str:
+        return (
+            f"<ForwardExplanation of {self.root_name!r} along {self.direction_text}: "
+            f"{len(self.steps)} steps>"
+        )
+
+
+def explain_forward(
+    root: Value, tangents: Mapping[Value, float], *, precision: int = 4
+) -> ForwardExplanation:
+    """Explain the forward sweep toward ``root`` along ``tangents``, one step per node.
+
+    The forward counterpart of :func:`explain`: the rows are the records of
+    :func:`autograd_lite.forward.forward_steps`, grouped by the node whose
+    tangent they compute, with the op table's formulas. Pure: no node's
+    ``grad`` changes.
+
+    Args:
+        root: The node whose graph is swept (usually a loss).
+        tangents: The direction: a tangent for each seeded node (usually
+            leaves), as :func:`~autograd_lite.forward.forward_steps` takes it;
+            every other leaf has tangent 0.
+        precision: Significant digits of printed numbers.
+
+    Returns:
+        A :class:`ForwardExplanation`; ``print`` it, or use ``to_markdown``/``to_latex``.
+        Its ``tangent`` is the derivative of ``root`` along the direction.
+
+    Raises:
+        TypeError: If ``root`` is not a Value, ``precision`` not an int, or
+            ``tangents`` not a mapping from Values to real numbers.
+        ValueError: If ``precision`` is below 1 or a tangent is not finite.
+        OverflowError, ValueError: If a tangent of the sweep is not finite.
+
+    Example:
+        >>> from autograd_lite import Value
+        >>> x, y = Value(3.0, "x"), Value(4.0, "y")
+        >>> e = explain_forward((x * y).named("f"), {x: 1.0})
+        >>> print(e.step_text(0))
+        Step 1 of 1: f = x × y = 12
+          from x (tangent 1): local df/dx = y = 4
+            contribution 4 × 1 = 4
+            tangent of f so far: 4
+        >>> e.tangent
+        4.0
+    """
+    _check_args("explain_forward", root, precision)
+    records = forward_steps(root, tangents)  # checks the tangents before any step
+    direction = {n: float(t) for n, t in tangents.items()}
+    steps: list[ForwardNodeStep] = []
+    for s in records:
+        if not steps or steps[-1].index != s.step:
+            steps.append(ForwardNodeStep(s.step, s.node))
+        steps[-1].edges.append(s)
+        steps[-1].tangent = s.total
+    return ForwardExplanation(root, direction, steps, precision)
 
 
 # ------------------------------------------------------------ the lesson

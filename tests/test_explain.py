@@ -10,10 +10,21 @@ import sympy
 from hypothesis import example, given, settings
 from strategies import Expr, Instr, expressions
 
-from autograd_lite.autodiff import backward_steps
-from autograd_lite.explain import Explanation, NodeStep, explain, explain_lesson, latex_name
+from autograd_lite.autodiff import backward_steps, gradients
+from autograd_lite.explain import (
+    Explanation,
+    ForwardExplanation,
+    ForwardNodeStep,
+    NodeStep,
+    explain,
+    explain_forward,
+    explain_lesson,
+    latex_name,
+)
+from autograd_lite.forward import forward_steps
 from autograd_lite.graph import reachable
 from autograd_lite.logistic import lesson_graph
+from autograd_lite.ops import fmt_number
 from autograd_lite.value import Value, vsum
 
 
@@ -190,7 +201,7 @@ def test_markdown_is_a_well_formed_table_and_escapes_labels() -> None:
 
 _LATEX_COMMANDS = {
     "frac", "partial", "cdot", "times", "sigma", "log", "exp", "tanh", "operatorname",
-    "mathrm", "text", "quad", "qquad", "mathrel", "begin", "end", "infty", ",", ";", "_",
+    "mathrm", "text", "quad", "qquad", "mathrel", "begin", "end", "infty", ",", ";", "_", "dot",
     "{", "}", "#", "$", "%", "&", " ", "backslash", "hat", "sim", "\\",
 }  # fmt: skip
 
@@ -307,8 +318,6 @@ def test_a_node_of_numbers_only_still_has_its_row() -> None:
 
 def test_huge_values_are_printed_and_infinite_ones_never_recorded() -> None:
     # Every number in a graph is finite: an overflow raises before a node exists.
-    from autograd_lite.ops import fmt_number
-
     assert fmt_number(math.inf) == "inf" and fmt_number(-math.inf) == "-inf"
     x = Value(1e200, "x")
     with pytest.raises(OverflowError, match=r"mul: the result overflows.*'x' = 1e\+200"):
@@ -328,3 +337,205 @@ def test_a_local_derivative_that_is_one_name_has_no_brackets() -> None:
     tex = e.to_latex()
     assert r"= 1 \cdot y = 1 \cdot 0.5" in tex
     assert_valid_latex(tex)
+
+
+# ------------------------------------------------------------ the forward sweep
+def test_forward_rows_are_the_forward_steps_grouped_by_node() -> None:
+    g = lesson_graph(X, Y, W, B)
+    w1 = g.w[0]
+    e = explain_forward(g.loss, {w1: 1.0})
+    assert isinstance(e, ForwardExplanation)
+    assert all(isinstance(s, ForwardNodeStep) for s in e.steps)
+    records = list(forward_steps(g.loss, {w1: 1.0}))
+    assert [edge for step in e.steps for edge in step.edges] == records
+    assert [s.index for s in e.steps] == list(range(len(e.steps)))
+    for step in e.steps:
+        assert {edge.step for edge in step.edges} == {step.index}
+        assert all(edge.node is step.node for edge in step.edges)
+        assert step.tangent == step.edges[-1].total == e.tangents[step.node]
+    # One table row per record, with the record's numbers in it.
+    text = e.to_text()
+    head = text.splitlines().index(next(ln for ln in text.splitlines() if ln.startswith("----")))
+    body = text.splitlines()[head + 1 :]
+    rows = body[: body.index("")]
+    assert len(rows) == len(records)
+    md_rows = [ln for ln in e.to_markdown().splitlines() if ln.startswith("| ")]
+    assert len(md_rows) == 1 + len(records)  # the header, then one per record
+    for record, row in zip(records, md_rows[1:], strict=True):
+        cells = [c.strip() for c in _cells(row)]
+        assert cells[2] == record.parent.label  # the lesson's labels need no escapes
+        assert cells[4] == fmt_number(record.tangent, 4)
+    assert all(n.grad == 0.0 for n in reachable(g.loss))  # explaining is pure
+
+
+def test_forward_steps_are_counted_from_1_in_every_rendering() -> None:
+    f, x, _y = _small()
+    e = explain_forward(f, {x: 1.0})
+    assert [s.index for s in e.steps] == [0, 1]
+    numbered = [ln.split()[0] for ln in e.to_text().splitlines() if ln[:1].isdigit()]
+    assert numbered == ["1", "2"]
+    md = [ln.split("|")[1].strip() for ln in e.to_markdown().splitlines() if ln.startswith("| ")]
+    assert [c for c in md[1:] if c] == ["1", "2"]
+    tex = e.to_latex()
+    assert r"\text{step 1: }" in tex and r"\text{step 2: }" in tex
+    assert r"\text{step 0: }" not in tex
+    assert e.step_text(0).startswith("Step 1 of 2: t1 = x × y = 6")
+    assert e.step_text(1).startswith("Step 2 of 2: f = t1 + x = 8")
+    with pytest.raises(IndexError, match=r"the forward sweep has 2 \(indices 0 to 1 show Step 1"):
+        e.step_text(2)
+
+
+def test_forward_text_of_the_small_graph() -> None:
+    # f = x*y + x at (2, 3) along dx = 1: t1 gets y·1 = 3, then f gets 3 + 1 = 4 = df/dx.
+    f, x, _y = _small()
+    e = explain_forward(f, {x: 1.0})
+    assert e.tangent == 4.0
+    text = e.to_text()
+    assert text.startswith("Forward sweep of f = 8 along dx = 1, 2 steps\n")
+    assert "Tangent of f: 4 (that is, df/dx)" in text
+    assert e.step_text(1) == (
+        "Step 2 of 2: f = t1 + x = 8\n"
+        "  from t1 (tangent 3): local df/dt1 = 1\n"
+        "    contribution 1 × 3 = 3\n"
+        "    tangent of f so far: 3 (term 1 of 2)\n"
+        "  from x (tangent 1): local df/dx = 1\n"
+        "    contribution 1 × 1 = 1\n"
+        "    tangent of f so far: 3 + 1 = 4 (term 2 of 2)"
+    )
+    headers = _cells(e.to_markdown().splitlines()[2])
+    assert [h.strip() for h in headers] == [
+        "step", "node", "input", "local derivative", "input tangent", "contribution",
+        "tangent so far",
+    ]  # fmt: skip
+    tex = e.to_latex()
+    assert_valid_latex(tex)
+    assert r"\text{forward sweep along } \dot{x} = 1" in tex
+    assert r"\dot{f} \mathrel{+}= \frac{\partial f}{\partial x}\,\dot{x} = 1" in tex
+    assert r"\text{running sum: } \dot{f} = 3 + 1 = 4" in tex
+    assert r"\text{tangent: } \dot{f} = 4" in tex
+    assert str(e) == text and e._repr_markdown_() == e.to_markdown()
+    assert e._repr_latex_() == tex
+    assert repr(e) == "<ForwardExplanation of 'f' along dx = 1: 2 steps>"
+
+
+@pytest.mark.parametrize(
+    "direction",
+    [{"w1": 1.0}, {"w2": 1.0}, {"b": 1.0}, {"w1": 0.5, "w2": -1.0, "b": 2.0}, {"x1": 3.0}],
+    ids=str,
+)
+def test_forward_final_tangent_is_the_gradient_dotted_with_the_direction(
+    direction: dict[str, float],
+) -> None:
+    g = lesson_graph(X, Y, W, B)
+    leaves = {v.label: v for v in [*g.x, *g.w, g.b, g.y]}
+    tangents = {leaves[k]: t for k, t in direction.items()}
+    e = explain_forward(g.loss, tangents)
+    grads = gradients(g.loss, list(tangents))
+    want = sum(gr * t for gr, t in zip(grads, tangents.values(), strict=True))
+    assert e.tangent == pytest.approx(want, rel=1e-12, abs=1e-15)
+    assert e.steps[-1].node is g.loss
+    g.loss.backward()
+    assert e.tangent == pytest.approx(sum(v.grad * t for v, t in tangents.items()), rel=1e-12)
+
+
+@settings(max_examples=30)
+@given(expressions(max_inputs=3, max_ops=8))
+def test_forward_tangents_agree_with_the_backward_gradients(expr: Expr) -> None:
+    leaves = [Value(v, f"x{i + 1}") for i, v in enumerate(expr.inputs)]
+    root = expr.build(leaves)
+    if not isinstance(root, Value) or root in leaves:
+        return
+    direction = {leaf: float(i + 1) for i, leaf in enumerate(leaves)}
+    try:
+        e = explain_forward(root, direction)
+        grads = gradients(root, leaves)
+    except (ValueError, ZeroDivisionError, OverflowError):
+        return  # an undefined or infinite derivative somewhere: nothing to compare
+    want = math.fsum(gr * t for gr, t in zip(grads, direction.values(), strict=True))
+    scale = math.fsum(abs(gr * t) for gr, t in zip(grads, direction.values(), strict=True))
+    assert abs(e.tangent - want) <= 1e-7 * max(scale, 1.0)
+    for render in (e.to_text, e.to_markdown, e.to_latex):
+        assert render()
+
+
+def test_forward_with_nothing_to_sweep() -> None:
+    f, _x, _y = _small()
+    outside = Value(1.0, "u")
+    e = explain_forward(f, {outside: 1.0})  # no node of f depends on u
+    assert e.steps == [] and e.tangent == 0.0
+    for text in (e.to_text(), e.to_markdown(), e.to_latex()):
+        assert "no tangent flows forward" in text
+    assert "along du = 1, 0 steps" in e.to_text()
+    assert "Tangent of f: 0" in e.to_text()
+    assert_valid_latex(e.to_latex())
+    leaf = Value(2.0, "w")
+    e = explain_forward(leaf, {leaf: 0.5})
+    assert e.tangent == 0.5 and "Tangent of w: 0.5" in e.to_text()
+    with pytest.raises(IndexError, match=r"the forward sweep has 0 \(it has none"):
+        e.step_text(0)
+    assert "no direction" in explain_forward(f, {}).to_text()
+
+
+def test_forward_validation() -> None:
+    f, x, _y = _small()
+    with pytest.raises(TypeError, match="explain_forward: expected a Value"):
+        explain_forward(1.0, {x: 1.0})  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="explain_forward: precision must be at least 1"):
+        explain_forward(f, {x: 1.0}, precision=0)
+    with pytest.raises(TypeError, match="tangents must be a mapping"):
+        explain_forward(f, [x])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="must be finite"):
+        explain_forward(f, {x: math.inf})
+
+
+# Hostile labels, as tests/test_hostile_labels.py checks explain(): a Markdown table
+# keeps its rows and cells, LaTeX its one $$ block and its braces, the text its lines.
+FORWARD_HOSTILE = [
+    "a|b", "|", "<b>x</b>", "&amp;", "`code`", "**b**", "a\nb", "\r\n", "\x00", "\ud800",
+    "\u2028", "$$", "$", "\\end{aligned}$$", "{", "}", "&", "#1", "%", "~", "^_", "\\", "",
+]  # fmt: skip
+
+
+def _hostile(label: str) -> tuple[Value, Value]:
+    x, w = Value(2.0, label), Value(-0.5, label)
+    p = (w * x).named(label)
+    z = (p + 1).named(label)
+    return z.sigmoid().log().named(label), w
+
+
+def _tex_tokens(tex: str) -> list[str]:
+    return re.findall(r"\\[A-Za-z]+|\\.|.", tex, re.DOTALL)
+
+
+@pytest.mark.parametrize("label", FORWARD_HOSTILE, ids=lambda s: repr(s)[:20])
+def test_forward_renderings_survive_hostile_labels(label: str) -> None:
+    root, w = _hostile(label)
+    blank, w0 = _hostile("")
+    e, b = explain_forward(root, {w: 1.0}), explain_forward(blank, {w0: 1.0})
+    md, md0 = e.to_markdown(), b.to_markdown()
+    rows = [_cells(ln) for ln in md.splitlines() if ln.startswith("|")]
+    assert len(rows) == len([ln for ln in md0.splitlines() if ln.startswith("|")])
+    assert {len(r) for r in rows} == {7}
+    assert len(md.splitlines()) == len(md0.splitlines())
+    for r in rows[2:]:
+        for cell in r:
+            assert not re.search(r"(?<!\\)[<`&]", cell), cell
+    assert len(e.to_text().splitlines()) == len(b.to_text().splitlines())
+    for k in range(len(e.steps)):
+        assert len(e.step_text(k).splitlines()) == len(b.step_text(k).splitlines())
+    tex = e.to_latex()
+    assert "\x00" not in tex
+    tex.encode("utf-8")
+    lines = tex.split("\n")
+    assert [i for i, ln in enumerate(lines) if "$$" in ln] == [0, len(lines) - 2]
+    body = "\n".join(lines[1:-2])
+    depth = 0
+    for tok in _tex_tokens(body):
+        assert tok not in ("$", "#", "%", "~"), f"unescaped {tok!r}"
+        depth += (tok == "{") - (tok == "}")
+        assert depth >= 0
+    assert depth == 0
+    rows_tex = body.split(" \\\\\n")
+    assert len(rows_tex) == len(b.to_latex().split(" \\\\\n"))
+    for row in rows_tex:
+        assert _tex_tokens(row).count("&") == 1, row

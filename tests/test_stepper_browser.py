@@ -561,3 +561,100 @@ def test_hostile_labels_cannot_break_out_of_the_page(browser: Chromium, tmp_path
     assert browser.eval("document.querySelectorAll('img').length") == 0
     text = browser.eval(TEXT)
     assert "<img src=x" in text and "</script><script>" in text  # shown as text, not run
+
+
+# The last line of every drawn box of the node labelled ``l`` (its grad or tangent).
+BOX_LINES = (
+    "[].filter.call(document.querySelectorAll('#frame g.value'), function (g) {"
+    "return g.querySelector('text').textContent === %s; }).map(function (g) {"
+    "var t = g.querySelectorAll('text'); return t[t.length - 1].textContent; })"
+)
+LIT_INPUT_EDGES = (
+    "[].map.call(document.querySelectorAll('#frame g.edge.highlight'), function (g) {"
+    "return g.id; }).filter(function (id) { return /_in[0-9]+$/.test(id); }).sort()"
+)
+
+
+def test_the_forward_page_steps_through_the_tangents(
+    browser: Chromium, tmp_path: Path, shots: Path
+) -> None:
+    from autograd_lite.explain import explain_forward
+    from autograd_lite.logistic import lesson_graph
+    from autograd_lite.ops import fmt_number
+    from autograd_lite.viz import stepper_html
+
+    g = lesson_graph([1.5, -0.5], 1.0, [0.4, -0.8], 0.1)  # the running example
+    w1 = g.w[0]
+    e = explain_forward(g.loss, {w1: 1.0})
+    n = len(e.steps)
+    page = tmp_path / "forward.html"
+    stepper_html(g.loss, page, parameters=g.parameters, sweep="forward", tangents={w1: 1.0})
+    browser.open(page.as_uri(), (1366, 768))
+
+    assert browser.eval("document.title") == "Forward sweep of L along dw1 = 1"
+    assert browser.eval("document.querySelectorAll('#frame svg').length") == 1
+    assert browser.eval("document.querySelectorAll('#jump option.frame').length") == n
+    # At step 1 the leaves are known: the seed w1 has tangent 1, every other leaf 0;
+    # the loss is not computed yet.
+    assert browser.eval(BOX_LINES % "'w1'") == ["ṫ = 1"]
+    assert set(browser.eval(BOX_LINES % "'x1'")) == {"ṫ = 0"}
+    assert browser.eval(BOX_LINES % "'L'") == ["ṫ = ?"]
+    assert browser.eval(f"{CURRENT}.classList.contains('unreached')") is False
+    ids = browser.eval(
+        "[].map.call(document.querySelectorAll('#frame g.value'), function (g) {"
+        "return [g.querySelector('text').textContent, g.id]; })"
+    )
+    box = dict(ids)
+    for k, step in enumerate(e.steps, start=1):
+        _visit(browser, k)
+        label = step.node.label
+        assert browser.eval(HIGHLIGHTED) == label
+        assert browser.eval(TEXT) == e.step_text(k - 1)
+        assert browser.eval("document.getElementById('counter').textContent") == f"Step {k} of {n}"
+        assert browser.eval(BOX_LINES % json.dumps(label)) == [f"ṫ = {fmt_number(step.tangent, 4)}"]
+        # The edges lit are those whose contributions are added, and only those.
+        assert browser.eval(LIT_INPUT_EDGES) == sorted(
+            f"{box[label]}_in{edge.index}" for edge in step.edges
+        )
+        _check_in_view(browser, f"forward page, step {k}")
+        if k in (1, n):
+            browser.screenshot(shots / f"stepper_forward_step{k}.png")
+    # The last step computes the loss's tangent: dL/dw1, the backward pass's gradient.
+    g.loss.backward()
+    assert e.steps[-1].node is g.loss and e.tangent == pytest.approx(w1.grad, rel=1e-12)
+    assert browser.eval(BOX_LINES % "'L'") == [f"ṫ = {fmt_number(e.tangent, 4)}"]
+    assert browser.eval("document.querySelectorAll('#frame .unreached').length") == 0
+    browser.key("Home")
+    browser.wait_for(f"{STEP} === '1'")
+    assert browser.eval(BOX_LINES % "'L'") == ["ṫ = ?"]  # stepping back forgets again
+
+
+def test_the_forward_page_options_are_checked(tmp_path: Path) -> None:
+    # No browser needed: the arguments, the title, and the backward default untouched.
+    from autograd_lite.viz import stepper_html, stepper_view
+
+    loss, _ = _chain()
+    w = next(n for n in _leaves(loss) if n.label == "w")
+    assert stepper_html(loss, sweep="backward") == stepper_html(loss)
+    with pytest.raises(TypeError, match="sweep='forward' needs a direction"):
+        stepper_html(loss, sweep="forward")
+    with pytest.raises(TypeError, match="tangents= is the direction of sweep='forward'"):
+        stepper_html(loss, tangents={w: 1.0})
+    with pytest.raises(ValueError, match="sweep must be 'backward' or 'forward'"):
+        stepper_html(loss, sweep="sideways", tangents={w: 1.0})  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="the forward sweep has 5 steps, above max_steps=2"):
+        stepper_html(loss, sweep="forward", tangents={w: 1.0}, max_steps=2)
+    page = stepper_html(loss, sweep="forward", tangents={w: 1.0})
+    assert "<title>Forward sweep of L along dw = 1</title>" in page
+    assert page.count("<svg") == 1 and "Step 1 of 5" in page
+    view = stepper_view(loss, sweep="forward", tangents={w: 1.0})
+    assert view.html == page and view.title == "Forward sweep of L"
+    # Nothing depends on the direction: one page, one text saying so.
+    quiet = stepper_html(loss, sweep="forward", tangents={Value(1.0, "u"): 1.0})
+    assert "no tangent flows forward" in quiet and "Step 1 of 1" in quiet
+
+
+def _leaves(root: Value) -> list[Value]:
+    from autograd_lite.graph import topological
+
+    return [n for n in topological(root) if not n.parents]

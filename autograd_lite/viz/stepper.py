@@ -13,7 +13,14 @@ A leaf used by ops far apart in the graph (``w`` in ``tanh(w·tanh(w·...))``,
 ``y`` in the logistic loss) is drawn beside each group of its uses, so that
 every step's inputs sit next to it; every copy shows the same gradient.
 
-In a notebook, :func:`stepper` returns a :class:`Stepper`, which displays
+With ``sweep="forward"`` and a direction ``tangents={w1: 1.0}``, the same
+page steps through the forward sweep instead (the records of
+:func:`autograd_lite.forward.forward_steps`): each box shows the node's tangent
+(``ṫ = …``) where the backward page shows its gradient, step ``k`` highlights
+the node whose tangent is computed and the edges whose contributions are added,
+and the text is :func:`autograd_lite.explain.explain_forward`'s.
+
+In a notebook, :func:`stepper_view` returns a :class:`Stepper`, which displays
 the page inline (an ``<iframe srcdoc="…">``); :func:`stepper_html` returns
 the page's text.
 """
@@ -25,10 +32,11 @@ import json
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from autograd_lite.autodiff import Step, backward_steps
 from autograd_lite.explain import node_names, printable
+from autograd_lite.forward import ForwardStep
 from autograd_lite.graph import topological
 from autograd_lite.ops import CONST, fmt_number
 from autograd_lite.value import Value, constant, record_node
@@ -301,6 +309,24 @@ def _widest(values: Iterable[float], precision: int) -> float:
     return best
 
 
+def _node_table(
+    nodes: Sequence[Value],
+    pic: _Picture,
+    ids: Mapping[Value, str],
+    show_grad: bool,
+    no_grad_line: Collection[Value],
+) -> list[list[Any]]:
+    # Per node: its drawn boxes' ids, its number of inputs, whether it has a grad line.
+    return [
+        [
+            [ids[c] for c in pic.boxes[n] if c in ids],
+            len(n.parents),
+            int(show_grad and n.op is not CONST and n not in no_grad_line),
+        ]
+        for n in nodes
+    ]
+
+
 def _step_data(
     root: Value,
     grouped: list[list[Step]],
@@ -312,14 +338,7 @@ def _step_data(
 ) -> tuple[dict[str, Any], dict[Value, float]]:
     nodes = topological(root)
     index = {n: j for j, n in enumerate(nodes)}
-    table = [
-        [
-            [ids[c] for c in pic.boxes[n] if c in ids],
-            len(n.parents),
-            int(show_grad and n.op is not CONST and n not in no_grad_line),
-        ]
-        for n in nodes
-    ]
+    table = _node_table(nodes, pic, ids, show_grad, no_grad_line)
     seen: dict[Value, list[float]] = {root: [1.0]}
     steps = []
     for edges in grouped:
@@ -364,6 +383,117 @@ def _panel_width(texts: Sequence[str]) -> str:
     return f"calc({min(longest, 120) + 1}ch + 2em)"
 
 
+# ------------------------------------------------------------ the forward sweep
+def _check_sweep(sweep: object, tangents: object) -> None:
+    if sweep not in ("backward", "forward"):
+        raise ValueError(f"stepper: sweep must be 'backward' or 'forward', got {sweep!r}")
+    if sweep == "forward" and tangents is None:
+        raise TypeError(
+            "stepper: sweep='forward' needs a direction: tangents={leaf: 1.0, ...} "
+            "(as forward_steps takes it)"
+        )
+    if sweep == "backward" and tangents is not None:
+        raise TypeError("stepper: tangents= is the direction of sweep='forward'; pass that too")
+
+
+def _prepare_forward(
+    root: Value,
+    tangents: Mapping[Value, float],
+    max_steps: int,
+    texts: Sequence[str] | None,
+    precision: int,
+) -> tuple[list[list[ForwardStep]], list[str], str]:
+    from autograd_lite.explain import explain_forward
+
+    if not isinstance(root, Value):
+        raise TypeError(f"stepper: root must be a Value, got {type(root).__name__}")
+    if isinstance(max_steps, bool) or not isinstance(max_steps, int):
+        raise TypeError(f"stepper: max_steps must be an int, got {max_steps!r}")
+    explanation = explain_forward(root, tangents, precision=precision)  # one sweep
+    grouped = [list(step.edges) for step in explanation.steps]
+    if len(grouped) > max_steps:
+        raise ValueError(
+            f"stepper: the forward sweep has {len(grouped)} steps, above "
+            f"max_steps={max_steps}; pass max_steps={len(grouped)} to build the page anyway "
+            f"(its size grows with the graph; the layout may still be refused: see focus=)"
+        )
+    if texts is None:
+        out = [explanation.step_text(k) for k in range(len(grouped))]
+    else:
+        out = list(texts)
+        if len(out) != max(len(grouped), 1):
+            raise ValueError(f"stepper: got {len(out)} texts for {len(grouped)} steps")
+    if not grouped and not out:
+        out = [explanation.to_text().rstrip("\n")]
+    return grouped, out, explanation.direction_text
+
+
+def _forward_data(
+    root: Value,
+    grouped: list[list[ForwardStep]],
+    tangents: Mapping[Value, float],
+    pic: _Picture,
+    ids: Mapping[Value, str],
+    precision: int,
+    show_grad: bool,
+    no_grad_line: Collection[Value] = (),
+) -> tuple[dict[str, Any], dict[Value, float]]:
+    # The backward page's data, read the other way: each step's edges set the
+    # tangent of the step's own node (e[2]), and every node no step computes
+    # (the leaves, the seeds, what depends on no seed) is known from the start.
+    nodes = topological(root)
+    index = {n: j for j, n in enumerate(nodes)}
+    table = _node_table(nodes, pic, ids, show_grad, no_grad_line)
+    computed = {edges[0].node for edges in grouped}
+    seen: dict[Value, list[float]] = {}
+    init: dict[str, str] = {}
+    for n in nodes:
+        if n not in computed:
+            t = float(tangents.get(n, 0.0))
+            init[str(index[n])] = fmt_number(t, precision)
+            seen[n] = [t]
+    steps = []
+    for edges in grouped:
+        node = edges[0].node
+        out = []
+        for s in edges:
+            drawn = pic.tail.get((node, s.index))
+            out.append(
+                [
+                    s.index,
+                    ids.get(drawn) if drawn is not None else None,
+                    index[node],
+                    fmt_number(s.total, precision),
+                ]
+            )
+            seen.setdefault(node, []).append(s.total)
+        steps.append({"n": index[node], "e": out})
+    data = {"nodes": table, "init": init, "steps": steps}
+    widest = {c: _widest(g, precision) for n, g in seen.items() for c in pic.boxes[n]}
+    return data, widest
+
+
+def _forward_script() -> str:
+    # The backward script with two changes: the known tangents at the start, and
+    # the word on each box's last line.
+    script = _SCRIPT
+    for old, new in (
+        (
+            "grad[DATA.root] = DATA.rootGrad;",
+            "for (j in DATA.init) { grad[j] = DATA.init[j]; }",
+        ),
+        ('off ? "grad ?" : "grad " + grad[j]', f'off ? "{_TANGENT}?" : "{_TANGENT}" + grad[j]'),
+    ):
+        assert script.count(old) == 1, old
+        script = script.replace(old, new)
+    return script
+
+
+#: How the forward page writes a tangent on each box (no longer than "grad ", for
+#: which the one layout sized the boxes).
+_TANGENT = "ṫ = "
+
+
 def stepper_html(
     root: Value,
     path: str | Path | None = None,
@@ -375,9 +505,11 @@ def stepper_html(
     renderer: Renderer = "auto",
     texts: Sequence[str] | None = None,
     timeout: float | None = DEFAULT_TIMEOUT,
+    sweep: Literal["backward", "forward"] = "backward",
+    tangents: Mapping[Value, float] | None = None,
     **to_dot_kwargs: Any,
 ) -> str:
-    r"""Return (and optionally write) the backward stepper as one HTML page.
+    r"""Return (and optionally write) the backward (or forward) stepper as one HTML page.
 
     The graph is laid out once (one Graphviz layout, one SVG); each backward
     step is a state of that SVG, switched by a small inline script from
@@ -406,6 +538,18 @@ def stepper_html(
     are shown as escapes such as ``\u0000`` (see
     :func:`autograd_lite.explain.printable`).
 
+    With ``sweep="forward"`` and ``tangents`` (a direction, e.g.
+    ``{w1: 1.0}``, as :func:`autograd_lite.forward.forward_steps` takes it),
+    the page steps through the forward sweep on the same one layout: step
+    ``k`` is the ``k``-th node whose tangent is computed, in topological
+    order; the edges highlighted are those whose contributions are added
+    (inputs that depend on no seeded node carry nothing and stay plain);
+    each box shows the node's tangent as ``ṫ = …`` (``ṫ = ?`` until it is
+    computed; leaves, seeds and nodes that depend on no seed are known from
+    the start); the text is
+    :meth:`autograd_lite.explain.ForwardExplanation.step_text`. The hooks are
+    the same as on the backward page.
+
     Args:
         root: The node to differentiate.
         path: If given, the page is also written there (UTF-8), whole or not
@@ -415,8 +559,12 @@ def stepper_html(
         parameters: Leaves to colour as parameters.
         max_steps: Refuse graphs with more backward steps than this.
         renderer: Which renderer makes the SVG (see :func:`render_svg`).
-        texts: Explanations per step; by default ``explain(root).step_text(k)``.
+        texts: Explanations per step; by default ``explain(root).step_text(k)``
+            (``explain_forward(root, tangents).step_text(k)`` for the forward sweep).
         timeout: Seconds the one layout may take (see :func:`render_svg`).
+        sweep: ``"backward"`` (the default) or ``"forward"``.
+        tangents: The direction of the forward sweep (required with
+            ``sweep="forward"``, refused otherwise).
         **to_dot_kwargs: Further options of :func:`autograd_lite.viz.to_dot`
             (``rankdir``, ``fast``, ``max_nodes``, ``focus``...).
 
@@ -424,30 +572,46 @@ def stepper_html(
         The HTML text.
 
     Raises:
-        ValueError: If the pass has more than ``max_steps`` steps, or the
-            graph is above ``to_dot``'s ``max_nodes``.
+        TypeError: If ``sweep="forward"`` comes without ``tangents``, or
+            ``tangents`` without it, or ``tangents`` is not a mapping from
+            Values to numbers.
+        ValueError: If ``sweep`` is neither, the pass has more than
+            ``max_steps`` steps, or the graph is above ``to_dot``'s ``max_nodes``.
         RenderError: If the layout is predicted to take longer than
             ``timeout``, runs longer, or fails.
     """
-    grouped, all_texts = _prepare(root, max_steps, texts, precision)
+    _check_sweep(sweep, tangents)
+    grouped: Sequence[Sequence[Step | ForwardStep]]
+    name = printable(root.label) if isinstance(root, Value) else ""
+    name = name or "the output"
+    if sweep == "forward":
+        assert tangents is not None
+        forward, all_texts, along = _prepare_forward(root, tangents, max_steps, texts, precision)
+        grouped = forward
+        default_title = f"Forward sweep of {name} along {along}"
+    else:
+        backward, all_texts = _prepare(root, max_steps, texts, precision)
+        grouped = backward
+        default_title = f"Backward pass of {name}"
     params = list(parameters)
     to_dot_kwargs.setdefault("legend", False)
     pic = _picture(root)
     ids = {n: f"v{i}" for i, n in enumerate(topological(pic.root))}  # to_dot's element ids
-    data, widest = _step_data(
-        root,
-        grouped,
-        pic,
-        ids,
-        precision,
-        to_dot_kwargs.get("show_grad", True),
-        _data_boxes(root, to_dot_kwargs),
-    )
+    show_grad = to_dot_kwargs.get("show_grad", True)
+    no_grad_line = _data_boxes(root, to_dot_kwargs)
+    if sweep == "forward":
+        assert tangents is not None
+        data, widest = _forward_data(
+            root, forward, tangents, pic, ids, precision, show_grad, no_grad_line
+        )
+        script = _forward_script()
+    else:
+        data, widest = _step_data(root, backward, pic, ids, precision, show_grad, no_grad_line)
+        script = _SCRIPT
     dot = _diagram(pic, precision, params, to_dot_kwargs, grads=widest)
     svg = _inline(_render(dot, renderer, timeout))
 
-    name = printable(root.label) or "the output"
-    title = printable(title) if title else f"Backward pass of {name}"
+    title = printable(title) if title else default_title
     shown = [_text(t) for t in all_texts]
     names = node_names(root, precision)  # the explanations' names: labels, else t1, v1...
     who = [names[edges[0].node] for edges in grouped] or [names[root]]
@@ -464,7 +628,7 @@ def stepper_html(
         first=html.escape(shown[0]),
         n=len(shown),
         texts=_script_json(shown),
-        script=_SCRIPT.replace("/*DATA*/null", _script_json(data)),
+        script=script.replace("/*DATA*/null", _script_json(data)),
         style=_STYLE.replace("/*WIDTH*/", _panel_width(shown)),
     )
     if path is not None:
@@ -798,7 +962,7 @@ class Stepper:
     Ending a Jupyter cell with it shows the stepper inline, working (an
     ``<iframe srcdoc="…">`` holding the whole page, attribute-escaped), where
     the page's text itself would print as 400 KB of HTML source. Build it
-    with :func:`stepper`.
+    with :func:`stepper_view`.
 
     Attributes:
         html: The page, exactly as :func:`stepper_html` returns it.
@@ -840,7 +1004,7 @@ class Stepper:
 def stepper_view(
     root: Value, path: str | Path | None = None, *, height: int = 720, **kwargs: Any
 ) -> Stepper:
-    """Return the backward stepper of ``root`` as a :class:`Stepper` that Jupyter shows inline.
+    """Return the stepper of ``root`` as a :class:`Stepper` that Jupyter shows inline.
 
     The same page as :func:`stepper_html` (which keeps returning the text),
     wrapped so that a notebook cell ending with ``stepper_view(g.loss)`` displays
@@ -851,7 +1015,8 @@ def stepper_view(
         path: If given, the page is also written there.
         height: Height of the inline view in pixels (720 by default).
         **kwargs: Options of :func:`stepper_html` (``parameters``, ``title``,
-            ``precision``, ``renderer``...).
+            ``precision``, ``renderer``...; ``sweep="forward"`` with
+            ``tangents={...}`` for the forward sweep).
 
     Returns:
         A :class:`Stepper`; ``.html`` is the page.
@@ -864,5 +1029,7 @@ def stepper_view(
         True
     """
     page = stepper_html(root, path, **kwargs)
-    title = kwargs.get("title") or f"Backward pass of {printable(root.label) or 'the output'}"
+    name = printable(root.label) or "the output"
+    sweep = "Forward sweep" if kwargs.get("sweep") == "forward" else "Backward pass"
+    title = kwargs.get("title") or f"{sweep} of {name}"
     return Stepper(page, height=height, title=printable(title))
