@@ -119,28 +119,59 @@ def _seed(seed: object) -> float:
     return g
 
 
-def _edge(node: Value, i: int) -> str:
+def describe_edge(node: Value, i: int) -> tuple[str, str]:
+    """Name a node and its input ``i`` for messages: ("the mul node 'z' (data=…)", "'w' = 2.0")."""
     p = node.parents[i]
     op = node.op.name if node.op else "leaf"
     this = f"the {op} node {node.label!r}" if node.label else f"an unlabelled {op} node"
     that = repr(p.label) if p.label else f"input {i}"
-    return f"{this} (data={node.data!r}) to its input {i} ({that} = {p.data!r})"
+    return f"{this} (data={node.data!r})", f"{that} = {p.data!r}"
+
+
+def _edge_text(node: Value, i: int) -> str:
+    this, that = describe_edge(node, i)
+    return f"{this} to its input {i} ({that})"
+
+
+def check_finite(
+    sweep: str, quantity: str, edge: str, factors: str, owner: Value, c: float, t: float
+) -> None:
+    """Raise the non-finite policy's error for one edge of a sweep, if it applies.
+
+    Args:
+        sweep: ``"backward"`` or ``"forward"``.
+        quantity: ``"gradient"`` or ``"tangent"``.
+        edge: The edge, as messages name it.
+        factors: The two factors of the contribution, as text.
+        owner: The node whose running total ``t`` is.
+        c: The edge's contribution.
+        t: The total after adding it.
+
+    Raises:
+        ValueError: If ``c`` is NaN.
+        OverflowError: If ``c`` is infinite or ``t`` overflows.
+    """
+    if c - c != 0.0:
+        kind = ValueError if c != c else OverflowError
+        raise kind(f"{sweep}: the {quantity} sent by {edge} is {c!r} ({factors})")
+    if t - t != 0.0:
+        raise OverflowError(
+            f"{sweep}: the {quantity} of {node_name(owner)} overflows a float: adding "
+            f"{c!r} from {edge} to the earlier total gives {t!r}"
+        )
 
 
 def _check_step(s: Step) -> None:
     """Raise if a step made a gradient non-finite (the policy of every backward pass)."""
-    c, t = s.contribution, s.total
-    if c - c != 0.0:
-        kind = ValueError if c != c else OverflowError
-        raise kind(
-            f"backward: the gradient sent by {_edge(s.node, s.index)} is {c!r} "
-            f"(upstream {s.upstream!r} × local derivative {s.local!r})"
-        )
-    if t - t != 0.0:
-        raise OverflowError(
-            f"backward: the gradient of {node_name(s.parent)} overflows a float: adding "
-            f"{c!r} from {_edge(s.node, s.index)} to the earlier total gives {t!r}"
-        )
+    check_finite(
+        "backward",
+        "gradient",
+        _edge_text(s.node, s.index),
+        f"upstream {s.upstream!r} × local derivative {s.local!r}",
+        s.parent,
+        s.contribution,
+        s.total,
+    )
 
 
 def _steps(root: Value, seed: float, grads: dict[Value, float]) -> Iterator[Step]:
@@ -357,7 +388,7 @@ def _value_grads(root: Value, seed: float, wrt: Sequence[Value] | None) -> dict[
                 if hook is not None:
                     hook.on_backward(node, i, _INF if isinstance(exc, OverflowError) else _NAN)
                 raise type(exc)(
-                    f"backward: the gradient sent by {_edge(node, i)} is not finite "
+                    f"backward: the gradient sent by {_edge_text(node, i)} is not finite "
                     f"(upstream {g.data!r} × local derivative {_data(d)!r}): {exc}"
                 ) from None
             if hook is not None:

@@ -37,6 +37,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal, overload
 
+from autograd_lite.autodiff import check_finite, describe_edge
 from autograd_lite.graph import by_order, reachable
 from autograd_lite.mode import set_grad_enabled
 from autograd_lite.ops import FLOAT_MATH
@@ -155,27 +156,21 @@ class ForwardStep:
 
 
 def _edge(node: Value, i: int) -> str:
-    p = node.parents[i]
-    op = node.op.name if node.op else "leaf"
-    this = f"the {op} node {node.label!r}" if node.label else f"an unlabelled {op} node"
-    that = repr(p.label) if p.label else f"input {i}"
-    return f"input {i} ({that} = {p.data!r}) of {this} (data={node.data!r})"
+    this, that = describe_edge(node, i)
+    return f"input {i} ({that}) of {this}"
 
 
 def _check_step(s: ForwardStep) -> None:
     """Raise if a step made a tangent non-finite (the policy of every sweep)."""
-    c, t = s.contribution, s.total
-    if c - c != 0.0:
-        kind = ValueError if c != c else OverflowError
-        raise kind(
-            f"forward: the tangent sent by {_edge(s.node, s.index)} is {c!r} "
-            f"(local derivative {s.local!r} × input tangent {s.tangent!r})"
-        )
-    if t - t != 0.0:
-        raise OverflowError(
-            f"forward: the tangent of {node_name(s.node)} overflows a float: adding "
-            f"{c!r} from {_edge(s.node, s.index)} to the earlier total gives {t!r}"
-        )
+    check_finite(
+        "forward",
+        "tangent",
+        _edge(s.node, s.index),
+        f"local derivative {s.local!r} × input tangent {s.tangent!r}",
+        s.node,
+        s.contribution,
+        s.total,
+    )
 
 
 _ERRORS = (ValueError, ZeroDivisionError, OverflowError)
