@@ -4,19 +4,22 @@
 L-BFGS (``scipy.optimize.minimize``) on NumPy arrays or on dask arrays. No
 derivative is written by hand:
 
-* the per-example loss ``softplus(z) − y·z`` (``z = w·x + b``) is built from
-  ``Value`` nodes and compiled (:func:`~autograd_lite.compiled.compile_graph`):
-  its program gives the cost and the gradient;
-* ``backward(create_graph=True)`` turns each parameter's gradient into a graph
-  of its own (the engine's higher-order mode); each of these graphs is
-  compiled too, and its program's parameter gradients are one row of the
-  Hessian. One pass over the data runs the cost program and the ``n + 1``
-  gradient programs on every chunk (see :func:`autograd_lite.scale.sums`).
+* one example's loss ``ℓ(z, y) = softplus(z) − y·z`` is built from ``Value``
+  nodes and compiled (:func:`~autograd_lite.compiled.compile_graph`): its
+  program gives ``ℓ`` and ``dℓ/dz`` for every example at once;
+* ``backward(create_graph=True)`` turns ``dℓ/dz`` into a graph of its own
+  (the engine's higher-order mode), compiled too: its program gives
+  ``dℓ/dz`` and ``d²ℓ/dz²``.
+
+The model's only other step is the linear predictor ``z = X·w + b``, whose
+derivatives are the rows of ``X`` (and 1 for ``b``). The chain rule through
+it is therefore two matrix products: the gradient is ``[Xᵀ·ℓ′, Σℓ′]/m`` and
+the Hessian ``[X 1]ᵀ·diag(ℓ″)·[X 1]/m``, exact, in one pass over the data.
 
 The objective is ``J(w, b) = mean(loss) + l2/2·‖w‖²`` (the bias is not
-penalised). On dask data every evaluation is one dask graph whose client
-side result is a vector of ``(n + 1)(n + 3)`` numbers at most: the data stays
-on the workers.
+penalised). On dask data every evaluation is one dask graph (each chunk
+returns its partial sums, added in a tree) whose client-side result is a
+vector of ``(n + 1)(n + 3)`` numbers at most: the data stays on the workers.
 
 Example:
     >>> import numpy as np
@@ -30,12 +33,13 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import Any, Literal, NamedTuple
 
 from autograd_lite.compiled import Program, compile_graph
-from autograd_lite.value import Value, vsum
+from autograd_lite.value import Value
 
 __all__ = ["FitResult", "LogisticObjective", "fit_logistic"]
 
@@ -65,6 +69,9 @@ class FitResult(NamedTuple):
     grad_norm: float
 
 
+_BLOCK = 1 << 16  # rows per block on NumPy data: bounded temporaries, cache-sized
+
+
 class LogisticObjective:
     """The mean logistic loss of n features and its derivatives, from compiled programs.
 
@@ -73,10 +80,11 @@ class LogisticObjective:
         l2: Strength of the penalty ``l2/2·‖w‖²`` (>= 0).
 
     Attributes:
-        loss: The program of one example's loss (inputs x1..xn, y; params w1..wn, b).
-        hessian_rows: Per parameter, the program of that parameter's gradient
-            (the same inputs and params): its parameter gradients are one
-            row of the per-example Hessian.
+        loss: The program of one example's loss ``ℓ(z, y)`` (inputs z, y):
+            its value and input gradient give ``ℓ`` and ``dℓ/dz``.
+        slope: The program of ``dℓ/dz`` (inputs z, y), the graph that
+            ``backward(create_graph=True)`` builds: its value and input
+            gradient give ``dℓ/dz`` and ``d²ℓ/dz²``.
     """
 
     def __init__(self, n_features: int, l2: float = 0.0) -> None:
@@ -88,27 +96,19 @@ class LogisticObjective:
             raise ValueError(f"LogisticObjective: l2 must be finite and >= 0, got {l2!r}")
         self.n = n_features
         self.l2 = float(l2)
-        xs = [Value(0.0, f"x{i}") for i in range(1, n_features + 1)]
-        y = Value(0.0, "y")
-        w = [Value(0.0, f"w{i}") for i in range(1, n_features + 1)]
-        b = Value(0.0, "b")
-        z = vsum([*(wi * xi for wi, xi in zip(w, xs, strict=True)), b]).named("z")
+        z, y = Value(0.0, "z"), Value(0.0, "y")
         loss = (z.softplus() - y * z).named("L")
-        inputs, params = [*xs, y], [*w, b]
-        self.loss: Program = compile_graph(loss, inputs, params)
-        loss.backward(create_graph=True)  # each parameter's gradient as a graph
-        rows = []
-        for p in params:
-            g = p.grad_node
-            if g is None:  # pragma: no cover - every parameter reaches the loss
-                raise RuntimeError(f"no gradient graph for {p.label}")
-            rows.append(compile_graph(g, inputs, params))
-        self.hessian_rows: list[Program] = rows
+        self.loss: Program = compile_graph(loss, [z, y], [])
+        loss.backward(create_graph=True)  # dL/dz as a graph of its own
+        slope = z.grad_node
+        if slope is None:  # pragma: no cover - z reaches the loss
+            raise RuntimeError("no gradient graph for z")
+        self.slope: Program = compile_graph(slope.named("dL/dz"), [z, y], [])
 
     def evaluate(
         self,
         theta: Any,
-        data: tuple[Any, ...],
+        data: tuple[Any, Any],
         m: int,
         *,
         hessian: bool,
@@ -117,34 +117,95 @@ class LogisticObjective:
     ) -> tuple[float, Any, Any]:
         """Return ``(J, ∇J, ∇²J or None)`` at ``theta = [w..., b]`` over ``data`` (m examples).
 
-        ``data`` is what :func:`autograd_lite.scale.sums` takes: NumPy columns,
-        or dask arrays (one graph, one compute).
+        ``data`` is ``(X, y)``: an ``(m, n)`` array and an ``(m,)`` array, both
+        NumPy (float, C-contiguous) or both dask (one graph, one compute).
         """
         import numpy as np
 
         from autograd_lite import scale
 
-        P = [float(t) for t in theta]
-        programs = [self.loss, *(self.hessian_rows if hessian else [])]
-        total = scale.sums(programs, [P] * len(programs), *data, split_every=split_every)
-        if not isinstance(total, np.ndarray):  # lazy: one compute for the whole evaluation
-            (total,) = scale.compute(total, scheduler=scheduler)
-        total = np.asarray(total, dtype=float) / m
-        p = self.n + 1
-        w = np.asarray(P[: self.n])
+        n, p = self.n, self.n + 1
+        P = np.array([float(t) for t in theta])
+        width = 2 + n + (p * p if hessian else 0)
+        X, y = data
+        if scale._is_dask(X):
+            task = functools.partial(_partial_sums, self, P, hessian, True)
+            lazy = scale.chunk_sums(task, X, y, width=width, split_every=split_every)
+            (total,) = scale.compute(lazy, scheduler=scheduler)
+            total = np.asarray(total, dtype=float)
+        else:
+            _check_block(X, y)  # the whole array at once, not block by block
+            task = functools.partial(_partial_sums, self, P, hessian, False)
+            total = np.zeros(width)
+            for i in range(0, m, _BLOCK):
+                total += task([X[i : i + _BLOCK], y[i : i + _BLOCK]], 0)
+            if not np.all(np.isfinite(total)):
+                raise OverflowError("fit_logistic: a sum over the examples overflows a float")
+        total /= m
+        w = P[:n]
         cost = float(total[0]) + 0.5 * self.l2 * float(w @ w)
         grad = total[1 : 1 + p].copy()
-        grad[: self.n] += self.l2 * w
+        grad[:n] += self.l2 * w
         hess = None
         if hessian:
-            rows = total[1 + p :].reshape(p, 1 + p)[:, 1:]
-            hess = 0.5 * (rows + rows.T)  # symmetric up to rounding
-            hess[: self.n, : self.n] += self.l2 * np.eye(self.n)
+            rows = total[1 + p :].reshape(p, p)
+            hess = 0.5 * (rows + rows.T)  # XᵀDX from a matrix product is symmetric up to rounding
+            hess[:n, :n] += self.l2 * np.eye(n)
         return cost, grad, hess
 
 
+def _partial_sums(
+    obj: LogisticObjective, P: Any, hessian: bool, check: bool, blocks: list[Any], r: int
+) -> Any:
+    """One block's ``[Σℓ, Xᵀℓ′, Σℓ′, ([X 1]ᵀ·diag(ℓ″)·[X 1]).ravel()]``."""
+    import numpy as np
+
+    X = np.asarray(blocks[0], dtype=float)
+    y = np.asarray(blocks[1], dtype=float)
+    n = obj.n
+    if X.ndim != 2 or X.shape[1] != n:
+        raise ValueError(f"fit_logistic: expected blocks of {n} features, got shape {X.shape}")
+    if check:
+        _check_block(X, y)
+    z = X @ P[:n] + P[n]
+    if hessian:
+        ell = obj.loss.run(z, y)
+        d1, (d2, _) = obj.slope.value_and_grad(z, y, reduce=None)
+    else:
+        ell, (d1, _) = obj.loss.value_and_grad(z, y, reduce=None)
+    parts = [np.sum(ell, keepdims=True), X.T @ d1, np.sum(d1, keepdims=True)]
+    if hessian:
+        # [X 1]ᵀ D [X 1] by blocks: the features' square, their column with 1, and Σℓ″.
+        Xd = X * d2[:, None]
+        xd = Xd.sum(axis=0)
+        H = np.empty((n + 1, n + 1))
+        H[:n, :n] = X.T @ Xd
+        H[:n, n] = H[n, :n] = xd
+        H[n, n] = d2.sum()
+        parts.append(H.ravel())
+    return np.concatenate(parts)
+
+
+def _check_block(X: Any, y: Any) -> None:
+    """Refuse non-finite features and labels outside [0, 1], naming the example."""
+    import numpy as np
+
+    bad = ~np.isfinite(X)
+    if bad.any():
+        i, j = (int(k[0]) for k in np.nonzero(bad))
+        raise ValueError(
+            f"fit_logistic: feature {j + 1} must be finite, got {float(X[i, j])!r} at index {i}"
+        )
+    out = ~((y >= 0.0) & (y <= 1.0))
+    if out.any():
+        i = int(np.flatnonzero(out)[0])
+        raise ValueError(
+            f"fit_logistic: labels must lie in [0, 1], got {float(y[i])!r} at index {i}"
+        )
+
+
 def _data(X: Any, y: Any) -> tuple[tuple[Any, ...], int, int]:
-    """Return the data as :func:`autograd_lite.scale.sums` takes it, m and n."""
+    """Return ``(X, y)`` as :meth:`LogisticObjective.evaluate` takes them, m and n."""
     import numpy as np
 
     from autograd_lite.scale import _is_dask
@@ -163,10 +224,7 @@ def _data(X: Any, y: Any) -> tuple[tuple[Any, ...], int, int]:
         raise ValueError(
             f"fit_logistic: X must be (m, n) and y (m,), got {Xa.shape} and {ya.shape}"
         )
-    if not np.all((ya >= 0.0) & (ya <= 1.0)):
-        raise ValueError("fit_logistic: labels must lie in [0, 1]")
-    cols = tuple(np.ascontiguousarray(Xa.T))  # one contiguous column per feature, once
-    return (*cols, ya), Xa.shape[0], Xa.shape[1]
+    return (np.ascontiguousarray(Xa), ya), Xa.shape[0], Xa.shape[1]
 
 
 def fit_logistic(

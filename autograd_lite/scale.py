@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from autograd_lite.compiled.program import Program, Reduce
 
-__all__ = ["block_sums", "compute", "run", "sums", "value_and_grad"]
+__all__ = ["block_sums", "chunk_sums", "compute", "run", "sums", "value_and_grad"]
 
 _INDEX = re.compile(r"\bat index (\d+)\b")
 
@@ -110,12 +110,20 @@ def _global(exc: BaseException, start: int, stop: int) -> BaseException:
         return ArithmeticError(message)
 
 
+def _blocks(template: Sequence[Any], blocks: Sequence[Any]) -> list[Any]:
+    """One chunk's arguments as given: NumPy blocks (1-D or 2-D) and constants."""
+    import numpy as np
+
+    it = iter(blocks)
+    return [np.asarray(next(it)) if t in ("1d", "2d") else t[1] for t in template]
+
+
 def _run_chunk(
-    task: Any, template: Sequence[Any], index: Any, *blocks: Any
+    task: Any, template: Sequence[Any], split: bool, index: Any, *blocks: Any
 ) -> Any:  # pragma: no cover - runs inside dask
     start = int(index[0])
     stop = start + len(index)
-    cols = _columns(template, blocks)
+    cols = _columns(template, blocks) if split else _blocks(template, blocks)
     try:
         return task(cols, len(index))
     except (ArithmeticError, ValueError) as exc:
@@ -213,8 +221,17 @@ def _layout(args: Sequence[Any], n_inputs: int | None) -> tuple[list[Any], list[
     return template, arrays, m, chunks
 
 
-def _blockwise(task: Any, args: Sequence[Any], n_inputs: int, out_width: int | None) -> Any:
-    """One task per chunk of rows: ``task(cols, n)`` → (1, W) partials, or (n, W) / (n,) rows."""
+def _blockwise(
+    task: Any,
+    args: Sequence[Any],
+    n_inputs: int | None,
+    out_width: int | None,
+    split: bool = True,
+) -> Any:
+    """One task per chunk of rows: ``task(cols, n)`` → (1, W) partials, or (n, W) / (n,) rows.
+
+    With ``split`` false, 2-D blocks reach the task whole instead of as columns.
+    """
     import numpy as np
 
     da = _da()
@@ -224,7 +241,7 @@ def _blockwise(task: Any, args: Sequence[Any], n_inputs: int, out_width: int | N
     letters = iter("abcdefghjklmnopqrstuvwxyz")
     for a in arrays:
         pairs += [a, "i"] if a.ndim == 1 else [a, "i" + next(letters)]
-    fn = functools.partial(_run_chunk, task, template)
+    fn = functools.partial(_run_chunk, task, template, split)
     if out_width is None:
         return da.blockwise(
             fn, "i", index, "i", *pairs, dtype=float, concatenate=True, meta=np.empty((0,))
@@ -266,6 +283,46 @@ def block_sums(
     task = functools.partial(_sums_task, list(programs), [list(map(float, P)) for P in params])
     parts = _blockwise(task, args, k, width)
     parts = parts.rechunk({1: -1})
+    total = parts.sum(axis=0, split_every=split_every)
+    return total.map_blocks(_finite_total, dtype=float)
+
+
+def _one_row(task: Any, width: int, blocks: list[Any], n: int) -> Any:  # pragma: no cover
+    import numpy as np
+
+    row = np.asarray(task(blocks, n), dtype=float).reshape(1, -1)
+    if row.shape[1] != width:
+        raise ValueError(f"chunk_sums: the task returned {row.shape[1]} sums, expected {width}")
+    return row
+
+
+def chunk_sums(task: Any, *args: Any, width: int, split_every: int | None = None) -> Any:
+    """Return the lazy sum over chunks of rows of ``task(blocks, n)``: a vector of ``width``.
+
+    The general form of :func:`block_sums`, for work that is not one
+    program: a model whose programs take a derived quantity (such as
+    ``z = X·w + b``) rather than the raw columns. Each chunk's task runs
+    where the chunk lives and returns ``width`` partial sums; they are added
+    in a tree, so the client receives one vector.
+
+    Args:
+        task: ``task(blocks, n)`` gets the chunk's NumPy blocks in the order of
+            ``args`` (1-D and 2-D blocks whole, floats as given) and its number
+            of rows ``n``; it returns ``width`` floats. It must pickle to run
+            on a ``distributed`` cluster (a module-level function, or a
+            :func:`functools.partial` of one). An ``ArithmeticError`` or
+            ``ValueError`` whose message says ``at index i`` (i within the
+            chunk) is re-raised with the index in the whole array.
+        *args: Dask arrays chunked along the rows (1-D or 2-D) and floats.
+        width: The length of the task's result.
+        split_every: Fan-in of the tree reduction.
+
+    Returns:
+        A lazy 1-D dask array of ``width`` sums (NaN or inf in it raises at compute time).
+    """
+    parts = _blockwise(
+        functools.partial(_one_row, task, width), args, None, width, split=False
+    ).rechunk({1: -1})
     total = parts.sum(axis=0, split_every=split_every)
     return total.map_blocks(_finite_total, dtype=float)
 

@@ -157,3 +157,53 @@ def test_on_a_two_process_cluster(client) -> None:  # type: ignore[no-untyped-de
     with pytest.raises(ValueError, match="at index 123"):
         client.compute(value).result()
     assert np.isfinite(v0)
+
+
+def _moments(blocks: list[np.ndarray], n: int) -> np.ndarray:
+    X, y, c = blocks
+    return np.concatenate([[n], X.sum(axis=0), [(y * c).sum()]])
+
+
+def test_chunk_sums_passes_whole_blocks_and_adds_them_in_a_tree() -> None:
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(90, 3))
+    y = rng.normal(size=90)
+    lazy = scale.chunk_sums(
+        _moments,
+        da.from_array(X, chunks=(20, 3)),
+        da.from_array(y, chunks=20),
+        2.5,
+        width=5,
+        split_every=2,
+    )
+    (got,) = dask.compute(lazy, scheduler="threads")
+    want = np.concatenate([[90], X.sum(axis=0), [2.5 * y.sum()]])
+    assert np.allclose(got, want, rtol=1e-13)
+    short = scale.chunk_sums(_moments, da.from_array(X, chunks=(20, 3)), y, 1.0, width=4)
+    with pytest.raises(ValueError, match="returned 5 sums, expected 4"):
+        short.compute(scheduler="threads")
+
+
+def test_fit_on_a_two_process_cluster(client) -> None:  # type: ignore[no-untyped-def]
+    from autograd_lite.optimize import fit_logistic
+
+    sk = pytest.importorskip("sklearn.linear_model")
+    # Rows generated chunk by chunk on the workers; the client fetches them only for the oracle.
+    rng = da.random.default_rng(11)
+    X = rng.standard_normal((3000, 4), chunks=(500, 4))
+    y = (X @ np.array([1.0, -0.5, 0.25, 0.0]) + rng.standard_normal(3000, chunks=500)) > 0
+    X, y = client.persist([X, y.astype(float)])
+    Xn, yn = np.asarray(X.compute()), np.asarray(y.compute())
+    ref = sk.LogisticRegression(C=np.inf, tol=1e-12, max_iter=1000, solver="newton-cholesky")
+    ref.fit(Xn, yn)
+    z = Xn @ ref.coef_[0] + ref.intercept_[0]
+    best = float(np.mean(np.logaddexp(0.0, z) - yn * z))
+    # L-BFGS stops when f no longer decreases in float64, before a gradient of 1e-10.
+    for solver, tol in (("newton", 1e-10), ("lbfgs", 1e-7)):
+        fit = fit_logistic(X, y, solver=solver, tol=tol)  # type: ignore[arg-type]
+        assert fit.converged
+        assert fit.history[-1] == pytest.approx(best, rel=1e-9)
+        assert np.allclose(fit.weights, ref.coef_[0], rtol=1e-6, atol=1e-8)
+    bad = da.where(da.arange(3000, chunks=500) == 2222, 3.0, y)
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 1\], got 3.0 at index 2222"):
+        fit_logistic(X, bad)
