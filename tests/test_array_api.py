@@ -184,6 +184,14 @@ def test_jax_equals_numpy_eager_and_jit(jnp) -> None:  # type: ignore[no-untyped
     lg = compile_graph(x.log().named("lx"), [x])
     with pytest.raises(ValueError, match=r"log at 'lx'.*at index 1"):
         lg.jit()(jnp.asarray([1.0, -2.0]))
+    # A non-finite input is tested inside the jitted function and named, as without jit.
+    bad = [*jdata[:2], jdata[2].at[7].set(jnp.nan), *jdata[3:]]
+    with pytest.raises(ValueError, match=r"input 2 \('x3'\) must be finite \(is NaN\) at index 7"):
+        f(*bad)
+    with pytest.raises(
+        ValueError, match=r"input 0 \('x'\) must be finite \(is infinite\) at index 0"
+    ):
+        lg.jit()(jnp.asarray([jnp.inf, 2.0]))
 
 
 def test_jax_without_x64_is_refused(jnp) -> None:  # type: ignore[no-untyped-def]

@@ -312,8 +312,12 @@ class Program:
                 f"({', '.join(v.label or '?' for v in self.inputs)}), got {len(args)}"
             )
 
-    def _prepare(self, args: Sequence[Any]) -> tuple[list[Any], Any]:
-        """Return the inputs made ready and the namespace to run with (FLOAT, NUMPY or xp's)."""
+    def _prepare(self, args: Sequence[Any], scan: bool = True) -> tuple[list[Any], Any]:
+        """Return the inputs made ready and the namespace to run with (FLOAT, NUMPY or xp's).
+
+        With ``scan`` false, arrays of a non-NumPy library are not scanned for
+        NaN or inf: the caller tests them itself (inside ``jax.jit``).
+        """
         xp = _namespace(args)
         out: list[Any] = []
         batched = False
@@ -330,7 +334,7 @@ class Program:
             elif t is bool or isinstance(a, (str, bytes, complex)) or a is None:
                 self._bad_input(j, a, TypeError, "must be a real number or an array of them")
             else:
-                out.append(self._array(j, a) if xp is None else self._array_xp(j, a, xp))
+                out.append(self._array(j, a) if xp is None else self._array_xp(j, a, xp, scan))
                 batched = batched or not isinstance(out[-1], float)
         if not batched:
             return out, FLOAT
@@ -372,7 +376,7 @@ class Program:
                 self._bad_input(j, a, kind, f"{why} at index {_index_text(int(bad[0]), arr.shape)}")
         return arr
 
-    def _array_xp(self, j: int, a: Any, xp: Any) -> Any:
+    def _array_xp(self, j: int, a: Any, xp: Any, scan: bool = True) -> Any:
         """The generic :meth:`_array`: only functions of the array API standard."""
         if isinstance(a, float):
             return self._array(j, a)
@@ -395,6 +399,8 @@ class Program:
             return x
         if math.prod(shape) == 0:
             self._bad_input(j, a, ValueError, "is an empty array (a batch needs an example)")
+        if not scan:
+            return a
         ok = xp.isfinite(a)
         if not bool(xp.all(ok)):
             flat = _first_true(xp, xp.logical_not(xp.reshape(ok, (-1,))))
@@ -770,7 +776,9 @@ class Program:
                     else:
                         done.append(xp.sum(xp.broadcast_to(g, shape)) * scale)
                 grads = done
-            checks = [*m.flags, xp.isfinite(value) if reduce is not None else True]
+            # The inputs' finiteness is tested here, fused with the rest, not before the call.
+            checks = [xp.all(xp.isfinite(x)) for x in xs if not isinstance(x, float)]
+            checks += [*m.flags, xp.isfinite(value) if reduce is not None else True]
             checks += [xp.all(xp.isfinite(g)) for g in grads if g is not None]
             ok = xp.all(xp.stack([xp.asarray(c) for c in checks]))
             return value, grads, ok
@@ -779,7 +787,7 @@ class Program:
 
         def call(*args: Any, params: Sequence[float] | None = None) -> tuple[Any, list[Any]]:
             self._check_args(args)
-            xs, _m = self._prepare(args)
+            xs, _m = self._prepare(args, scan=False)
             P = self._params(params)
             value, grads, ok = compiled(tuple(xs), jnp.asarray(P, dtype=jnp.float64))
             if not bool(ok):
