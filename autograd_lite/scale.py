@@ -310,7 +310,7 @@ def chunk_sums(task: Any, *args: Any, width: int, split_every: int | None = None
             ``args`` (1-D and 2-D blocks whole, floats as given) and its number
             of rows ``n``; it returns ``width`` floats. It must pickle to run
             on a ``distributed`` cluster (a module-level function, or a
-            :func:`functools.partial` of one). An ``ArithmeticError`` or
+            ``functools.partial`` of one). An ``ArithmeticError`` or
             ``ValueError`` whose message says ``at index i`` (i within the
             chunk) is re-raised with the index in the whole array.
         *args: Dask arrays chunked along the rows (1-D or 2-D) and floats.
