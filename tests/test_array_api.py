@@ -10,9 +10,10 @@ import math
 import pickle
 import random
 
+import models
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from strategies import Expr, expressions
 
 from autograd_lite.compiled import Program, compile_graph
@@ -206,3 +207,37 @@ def test_jax_without_x64_is_refused(jnp) -> None:  # type: ignore[no-untyped-def
             prog.jit()
     finally:
         jax.config.update("jax_enable_x64", True)
+
+
+# ------------------------------------------------- both models, every library
+@pytest.mark.parametrize("make", models.CASES, ids=["lr", "mlp"])
+@pytest.mark.parametrize("library", ["numpy", "array-api-strict", "jax", "jax-jit"])
+def test_both_models_on_every_array_library_equal_eager(make, library, request) -> None:  # type: ignore[no-untyped-def]
+    case = make()
+    if library == "numpy":
+        args: list[object] = list(case.columns)
+    elif library == "array-api-strict":
+        args = [xps.asarray(c) for c in case.columns]
+    else:
+        jnp = request.getfixturevalue("jnp")
+        args = [jnp.asarray(c) for c in case.columns]
+    if library == "jax-jit":
+        value, grads = case.program.jit(reduce="mean")(*args)
+    else:
+        value, grads = case.program.value_and_grad(*args, reduce="mean", input_grads=False)
+    models.check(case, value, grads)
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(expr=expressions(max_ops=10))
+def test_random_graphs_on_jax_equal_eager(jnp, expr: Expr) -> None:  # type: ignore[no-untyped-def]
+    leaves = [Value(x) for x in expr.inputs]
+    prog = compile_graph(expr.build(leaves), leaves)
+    factors = [1.0, 1.0 + 1e-7, 1.0 - 1e-7]
+    batch = [jnp.asarray([x * f for f in factors]) for x in expr.inputs]
+    values, grads = prog.value_and_grad(*batch, reduce=None)
+    for e, f in enumerate(factors):
+        want, want_grads = _eager(expr, [x * f for x in expr.inputs])
+        assert _close(float(values[e]), want)
+        for g, w in zip(grads, want_grads, strict=True):
+            assert _close(float(g[e]), w)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import models
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -207,3 +208,23 @@ def test_fit_on_a_two_process_cluster(client) -> None:  # type: ignore[no-untype
     bad = da.where(da.arange(3000, chunks=500) == 2222, 3.0, y)
     with pytest.raises(ValueError, match=r"labels must lie in \[0, 1\], got 3.0 at index 2222"):
         fit_logistic(X, bad)
+
+
+@pytest.mark.parametrize("make", models.CASES, ids=["lr", "mlp"])
+def test_both_models_on_dask_threads_equal_eager(make) -> None:  # type: ignore[no-untyped-def]
+    case = make()
+    lazy = [da.from_array(c, chunks=7) for c in case.columns]
+    value, grads = case.program.value_and_grad(*lazy, reduce="mean", input_grads=False)
+    k = len(case.program.inputs)
+    value, *params = dask.compute(value, *grads[k:], scheduler="threads")
+    models.check(case, value, [None] * k + params)
+
+
+@pytest.mark.parametrize("make", models.CASES, ids=["lr", "mlp"])
+def test_both_models_on_a_two_process_cluster_equal_eager(client, make) -> None:  # type: ignore[no-untyped-def]
+    case = make()
+    lazy = [da.from_array(c, chunks=5) for c in case.columns]
+    value, grads = scale.value_and_grad(
+        case.program, lazy, reduce="mean", input_grads=False, compute=True
+    )
+    models.check(case, value, grads)
