@@ -28,13 +28,13 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
-from autograd_lite.logistic import ProgressBar
 from autograd_lite.parse import (
     FUNCTIONS,
     ExpressionError,
     compile_expression,
     normalize_name,
 )
+from autograd_lite.progress import ProgressBar
 from autograd_lite.value import Value
 
 __all__ = ["DEMO_EXAMPLE", "CommandError", "ProgressBar", "UsageError", "build_parser", "main"]

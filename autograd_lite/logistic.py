@@ -22,15 +22,13 @@ then raises a ``ValueError`` naming the ``log`` op and the offending value);
 
 from __future__ import annotations
 
-import importlib
 import math
 import numbers
-import os
 import random
-import sys
 from collections.abc import Callable, Iterable, Sequence
-from typing import IO, Any, NamedTuple
+from typing import Any, NamedTuple
 
+from autograd_lite.progress import check_progress, progress_bar
 from autograd_lite.value import Value, constant, gc_paused, no_grad, vsum
 
 __all__ = [
@@ -345,101 +343,6 @@ def lesson_graph(x: Sequence[float], y: float, w: Sequence[float], b: float) -> 
     return LessonGraph(loss, a, z, xv, wv, bv, yv)
 
 
-# ---------------------------------------------------------------- progress
-class ProgressBar:
-    """A hand-written progress bar: redrawn in place on a terminal, plain lines otherwise.
-
-    ``LogisticRegression.fit`` falls back to it when tqdm is not installed, and
-    the ``autograd-lite demo`` command always uses it.
-
-    Args:
-        total: Number of steps.
-        stream: Where to write (stderr by default).
-        width: Characters of the bar itself.
-    """
-
-    def __init__(self, total: int, stream: IO[str] | None = None, width: int = 30) -> None:
-        self.total = max(total, 1)
-        self.stream = stream if stream is not None else sys.stderr
-        self.width = width
-        isatty = getattr(self.stream, "isatty", None)
-        self.tty = bool(isatty and isatty())
-        self._last_line = -1
-
-    def update(self, done: int, message: str = "") -> None:
-        """Show that ``done`` of ``total`` steps are finished."""
-        done = min(max(done, 0), self.total)
-        if self.tty:
-            filled = self.width * done // self.total
-            bar = "#" * filled + "." * (self.width - filled)
-            end = "\n" if done == self.total else ""
-            self.stream.write(f"\r[{bar}] {done}/{self.total} {message}{end}")
-            self.stream.flush()
-            return
-        # Not a terminal (a log file, CI): about ten plain lines in all.
-        tenth = 10 * done // self.total
-        if tenth != self._last_line:
-            self._last_line = tenth
-            self.stream.write(f"{done}/{self.total} {message}\n")
-
-
-def _env_disabled() -> bool:
-    """Whether ``TQDM_DISABLE`` asks for no bar (read on every call, as tqdm would)."""
-    flag = os.environ.get("TQDM_DISABLE", "").strip().lower()
-    return flag not in ("", "0", "false", "no", "off")
-
-
-def _stderr_is_terminal() -> bool:
-    isatty = getattr(sys.stderr, "isatty", None)
-    try:
-        return bool(isatty and isatty())
-    except ValueError:  # a closed stream
-        return False
-
-
-class _Bar:
-    """The bar of one ``fit``: tqdm's when it is installed, else :class:`ProgressBar`."""
-
-    def __init__(self, total: int, tqdm: Any, force: bool) -> None:
-        self._tqdm: Any = None
-        self._text: ProgressBar | None = None
-        if tqdm is not None:
-            # disable=None is tqdm's own "off when stderr is not a terminal"; its
-            # notebook widget ignores it and always shows.
-            self._tqdm = tqdm(
-                total=total, desc="fit", unit="epoch", disable=False if force else None
-            )
-        else:
-            self._text = ProgressBar(total)
-
-    def update(self, epoch: int, cost: float) -> None:
-        if self._tqdm is not None:
-            self._tqdm.set_postfix_str(f"cost {cost:.4f}", refresh=False)
-            self._tqdm.update(1)
-        elif self._text is not None:
-            self._text.update(epoch + 1, f"cost {cost:.4f}")
-
-    def close(self) -> None:
-        if self._tqdm is not None:
-            self._tqdm.close()
-
-
-def _progress_bar(total: int, progress: object) -> _Bar | None:
-    """Return the bar that ``fit(progress=...)`` asks for, or None for none."""
-    if progress is False or callable(progress):
-        return None
-    force = progress is True
-    if not force and _env_disabled():
-        return None
-    try:
-        tqdm = importlib.import_module("tqdm.auto").tqdm
-    except ImportError:
-        if not force and not _stderr_is_terminal():
-            return None
-        tqdm = None
-    return _Bar(total, tqdm, force)
-
-
 class LogisticRegression:
     """Binary logistic regression whose every prediction is a ``Value`` graph.
 
@@ -601,11 +504,7 @@ class LogisticRegression:
             raise TypeError(f"{where}: epochs must be an int, got {type(epochs).__name__}")
         if epochs < 0:
             raise ValueError(f"{where}: epochs must be >= 0, got {epochs}")
-        if not (progress is None or isinstance(progress, bool) or callable(progress)):
-            raise TypeError(
-                f"{where}: progress must be None, True, False or a callable(epoch, cost), "
-                f"got {type(progress).__name__}"
-            )
+        check_progress(progress, where, "epoch")
         if callback is not None and not callable(callback):
             raise TypeError(f"{where}: callback must be callable, got {type(callback).__name__}")
         # The data never changes: lift it into constant nodes once, not every epoch.
@@ -616,8 +515,8 @@ class LogisticRegression:
         history: list[float] = []
         report = [f for f in (callback, progress) if callable(f)]
         # A callback alone keeps the bar off, as it was before fit had a bar.
-        bar = _progress_bar(
-            epochs, False if callback is not None and progress is None else progress
+        bar = progress_bar(
+            epochs, False if callback is not None and progress is None else progress, "epoch"
         )
         try:
             for epoch in range(epochs):
@@ -640,7 +539,7 @@ class LogisticRegression:
                     del terms, cost, z
                 history.append(value)
                 if bar is not None:
-                    bar.update(epoch, value)
+                    bar.update(epoch + 1, value)
                 for report_to in report:
                     report_to(epoch, value)
         finally:

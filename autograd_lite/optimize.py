@@ -19,7 +19,8 @@ the Hessian ``[X 1]ᵀ·diag(ℓ″)·[X 1]/m``, exact, in one pass over the dat
 The objective is ``J(w, b) = mean(loss) + l2/2·‖w‖²`` (the bias is not
 penalised). On dask data every evaluation is one dask graph (each chunk
 returns its partial sums, added in a tree) whose client-side result is a
-vector of ``(n + 1)(n + 3)`` numbers at most: the data stays on the workers.
+vector of at most ``2 + n + (n + 1)²`` numbers (133 for n = 10): the data stays on
+the workers.
 
 Example:
     >>> import numpy as np
@@ -39,6 +40,7 @@ from collections.abc import Callable
 from typing import Any, Literal, NamedTuple
 
 from autograd_lite.compiled import Program, compile_graph
+from autograd_lite.progress import check_progress, progress_bar
 from autograd_lite.value import Value
 
 __all__ = ["FitResult", "LogisticObjective", "fit_logistic"]
@@ -245,6 +247,7 @@ def fit_logistic(
     callback: Callable[[int, float], None] | None = None,
     l2: float = 0.0,
     *,
+    progress: bool | Callable[[int, float], None] | None = None,
     split_every: int | None = None,
     scheduler: Any = None,
 ) -> FitResult:
@@ -264,8 +267,16 @@ def fit_logistic(
             absolute value.
         max_iter: At most this many iterations.
         callback: Called as ``callback(iteration, cost)`` after each
-            iteration (from 1), with the objective at the new point.
+            iteration (from 1), with the objective at the new point. Passing
+            it (and no ``progress``) keeps the bar off.
         l2: The penalty strength (``1 / (C·m)`` for scikit-learn's ``C``).
+        progress: How to report progress, as in ``LogisticRegression.fit``:
+            ``None`` (the default) shows a bar on stderr, one step per
+            iteration out of ``max_iter`` (``tqdm.auto`` when tqdm is
+            installed, else a built-in text bar), off when stderr is not a
+            terminal or the environment sets ``TQDM_DISABLE``; ``True`` shows
+            it even then, ``False`` prints nothing, and a callable is called
+            as ``callback`` is. The bar ends by saying whether the fit converged.
         split_every: Fan-in of dask's tree reduction.
         scheduler: Passed to ``dask.compute`` (None: the active client or default).
 
@@ -274,19 +285,58 @@ def fit_logistic(
 
     Raises:
         ValueError: On badly shaped data, labels outside [0, 1], or a bad option.
+        TypeError: On a ``progress`` or ``callback`` that is neither None nor callable.
     """
-    import numpy as np
-
     if solver not in ("newton", "lbfgs"):
         raise ValueError(f"fit_logistic: solver must be 'newton' or 'lbfgs', got {solver!r}")
     if not (tol > 0.0):
         raise ValueError(f"fit_logistic: tol must be > 0, got {tol!r}")
     if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 0:
         raise ValueError(f"fit_logistic: max_iter must be an int >= 0, got {max_iter!r}")
+    check_progress(progress, "fit_logistic", "iteration")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"fit_logistic: callback must be callable, got {type(callback).__name__}")
     data, m, n = _data(X, y)
     obj = LogisticObjective(n, l2)
-    theta = np.zeros(n + 1)
     kw: dict[str, Any] = {"split_every": split_every, "scheduler": scheduler}
+    report = [f for f in (callback, progress) if callable(f)]
+    bar = progress_bar(
+        max_iter, False if callback is not None and progress is None else progress, "iteration"
+    )
+
+    def done(it: int, cost: float) -> None:
+        if bar is not None:
+            bar.update(it, cost)
+        for report_to in report:
+            report_to(it, cost)
+
+    fit = None
+    try:
+        fit = _fit(obj, data, m, n, solver, tol, max_iter, done, kw)
+    finally:
+        if bar is not None:
+            if fit is None:
+                bar.close()
+            else:
+                state = "converged" if fit.converged else "not converged"
+                bar.close(f"{state} in {fit.n_iter} iterations, cost {fit.history[-1]:.6g}")
+    return fit
+
+
+def _fit(
+    obj: LogisticObjective,
+    data: tuple[Any, Any],
+    m: int,
+    n: int,
+    solver: str,
+    tol: float,
+    max_iter: int,
+    done: Callable[[int, float], None],
+    kw: dict[str, Any],
+) -> FitResult:
+    import numpy as np
+
+    theta = np.zeros(n + 1)
 
     if solver == "lbfgs":
         from scipy.optimize import minimize  # type: ignore[import-untyped]
@@ -304,8 +354,7 @@ def fit_logistic(
 
         def step(intermediate_result: Any) -> None:
             history.append(float(intermediate_result.fun))
-            if callback is not None:
-                callback(len(history) - 1, history[-1])
+            done(len(history) - 1, history[-1])
 
         gmax0 = float(np.max(np.abs(g0)))
         if gmax0 <= tol or max_iter == 0:
@@ -355,6 +404,5 @@ def fit_logistic(
         it += 1
         history.append(f)
         gmax = float(np.max(np.abs(g)))
-        if callback is not None:
-            callback(it, f)
+        done(it, f)
     return FitResult(theta[:n].copy(), float(theta[n]), history, it, gmax <= tol, solver, gmax)

@@ -252,3 +252,60 @@ def test_plot_cost_refuses_empty_or_non_finite(bad: list[float]) -> None:
 
     with pytest.raises(ValueError, match="plot_cost"):
         plot_cost(bad)
+
+
+# ------------------------------------------------------------- fit_logistic
+def _lr_arrays():  # type: ignore[no-untyped-def]
+    np = pytest.importorskip("numpy")
+    pytest.importorskip("scipy")
+    rng = np.random.default_rng(0)
+    Xa = rng.normal(size=(200, 2))
+    ya = (Xa[:, 0] - Xa[:, 1] + rng.normal(size=200) > 0).astype(float)
+    return Xa, ya
+
+
+@pytest.mark.parametrize("solver", ["newton", "lbfgs"])
+def test_fit_logistic_drives_tqdm(fake_tqdm: type[FakeTqdm], solver: str) -> None:
+    from autograd_lite.optimize import fit_logistic
+
+    fit = fit_logistic(*_lr_arrays(), solver=solver, tol=1e-7, max_iter=50)  # type: ignore[arg-type]
+    (bar,) = fake_tqdm.made
+    assert bar.kwargs["total"] == 50 and bar.kwargs["unit"] == "iteration"
+    assert bar.updates == [1] * fit.n_iter and bar.closed
+    assert f"cost {fit.history[1]:.4f}" in bar.postfix
+    assert bar.postfix[-1] == (f"converged in {fit.n_iter} iterations, cost {fit.history[-1]:.6g}")
+
+
+def test_fit_logistic_builtin_bar_on_a_terminal(
+    no_tqdm: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from autograd_lite.optimize import fit_logistic
+
+    tty = _Tty()
+    monkeypatch.setattr(sys, "stderr", tty)
+    fit = fit_logistic(*_lr_arrays(), tol=1e-10, max_iter=40)
+    text = tty.getvalue()
+    assert text.count("\r") == fit.n_iter >= 3
+    assert f"{fit.n_iter}/40 cost {fit.history[-1]:.4f}" in text
+    assert text.endswith(f" converged in {fit.n_iter} iterations, cost {fit.history[-1]:.6g}\n")
+
+
+def test_fit_logistic_progress_callable_and_quiet_cases(
+    no_tqdm: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from autograd_lite.optimize import fit_logistic
+
+    tty = _Tty()
+    monkeypatch.setattr(sys, "stderr", tty)
+    seen: list[tuple[int, float]] = []
+    fit = fit_logistic(*_lr_arrays(), progress=lambda i, c: seen.append((i, c)))
+    assert seen == list(enumerate(fit.history))[1:]
+    fit_logistic(*_lr_arrays(), callback=lambda i, c: None)  # a callback alone: no bar
+    fit_logistic(*_lr_arrays(), progress=False)
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    fit_logistic(*_lr_arrays())
+    assert tty.getvalue() == ""
+    with pytest.raises(TypeError, match=r"fit_logistic: progress must be .*callable\(iteration"):
+        fit_logistic(*_lr_arrays(), progress="yes")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="fit_logistic: callback must be callable"):
+        fit_logistic(*_lr_arrays(), callback=3)  # type: ignore[arg-type]
