@@ -28,7 +28,7 @@ import random
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
-from autograd_lite.progress import check_progress, progress_bar
+from autograd_lite.progress import Reporter
 from autograd_lite.value import Value, constant, gc_paused, no_grad, vsum
 
 __all__ = [
@@ -504,20 +504,13 @@ class LogisticRegression:
             raise TypeError(f"{where}: epochs must be an int, got {type(epochs).__name__}")
         if epochs < 0:
             raise ValueError(f"{where}: epochs must be >= 0, got {epochs}")
-        check_progress(progress, where, "epoch")
-        if callback is not None and not callable(callback):
-            raise TypeError(f"{where}: callback must be callable, got {type(callback).__name__}")
         # The data never changes: lift it into constant nodes once, not every epoch.
         xs = [[constant(v) for v in row] for row in rows]
         ys = [constant(y) for y in labels]
         m = len(rows)
         params = self.parameters()
         history: list[float] = []
-        report = [f for f in (callback, progress) if callable(f)]
-        # A callback alone keeps the bar off, as it was before fit had a bar.
-        bar = progress_bar(
-            epochs, False if callback is not None and progress is None else progress, "epoch"
-        )
+        report = Reporter(epochs, progress, callback, where, "epoch")
         try:
             for epoch in range(epochs):
                 # The graph has no cycles, so the collector's rescans of it while it
@@ -538,13 +531,9 @@ class LogisticRegression:
                     value = cost.data
                     del terms, cost, z
                 history.append(value)
-                if bar is not None:
-                    bar.update(epoch + 1, value)
-                for report_to in report:
-                    report_to(epoch, value)
+                report.step(epoch + 1, epoch, value)
         finally:
-            if bar is not None:
-                bar.close()
+            report.close()
         return history
 
     # --------------------------------------------------------- inference

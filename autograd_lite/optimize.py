@@ -40,7 +40,7 @@ from collections.abc import Callable
 from typing import Any, Literal, NamedTuple
 
 from autograd_lite.compiled import Program, compile_graph
-from autograd_lite.progress import check_progress, progress_bar
+from autograd_lite.progress import Reporter
 from autograd_lite.value import Value
 
 __all__ = ["FitResult", "LogisticObjective", "fit_logistic"]
@@ -293,33 +293,17 @@ def fit_logistic(
         raise ValueError(f"fit_logistic: tol must be > 0, got {tol!r}")
     if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 0:
         raise ValueError(f"fit_logistic: max_iter must be an int >= 0, got {max_iter!r}")
-    check_progress(progress, "fit_logistic", "iteration")
-    if callback is not None and not callable(callback):
-        raise TypeError(f"fit_logistic: callback must be callable, got {type(callback).__name__}")
     data, m, n = _data(X, y)
     obj = LogisticObjective(n, l2)
+    report = Reporter(max_iter, progress, callback, "fit_logistic", "iteration")
     kw: dict[str, Any] = {"split_every": split_every, "scheduler": scheduler}
-    report = [f for f in (callback, progress) if callable(f)]
-    bar = progress_bar(
-        max_iter, False if callback is not None and progress is None else progress, "iteration"
-    )
-
-    def done(it: int, cost: float) -> None:
-        if bar is not None:
-            bar.update(it, cost)
-        for report_to in report:
-            report_to(it, cost)
-
-    fit = None
     try:
-        fit = _fit(obj, data, m, n, solver, tol, max_iter, done, kw)
-    finally:
-        if bar is not None:
-            if fit is None:
-                bar.close()
-            else:
-                state = "converged" if fit.converged else "not converged"
-                bar.close(f"{state} in {fit.n_iter} iterations, cost {fit.history[-1]:.6g}")
+        fit = _fit(obj, data, m, n, solver, tol, max_iter, report, kw)
+    except BaseException:
+        report.close()
+        raise
+    state = "converged" if fit.converged else "not converged"
+    report.close(f"{state} in {fit.n_iter} iterations, cost {fit.history[-1]:.6g}")
     return fit
 
 
@@ -331,7 +315,7 @@ def _fit(
     solver: str,
     tol: float,
     max_iter: int,
-    done: Callable[[int, float], None],
+    report: Reporter,
     kw: dict[str, Any],
 ) -> FitResult:
     import numpy as np
@@ -342,11 +326,9 @@ def _fit(
         from scipy.optimize import minimize  # type: ignore[import-untyped]
 
         history: list[float] = []
-        last: dict[str, Any] = {}
 
         def fun(t: Any) -> tuple[float, Any]:
             f, g, _ = obj.evaluate(t, data, m, hessian=False, **kw)
-            last["g"] = g
             return f, g
 
         f0, g0 = fun(theta)
@@ -354,7 +336,7 @@ def _fit(
 
         def step(intermediate_result: Any) -> None:
             history.append(float(intermediate_result.fun))
-            done(len(history) - 1, history[-1])
+            report.step(len(history) - 1, len(history) - 1, history[-1])
 
         gmax0 = float(np.max(np.abs(g0)))
         if gmax0 <= tol or max_iter == 0:
@@ -404,5 +386,5 @@ def _fit(
         it += 1
         history.append(f)
         gmax = float(np.max(np.abs(g)))
-        done(it, f)
+        report.step(it, it, f)
     return FitResult(theta[:n].copy(), float(theta[n]), history, it, gmax <= tol, solver, gmax)

@@ -112,15 +112,6 @@ class Bar:
             self._text.finish(message)
 
 
-def check_progress(progress: object, where: str, step: str) -> None:
-    """Raise ``TypeError`` unless ``progress`` is None, a bool or a callable."""
-    if not (progress is None or isinstance(progress, bool) or callable(progress)):
-        raise TypeError(
-            f"{where}: progress must be None, True, False or a callable({step}, cost), "
-            f"got {type(progress).__name__}"
-        )
-
-
 def progress_bar(total: int, progress: object, unit: str) -> Bar | None:
     """Return the bar that ``progress=...`` asks for, or None for none."""
     if progress is False or callable(progress):
@@ -135,3 +126,37 @@ def progress_bar(total: int, progress: object, unit: str) -> Bar | None:
             return None
         tqdm = None
     return Bar(total, tqdm, force, unit)
+
+
+class Reporter:
+    """What one training loop reports after each step: the bar and the callables.
+
+    Checks ``progress`` and ``callback`` (``TypeError`` naming ``where``) and
+    picks the bar: a ``callback`` given without ``progress`` keeps it off.
+    """
+
+    def __init__(
+        self, total: int, progress: object, callback: object, where: str, unit: str
+    ) -> None:
+        if not (progress is None or isinstance(progress, bool) or callable(progress)):
+            raise TypeError(
+                f"{where}: progress must be None, True, False or a callable({unit}, cost), "
+                f"got {type(progress).__name__}"
+            )
+        if callback is not None and not callable(callback):
+            raise TypeError(f"{where}: callback must be callable, got {type(callback).__name__}")
+        self._calls = [f for f in (callback, progress) if callable(f)]
+        quiet = callback is not None and progress is None
+        self._bar = None if quiet else progress_bar(total, progress, unit)
+
+    def step(self, done: int, index: int, cost: float) -> None:
+        """After ``done`` steps: the bar advances, the callables get ``(index, cost)``."""
+        if self._bar is not None:
+            self._bar.update(done, cost)
+        for call in self._calls:
+            call(index, cost)
+
+    def close(self, message: str = "") -> None:
+        """Close the bar (``message``: how the loop ended, when it ended early)."""
+        if self._bar is not None:
+            self._bar.close(message)
