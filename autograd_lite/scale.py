@@ -281,9 +281,12 @@ def block_sums(
     k = len(programs[0].inputs)
     width = sum(1 + len(p.params) for p in programs)
     task = functools.partial(_sums_task, list(programs), [list(map(float, P)) for P in params])
-    parts = _blockwise(task, args, k, width)
-    parts = parts.rechunk({1: -1})
-    total = parts.sum(axis=0, split_every=split_every)
+    return _tree_sum(_blockwise(task, args, k, width), split_every)
+
+
+def _tree_sum(parts: Any, split_every: int | None) -> Any:
+    """The (chunks, W) partial sums added in a tree into one lazy vector, checked finite."""
+    total = parts.rechunk({1: -1}).sum(axis=0, split_every=split_every)
     return total.map_blocks(_finite_total, dtype=float)
 
 
@@ -320,11 +323,8 @@ def chunk_sums(task: Any, *args: Any, width: int, split_every: int | None = None
     Returns:
         A lazy 1-D dask array of ``width`` sums (NaN or inf in it raises at compute time).
     """
-    parts = _blockwise(
-        functools.partial(_one_row, task, width), args, None, width, split=False
-    ).rechunk({1: -1})
-    total = parts.sum(axis=0, split_every=split_every)
-    return total.map_blocks(_finite_total, dtype=float)
+    row = functools.partial(_one_row, task, width)
+    return _tree_sum(_blockwise(row, args, None, width, split=False), split_every)
 
 
 def sums(
