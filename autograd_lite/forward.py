@@ -240,19 +240,24 @@ def _order(roots: Sequence[Value]) -> list[Value]:
     return sorted(nodes, key=by_order)
 
 
+def _reached(roots: Sequence[Value], tangent: dict[Value, Any]) -> Iterator[Value]:
+    """In creation order, the nodes a sweep computes: not seeded, with a parent that has a tangent.
+
+    ``tangent`` grows as the sweep goes, so each node is tested after its parents are done.
+    """
+    for node in _order(roots):
+        if node not in tangent and any(p in tangent for p in node.parents):
+            yield node
+
+
 # ------------------------------------------------------------------ sweeps
 def _steps(roots: Sequence[Value], seeds: dict[Value, float]) -> Iterator[ForwardStep]:
     """The float sweep: fills ``seeds`` with every active node's tangent as it goes."""
     tangent = seeds
     k = 0
-    for node in _order(roots):
-        if node in tangent or not node.parents:
-            continue
-        ps = node.parents
-        if not any(p in tangent for p in ps):
-            continue
+    for node in _reached(roots, tangent):
         total = 0.0
-        for i, (p, d) in enumerate(zip(ps, _locals(node, False), strict=True)):
+        for i, (p, d) in enumerate(zip(node.parents, _locals(node, False), strict=True)):
             t = tangent.get(p)
             if t is None:
                 continue  # an input that depends on no seed: its tangent is exactly 0
@@ -284,14 +289,9 @@ def _times(d: Any, t: Any) -> Any:
 def _value_sweep(roots: Sequence[Value], seeds: dict[Value, Any]) -> dict[Value, Any]:
     """The graph-building sweep: tangents are Values (or exact float zeros and ones)."""
     tangent = seeds
-    for node in _order(roots):
-        if node in tangent or not node.parents:
-            continue
-        ps = node.parents
-        if not any(p in tangent for p in ps):
-            continue
+    for node in _reached(roots, tangent):
         parts: list[Any] = []
-        for i, (p, d) in enumerate(zip(ps, _locals(node, True), strict=True)):
+        for i, (p, d) in enumerate(zip(node.parents, _locals(node, True), strict=True)):
             t = tangent.get(p)
             if t is None or (type(d) is float and d == 0.0):
                 continue
