@@ -859,6 +859,7 @@ def _pick(nodes: list[Value], i: int, session: object = None) -> Value:
     return nodes[i]
 
 
+@gc_paused()  # many objects: skip the collector's rescans while they are made
 def _load_record(
     datas: Sequence[float],
     grads: Sequence[float],
@@ -875,21 +876,6 @@ def _load_record(
     A reference ``k >= 0`` is the record's own node ``k``; ``k < 0`` is
     ``ext[-1 - k]``, a node loaded earlier.
     """
-    with gc_paused():  # many objects: skip the collector's rescans while they are made
-        return _rebuild(datas, grads, op_rows, labels, counts, refs, owners, links, ext)
-
-
-def _rebuild(
-    datas: Sequence[float],
-    grads: Sequence[float],
-    op_rows: Sequence[Op | None],
-    labels: dict[int, str],
-    counts: Sequence[int],
-    refs: Sequence[int],
-    owners: Sequence[int],
-    links: Sequence[int],
-    ext: Sequence[Value],
-) -> list[Value]:
     nodes: list[Value] = []
     keep = nodes.append
     j = 0
@@ -927,12 +913,8 @@ def _rebuild(
     return nodes
 
 
+@gc_paused()  # many objects: skip the collector's rescans while they are made
 def _deepcopy(root: Value, memo: dict[int, Any]) -> Value:
-    with gc_paused():  # many objects: skip the collector's rescans while they are made
-        return _deepcopy_nodes(root, memo)
-
-
-def _deepcopy_nodes(root: Value, memo: dict[int, Any]) -> Value:
     # Every node copied with this memo, original -> copy, kept under one key of
     # the memo (the dict also keeps the originals alive, as the memo requires).
     new: dict[Value, Value] | None = memo.get(_COPIES)
