@@ -74,6 +74,22 @@ def mlp_case(m: int = 24, seed: int = 3) -> Case:
 CASES = (lr_case, mlp_case)
 
 
+def lr_program(n: int) -> Program:
+    """One example's logistic loss, n features, as a program (inputs x1..xn, y; params w, b)."""
+    xs = [Value(0.0, f"x{i + 1}") for i in range(n)]
+    y = Value(0.0, "y")
+    w = [Value(0.1 * (i + 1), f"w{i + 1}") for i in range(n)]
+    b = Value(-0.2, "b")
+    z = vsum([*(wi * xi for wi, xi in zip(w, xs, strict=True)), b]).named("z")
+    return compile_graph((z.softplus() - y * z).named("L"), [*xs, y], [*w, b])
+
+
+def lr_columns(n: int, m: int, seed: int = 0) -> list[np.ndarray]:
+    """m examples for :func:`lr_program`: n feature columns, then 0/1 labels."""
+    rng = np.random.default_rng(seed)
+    return [*rng.normal(size=(n, m)), (rng.random(m) < 0.5).astype(float)]
+
+
 def close(a: float, b: float, tol: float = 1e-12) -> bool:
     return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
 

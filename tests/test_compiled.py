@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from models import close
 from strategies import Expr, expressions
 
 from autograd_lite.compiled import NumpyMath, Program, compile_graph, trace
@@ -33,10 +34,6 @@ def _eager(expr: Expr, inputs: list[float]) -> tuple[float, list[float]]:
     root = expr.build(leaves)
     root.backward()
     return root.data, [v.grad for v in leaves]
-
-
-def _close(a: float, b: float, tol: float = 1e-12) -> bool:
-    return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
 
 
 @settings(max_examples=150)
@@ -64,10 +61,10 @@ def test_program_on_arrays_equals_eager_per_example(expr: Expr) -> None:
     total, summed = prog.value_and_grad(*batch, reduce="sum")
     for e, f in enumerate(factors):
         want, want_grads = _eager(expr, [x * f for x in expr.inputs])
-        assert _close(float(values[e]), want)
+        assert close(float(values[e]), want)
         for g, w in zip(grads, want_grads, strict=True):
-            assert _close(float(g[e]), w)
-    assert _close(total, math.fsum(float(v) for v in values), 1e-10)
+            assert close(float(g[e]), w)
+    assert close(total, math.fsum(float(v) for v in values), 1e-10)
     # Gradients of array inputs keep their shape (each example owns its input).
     for g, s in zip(grads, summed, strict=True):
         assert np.allclose(g, s, rtol=1e-12, atol=1e-12)
@@ -144,7 +141,7 @@ def test_mlp_program_matches_eager_and_numpy_backprop() -> None:
     value, grads = prog.value_and_grad(Xa[:, 0], Xa[:, 1], np.array(Y), reduce="mean")
     assert value == pytest.approx(eager.data, rel=1e-12)
     for g, e in zip(grads[3:], eager_grads, strict=True):
-        assert _close(g, e)
+        assert close(g, e)
     # NumPy backprop written out by hand (independent oracle).
     W1 = np.array([[p.data for p in n.w] for n in model.layers[0].neurons])
     b1 = np.array([n.b.data for n in model.layers[0].neurons])

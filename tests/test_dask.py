@@ -8,32 +8,15 @@ import models
 import numpy as np
 import pytest
 from hypothesis import given, settings
+from models import close, lr_columns, lr_program
 from strategies import Expr, expressions
 
 from autograd_lite import scale
-from autograd_lite.compiled import Program, compile_graph
-from autograd_lite.value import Value, vsum
+from autograd_lite.compiled import compile_graph
+from autograd_lite.value import Value
 
 dask = pytest.importorskip("dask")
 da = pytest.importorskip("dask.array")
-
-
-def _close(a: float, b: float, tol: float = 1e-12) -> bool:
-    return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
-
-
-def _lr(n: int) -> Program:
-    xs = [Value(0.0, f"x{i + 1}") for i in range(n)]
-    y = Value(0.0, "y")
-    w = [Value(0.1 * (i + 1), f"w{i + 1}") for i in range(n)]
-    b = Value(-0.2, "b")
-    z = vsum([*(wi * xi for wi, xi in zip(w, xs, strict=True)), b]).named("z")
-    return compile_graph((z.softplus() - y * z).named("L"), [*xs, y], [*w, b])
-
-
-def _lr_data(n: int, m: int, seed: int = 0) -> list[np.ndarray]:
-    rng = np.random.default_rng(seed)
-    return [*rng.normal(size=(n, m)), (rng.random(m) < 0.5).astype(float)]
 
 
 @settings(max_examples=25)
@@ -51,24 +34,24 @@ def test_random_graphs_on_dask_equal_eager(expr: Expr) -> None:
         leaves2 = [Value(x * f) for x in expr.inputs]
         root = expr.build(leaves2)
         root.backward()
-        assert _close(float(values[e]), root.data)
+        assert close(float(values[e]), root.data)
         for g, v in zip(grads, leaves2, strict=True):
-            assert _close(float(g[e]), v.grad)
-    assert _close(float(total), math.fsum(values), 1e-10)
+            assert close(float(g[e]), v.grad)
+    assert close(float(total), math.fsum(values), 1e-10)
 
 
 def test_lr_value_and_grad_is_lazy_and_equals_numpy() -> None:
-    prog = _lr(3)
-    data = _lr_data(3, 100)
+    prog = lr_program(3)
+    data = lr_columns(3, 100)
     v0, g0 = prog.value_and_grad(*data, reduce="mean")
     lazy = [da.from_array(c, chunks=30) for c in data]
     value, grads = prog.value_and_grad(*lazy, reduce="mean", input_grads=False)
     assert isinstance(value, da.Array)  # nothing computed yet
     assert grads[:4] == [None] * 4
     got = dask.compute(value, *grads[4:], scheduler="threads")
-    assert _close(got[0], v0)
+    assert close(got[0], v0)
     for a, b in zip(got[1:], g0[4:], strict=True):
-        assert _close(float(a), b)
+        assert close(float(a), b)
     # With the inputs' gradients: per-example arrays, lazily.
     value, grads = prog.value_and_grad(*lazy, reduce="mean")
     got = dask.compute(value, *grads, scheduler="threads")
@@ -79,15 +62,15 @@ def test_lr_value_and_grad_is_lazy_and_equals_numpy() -> None:
     v2, g2 = scale.value_and_grad(
         prog, [X, lazy[3]], reduce="mean", input_grads=False, compute=True, scheduler="threads"
     )
-    assert _close(v2, v0)
-    assert all(_close(a, b) for a, b in zip(g2[4:], g0[4:], strict=True))
+    assert close(v2, v0)
+    assert all(close(a, b) for a, b in zip(g2[4:], g0[4:], strict=True))
     # run: one lazy value per example.
     assert np.allclose(prog.run(*lazy).compute(scheduler="threads"), prog.run(*data), rtol=1e-15)
 
 
 def test_graph_is_chunked_and_tree_reduced() -> None:
-    prog = _lr(2)
-    lazy = [da.from_array(c, chunks=10) for c in _lr_data(2, 80)]
+    prog = lr_program(2)
+    lazy = [da.from_array(c, chunks=10) for c in lr_columns(2, 80)]
     value, _ = prog.value_and_grad(*lazy, input_grads=False)
     graph = dict(value.__dask_graph__())
     # one program task per chunk (8), partial sums combined in a tree of fan-in 4 or less
@@ -99,8 +82,8 @@ def test_graph_is_chunked_and_tree_reduced() -> None:
 
 
 def test_nan_in_one_chunk_names_the_node_and_global_index() -> None:
-    prog = _lr(2)
-    data = _lr_data(2, 40)
+    prog = lr_program(2)
+    data = lr_columns(2, 40)
     data[1][27] = math.nan
     lazy = [da.from_array(c, chunks=10) for c in data]
     value, _ = prog.value_and_grad(*lazy, input_grads=False)  # building never raises
@@ -139,8 +122,8 @@ def client():  # type: ignore[no-untyped-def]
 
 
 def test_on_a_two_process_cluster(client) -> None:  # type: ignore[no-untyped-def]
-    prog = _lr(3)
-    data = _lr_data(3, 200, seed=5)
+    prog = lr_program(3)
+    data = lr_columns(3, 200, seed=5)
     v0, _ = prog.value_and_grad(*data, reduce="mean")
     # Data made on the workers, chunk by chunk (never on the client).
     rng = da.random.default_rng(5)
@@ -150,8 +133,8 @@ def test_on_a_two_process_cluster(client) -> None:  # type: ignore[no-untyped-de
     want_v, want_g = prog.value_and_grad(
         *np.asarray(X.compute()).T, np.asarray(y.compute()), reduce="mean"
     )
-    assert _close(v, want_v)
-    assert all(_close(a, b) for a, b in zip(g[4:], want_g[4:], strict=True))
+    assert close(v, want_v)
+    assert all(close(a, b) for a, b in zip(g[4:], want_g[4:], strict=True))
     # Errors raised on a worker reach the client with the global index.
     bad = da.from_array(np.where(np.arange(200) == 123, np.nan, data[0]), chunks=50)
     value, _ = prog.value_and_grad(bad, *data[1:], input_grads=False)
