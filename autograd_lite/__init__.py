@@ -25,10 +25,31 @@ from autograd_lite.anomaly import (
     AnomalyOverflowError,
     detect_anomaly,
 )
-from autograd_lite.autodiff import Step, backward_steps, gradients, local_derivatives
-from autograd_lite.forward import ForwardStep, SweepCount, count_sweeps, forward_steps, jvp_graph
-from autograd_lite.functional import grad, hessian, jacfwd, jacobian, jacrev, jvp, value_and_grad
-from autograd_lite.graph import reachable, reverse_topological, topological
+from autograd_lite.core import ops
+from autograd_lite.core.autodiff import Step, backward_steps, local_derivatives
+from autograd_lite.core.forward import (
+    ForwardStep,
+    SweepCount,
+    count_sweeps,
+    forward_steps,
+    jvp_graph,
+)
+from autograd_lite.core.graph import reachable, reverse_topological, topological
+from autograd_lite.core.mode import gc_paused, grad_enabled, no_grad, set_grad_enabled
+from autograd_lite.core.ops import *  # noqa: F403 - every row, callable as a function: al.sin(x)
+from autograd_lite.core.value import TABLE, Check, Op, Value, constant, mean, register
+from autograd_lite.core.value import vsum as sum  # noqa: A004
+from autograd_lite.fast import kernel as _fast
+from autograd_lite.functional import (
+    grad,
+    gradients,
+    hessian,
+    jacfwd,
+    jacobian,
+    jacrev,
+    jvp,
+    value_and_grad,
+)
 from autograd_lite.logistic import (
     Analytic,
     AnalyticBatch,
@@ -39,17 +60,8 @@ from autograd_lite.logistic import (
     lesson_graph,
     make_data,
 )
-from autograd_lite.ops import TABLE, Op
-from autograd_lite.value import (
-    Value,
-    constant,
-    gc_paused,
-    grad_enabled,
-    mean,
-    no_grad,
-    set_grad_enabled,
-)
-from autograd_lite.value import vsum as sum  # noqa: A004
+
+_fast.install()
 
 if TYPE_CHECKING:
     from autograd_lite.compiled import Program, compile_graph, trace
@@ -74,6 +86,7 @@ __all__ = [
     "AnomalyError",
     "AnomalyNaNError",
     "AnomalyOverflowError",
+    "Check",
     "Diagram",
     "FitResult",
     "ForwardStep",
@@ -114,6 +127,7 @@ __all__ = [
     "mean",
     "no_grad",
     "reachable",
+    "register",
     "render_svg",
     "reverse_topological",
     "set_grad_enabled",
@@ -124,6 +138,7 @@ __all__ = [
     "trace",
     "value_and_grad",
 ]
+__all__ += [name for name in ops.__all__ if name not in ("TABLE", "pow_const")]
 
 # Names whose modules import third-party packages: loaded on first access.
 _LAZY = {

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
+from autograd_lite.core.value import Value
 from autograd_lite.parse import (
     FUNCTIONS,
     ExpressionError,
@@ -35,7 +36,6 @@ from autograd_lite.parse import (
     normalize_name,
 )
 from autograd_lite.progress import ProgressBar
-from autograd_lite.value import Value
 
 __all__ = ["DEMO_EXAMPLE", "CommandError", "ProgressBar", "UsageError", "build_parser", "main"]
 
@@ -400,8 +400,8 @@ def _problem(exc: OSError) -> str:
 
 def _check_finite(root: Value) -> None:
     """Refuse a result or a gradient that overflowed: never print a silent inf or NaN."""
-    from autograd_lite.autodiff import backward_steps
-    from autograd_lite.graph import topological
+    from autograd_lite.core.autodiff import backward_steps
+    from autograd_lite.core.graph import topological
 
     def who(node: Value) -> str:
         return f"{node.label!r} = {node.data!r}" if node.label else f"{node.data!r}"
@@ -457,11 +457,10 @@ def _cmd_draw(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             f"cannot draw to {str(path)!r}: use a file ending in {', '.join(_DRAW_SUFFIXES)}"
         )
     root = _build(args)
-    from autograd_lite.autodiff import backward
     from autograd_lite.viz import draw
     from autograd_lite.viz.render import RendererNotFound, RenderError
 
-    backward(root)
+    root.backward()
     if path.parent and not path.parent.exists():
         raise UsageError(f"folder {str(path.parent)!r} does not exist")
     if path.is_dir():

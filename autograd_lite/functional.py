@@ -9,8 +9,8 @@ never confuses its own variable with an outer one (no perturbation
 confusion): for f(x) = d/dy (x·y) at y = x, f'(x) is 1, not 2.
 
 ``grad``, ``value_and_grad``, ``hessian`` and ``jacrev`` use reverse mode
-(:mod:`autograd_lite.autodiff`); ``jvp`` and ``jacfwd`` use forward mode
-(:mod:`autograd_lite.forward`), from the same local-derivative rules. The two
+(:mod:`autograd_lite.core.autodiff`); ``jvp`` and ``jacfwd`` use forward mode
+(:mod:`autograd_lite.core.forward`), from the same local-derivative rules. The two
 modes nest in any order: ``jacfwd(jacrev(f))`` is the Hessian.
 
 Numbers in, numbers out: called on floats at the top level, the transforms
@@ -27,16 +27,50 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
-from autograd_lite import mode
-from autograd_lite.autodiff import gradients
-from autograd_lite.forward import note_sweep, sweep
-from autograd_lite.mode import set_grad_enabled
-from autograd_lite.ops import IDENTITY
-from autograd_lite.value import Value, apply
+from autograd_lite.core import mode
+from autograd_lite.core.autodiff import gather
+from autograd_lite.core.forward import note_sweep, sweep
+from autograd_lite.core.mode import set_grad_enabled
+from autograd_lite.core.ops import identity as IDENTITY
+from autograd_lite.core.value import VALUE_MATH, Value, apply, constant
 
-__all__ = ["grad", "hessian", "jacfwd", "jacobian", "jacrev", "jvp", "value_and_grad"]
+__all__ = ["grad", "gradients", "hessian", "jacfwd", "jacobian", "jacrev", "jvp", "value_and_grad"]
+
+
+@overload
+def gradients(
+    root: Value, wrt: Sequence[Value], *, create_graph: Literal[False] = False
+) -> list[float]: ...
+
+
+@overload
+def gradients(root: Value, wrt: Sequence[Value], *, create_graph: Literal[True]) -> list[Value]: ...
+
+
+def gradients(
+    root: Value, wrt: Sequence[Value], *, create_graph: bool = False
+) -> list[float] | list[Value]:
+    """Return d(root)/d(w) for each ``w`` in ``wrt`` without touching any ``grad``.
+
+    Args:
+        root: The node to differentiate.
+        wrt: The nodes to differentiate with respect to.
+        create_graph: Return the gradients as Values connected to the graph,
+            so they can be differentiated again.
+
+    Returns:
+        One gradient per node of ``wrt`` (0 for a node ``root`` does not use).
+    """
+    for w in wrt:
+        if not isinstance(w, Value):
+            raise TypeError(f"gradients: wrt must hold Values, got {type(w).__name__}")
+    if create_graph:
+        vg = gather(root, constant(1.0), VALUE_MATH, wrt)
+        return [vg[w] if w in vg else constant(0.0) for w in wrt]
+    grads = gather(root, 1.0)
+    return [grads.get(w, 0.0) for w in wrt]
 
 
 def _fresh(x: object, where: str, label: str) -> Value:
@@ -356,7 +390,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     """Evaluate ``f`` at ``primals`` and its derivative along ``tangents``, in one forward sweep.
 
     The directional derivative is Σ_i df/dx_i · t_i, computed by forward mode
-    (:func:`autograd_lite.forward.jvp_graph`) without forming the gradient.
+    (:func:`autograd_lite.core.forward.jvp_graph`) without forming the gradient.
 
     Args:
         f: A function of scalars (numbers or Values, or nested lists of them)

@@ -28,8 +28,9 @@ import random
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
+from autograd_lite.core.mode import gc_paused, no_grad
+from autograd_lite.core.value import Value, constant, vsum
 from autograd_lite.progress import Reporter
-from autograd_lite.value import Value, constant, gc_paused, no_grad, vsum
 
 __all__ = [
     "Analytic",

@@ -40,8 +40,8 @@ from collections.abc import Callable
 from typing import Any, Literal, NamedTuple
 
 from autograd_lite.compiled import Program, compile_graph
+from autograd_lite.core.value import Value
 from autograd_lite.progress import Reporter
-from autograd_lite.value import Value
 
 __all__ = ["FitResult", "LogisticObjective", "fit_logistic"]
 

@@ -3,7 +3,7 @@
 The text is parsed with :mod:`ast` and checked against an allow-list: numbers,
 names, ``+ - * / **``, unary ``-``/``+`` and calls to the engine's functions.
 Nothing is ever passed to ``eval`` or ``exec``. Each name becomes one labelled
-leaf :class:`~autograd_lite.value.Value` (a name used twice is one shared node),
+leaf :class:`~autograd_lite.core.value.Value` (a name used twice is one shared node),
 and every operation is recorded through the ordinary ``Value`` operators, so the
 result is a graph that can be differentiated, drawn and explained.
 """
@@ -14,11 +14,10 @@ import ast
 import math
 import unicodedata
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
-from autograd_lite import kernel
-from autograd_lite.value import Value, constant, vsum
+from autograd_lite.core.value import TABLE, Op, Value, constant, vsum
 
 __all__ = [
     "FUNCTIONS",
@@ -45,21 +44,29 @@ class ExpressionError(ValueError):
     """The expression text is not one this parser accepts (a usage error)."""
 
 
-def _unary(method: str) -> Callable[[Value], Value]:
-    def call(v: Value) -> Value:
-        result: Value = getattr(v, method)()
-        return result
+class _Functions(Mapping[str, Callable[[Value], Value]]):
+    """The one-input rows of the op table, read live (a registered row is callable at once)."""
 
-    return call
+    def _rows(self) -> dict[str, Op]:
+        return {
+            name: row
+            for name, row in TABLE.items()
+            if row.arity == 1 and row.param is None and name.isidentifier()
+        }
+
+    def __getitem__(self, name: str) -> Callable[[Value], Value]:
+        return self._rows()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows())
+
+    def __len__(self) -> int:
+        return len(self._rows())
 
 
-#: The functions an expression may call, each applied through the engine's ``Value`` method:
-#: every named one-input method the op table gives ``Value`` (``exp``, ``log``, ``sigmoid``...).
-FUNCTIONS: dict[str, Callable[[Value], Value]] = {
-    fname: _unary(fname)
-    for fname, _, shape in kernel.METHODS
-    if shape == "unary" and not fname.startswith("_")
-}
+#: The functions an expression may call: every one-input row of the op table
+#: (``exp``, ``log``, ``sigmoid``, ``sin``, ``sqrt``..., and rows a user registered).
+FUNCTIONS: Mapping[str, Callable[[Value], Value]] = _Functions()
 _NARY = "sum"
 
 _BINARY: dict[type[ast.operator], str] = {

@@ -15,9 +15,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograd_lite import mode
-from autograd_lite.autodiff import gradients
-from autograd_lite.value import Value
+from autograd_lite.core import mode
+from autograd_lite.core.value import Value
+from autograd_lite.functional import gradients
 
 __all__ = ["GradcheckError", "GradcheckReport", "Mismatch", "gradcheck"]
 

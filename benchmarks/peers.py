@@ -250,7 +250,7 @@ class AutogradLite:
 
     @staticmethod
     def value_class():
-        from autograd_lite.value import Value
+        from autograd_lite.core.value import Value
 
         return Value
 
@@ -262,8 +262,8 @@ class AutogradLite:
 
     @staticmethod
     def lr(X, Y, w0, b0) -> LRCase:
-        from autograd_lite.graph import topological
-        from autograd_lite.value import Value, vsum
+        from autograd_lite.core.graph import topological
+        from autograd_lite.core.value import Value, vsum
 
         xs = [[Value(v) for v in x] for x in X]
         w = [Value(v, f"w{i + 1}") for i, v in enumerate(w0)]
@@ -292,7 +292,7 @@ class AutogradLite:
 
     @staticmethod
     def chain(steps: int):
-        from autograd_lite.value import Value
+        from autograd_lite.core.value import Value
 
         x = Value(1.0)
         v = x
@@ -303,8 +303,8 @@ class AutogradLite:
 
     @staticmethod
     def mlp(params, X, Y) -> MLPCase:
+        from autograd_lite.core.value import vsum
         from autograd_lite.nn import MLP, SGD
-        from autograd_lite.value import vsum
 
         model = MLP(2, [16, 16, 1])
         ps = model.parameters()
@@ -344,7 +344,7 @@ class AutogradLitePaused:
 
     @staticmethod
     def lr(X, Y, w0, b0) -> LRCase:
-        from autograd_lite.value import gc_paused
+        from autograd_lite.core.mode import gc_paused
 
         case = AutogradLite.lr(X, Y, w0, b0)
         inner = case.step
@@ -424,7 +424,7 @@ class AutogradLiteCompiled:
         import numpy as np
 
         from autograd_lite.compiled import compile_graph
-        from autograd_lite.value import Value, vsum
+        from autograd_lite.core.value import Value, vsum
 
         n = len(w0)
         xs = [Value(0.0, f"x{i + 1}") for i in range(n)]
@@ -447,8 +447,8 @@ class AutogradLiteCompiled:
         import numpy as np
 
         from autograd_lite.compiled import compile_graph
+        from autograd_lite.core.value import Value, vsum
         from autograd_lite.nn import MLP, SGD
-        from autograd_lite.value import Value, vsum
 
         model = MLP(2, [16, 16, 1])
         ps = model.parameters()

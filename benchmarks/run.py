@@ -273,7 +273,7 @@ def _never_nonfinite(node) -> None:
 
 def work_lr_parts(eng, n: str, m: str) -> dict:
     """autograd_lite's build, backward walk + sort, and loop, timed apart, collector off."""
-    from autograd_lite import autodiff
+    from autograd_lite.core import autodiff
 
     X, Y, w0, b0 = _lr_problem(int(n), int(m))
     case = peers.AutogradLite.lr(X, Y, w0, b0)
@@ -348,7 +348,7 @@ def work_chain_mem(eng, steps: str) -> dict:
     if eng is peers.Micrograd:
         from micrograd.engine import Value
     else:
-        from autograd_lite.value import Value
+        from autograd_lite.core.value import Value
     k = int(steps)
 
     def build():
@@ -404,7 +404,7 @@ def count_nodes(root) -> int:
                     seen.add(id(p))
                     stack.append(p)
         return len(seen)
-    from autograd_lite.graph import reachable
+    from autograd_lite.core.graph import reachable
 
     return len(reachable(root))
 
@@ -566,7 +566,7 @@ def bench_lr_paused(results: dict, sizes, features) -> None:
     emit(
         "Not comparable with the speed-ratio targets, which have the collector on throughout "
         "(the per-op target at the end is taken from these rows): here "
-        "`autograd_lite.value.gc_paused()` pauses it while the graph is built and "
+        "`autograd_lite.gc_paused()` pauses it while the graph is built and "
         "differentiated, as `LogisticRegression.fit` and `.cost` do. The fit row is one epoch "
         "of a 5-epoch fit (data validation and lifting amortised). Same op count as above; "
         "'vs micrograd' is against micrograd with the collector on, from the table above."

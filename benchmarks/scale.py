@@ -62,7 +62,7 @@ def _timeit(fn, budget: float = 1.5) -> float:
 # --------------------------------------------------------------- (i)
 def _lr_program():
     from autograd_lite.compiled import compile_graph
-    from autograd_lite.value import Value, vsum
+    from autograd_lite.core.value import Value, vsum
 
     xs = [Value(0.0, f"x{i}") for i in range(1, N + 1)]
     y = Value(0.0, "y")

@@ -43,8 +43,8 @@ except ImportError:  # run from the source tree
     sys.path.insert(0, str(HERE.parent))
 
 from autograd_lite import Value  # noqa: E402
-from autograd_lite.autodiff import backward_steps  # noqa: E402
 from autograd_lite.cli import main as cli_main  # noqa: E402
+from autograd_lite.core.autodiff import backward_steps  # noqa: E402
 from autograd_lite.logistic import lesson_graph  # noqa: E402
 from autograd_lite.parse import parse_expression  # noqa: E402
 from autograd_lite.viz import stepper_html  # noqa: E402

@@ -174,7 +174,7 @@ def _resolve_by_identity(app: Any, env: Any, node: Any, contnode: Any) -> Any:
 
 
 def _drop_canonical_aliases(app: Any, env: Any) -> None:
-    # autodoc registers ``autograd_lite.value.Value`` as an alias of ``autograd_lite.Value``;
+    # autodoc registers ``autograd_lite.core.value.Value`` as an alias of ``autograd_lite.Value``;
     # the alias makes a bare ``Value`` ambiguous. References through such names are
     # resolved by identity instead (above).
     objects = env.get_domain("py").objects

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from autograd_lite import Value
-from autograd_lite.graph import topological
+from autograd_lite.core.graph import topological
 from autograd_lite.logistic import LogisticRegression, lesson_graph, make_data
 from autograd_lite.viz import render_svg, to_dot
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pathlib
 
-from autograd_lite.autodiff import gradients
-from autograd_lite.value import Value
+from autograd_lite.core.value import Value
+from autograd_lite.functional import gradients
 
 NAME = "higher-order-gradient-graph.svg"
 

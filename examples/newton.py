@@ -15,8 +15,8 @@ import math
 import random
 from collections.abc import Callable
 
+from autograd_lite.core.value import Value, vsum
 from autograd_lite.functional import hessian, value_and_grad
-from autograd_lite.value import Value, vsum
 
 TOLERANCE = 1e-6
 

@@ -9,8 +9,8 @@ from typing import NamedTuple
 import numpy as np
 
 from autograd_lite.compiled import Program, compile_graph
+from autograd_lite.core.value import Value, vsum
 from autograd_lite.nn import MLP
-from autograd_lite.value import Value, vsum
 
 
 class Case(NamedTuple):

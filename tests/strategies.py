@@ -24,7 +24,7 @@ __all__ = ["BOUND", "OPS", "Expr", "Instr", "expressions", "finite_floats"]
 #: No intermediate value of a drawn expression exceeds this in magnitude.
 BOUND = 1e3
 
-#: Ops the generator uses (names of rows in ``autograd_lite.ops.TABLE``).
+#: Ops the generator uses (names of rows in ``autograd_lite.core.ops.TABLE``).
 OPS = (
     "add",
     "sub",
@@ -178,8 +178,8 @@ class Expr:
         ``exp log sigmoid tanh relu``; pass ``funcs`` to supply missing ones
         (e.g. ``{"softplus": torch.nn.functional.softplus}``).
         """
-        from autograd_lite import ops
-        from autograd_lite.value import Value, apply, vsum
+        from autograd_lite.core import ops
+        from autograd_lite.core.value import Value, apply, vsum
 
         overrides = dict(funcs or {})
         is_value = bool(leaves) and isinstance(leaves[0], Value)

@@ -9,7 +9,6 @@ from collections.abc import Callable
 
 import pytest
 
-from autograd_lite import mode
 from autograd_lite.anomaly import (
     AnomalyError,
     AnomalyNaNError,
@@ -17,10 +16,12 @@ from autograd_lite.anomaly import (
     _AnomalyHook,
     detect_anomaly,
 )
-from autograd_lite.autodiff import gradients
-from autograd_lite.functional import grad
-from autograd_lite.ops import EXP, LOG, MUL
-from autograd_lite.value import Value
+from autograd_lite.core import mode
+from autograd_lite.core.ops import exp as EXP
+from autograd_lite.core.ops import log as LOG
+from autograd_lite.core.ops import mul as MUL
+from autograd_lite.core.value import Value
+from autograd_lite.functional import grad, gradients
 
 
 def here() -> int:

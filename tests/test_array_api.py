@@ -17,7 +17,7 @@ from models import close, lr_columns, lr_program
 from strategies import Expr, expressions
 
 from autograd_lite.compiled import compile_graph
-from autograd_lite.value import Value
+from autograd_lite.core.value import Value
 
 xps = pytest.importorskip("array_api_strict")
 
@@ -101,7 +101,7 @@ def test_programs_pickle_and_rebuild() -> None:
     for a, b in zip(g0, g1, strict=True):
         assert np.array_equal(a, b)
     # Rows come back as the op table's own rows (by name), and errors still name nodes.
-    from autograd_lite import ops
+    from autograd_lite.core import ops
 
     assert all(r is ops.TABLE[r.name] for r in q._code.rows if r.name in ops.TABLE)
     x = Value(2.0, "x")

@@ -23,10 +23,10 @@ from strategies import Expr, expressions
 
 from autograd_lite.compiled import NumpyMath, Program, compile_graph, trace
 from autograd_lite.compiled.codegen import comment, label_comment
-from autograd_lite.graph import topological
+from autograd_lite.core.graph import topological
+from autograd_lite.core.ops import Check, Op
+from autograd_lite.core.value import Value, apply, mean, vsum
 from autograd_lite.nn import MLP
-from autograd_lite.ops import Check, Op
-from autograd_lite.value import Value, apply, mean, vsum
 
 
 def _eager(expr: Expr, inputs: list[float]) -> tuple[float, list[float]]:
@@ -536,11 +536,11 @@ def _cube_row() -> Op:
         "cube",
         "³",
         1,
-        lambda xs, m, k: xs[0] * xs[0] * xs[0],
-        lambda xs, out, m, k: (3.0 * xs[0] * xs[0],),
+        lambda m, a: a * a * a,
+        lambda m, out, a: (3.0 * a * a,),
         ("3{0}²",),
         "{0}³",
-        checks=(Check(lambda xs, m, k: xs[0] > -10.0, ValueError, "cube needs x > -10"),),
+        checks=(Check(lambda m, a: a > -10.0, ValueError, "cube needs x > -10"),),
     )
 
 
@@ -550,8 +550,8 @@ def _leaky_row() -> Op:
         "leaky\nimport os",
         "L",
         1,
-        lambda xs, m, k: xs[0] if xs[0] > 0.0 else 0.25 * xs[0],
-        lambda xs, out, m, k: (1.0 if xs[0] > 0.0 else 0.25,),
+        lambda m, a: a if a > 0.0 else 0.25 * a,
+        lambda m, out, a: (1.0 if a > 0.0 else 0.25,),
         ("[{0} > 0]",),
         "leaky({0})\nimport os",
     )
@@ -559,11 +559,11 @@ def _leaky_row() -> Op:
 
 def _sin_row() -> Op:
     return Op(
-        "sin",
+        "math_sin",
         "sin",
         1,
-        lambda xs, m, k: math.sin(xs[0]),
-        lambda xs, out, m, k: (math.cos(xs[0]),),
+        lambda m, a: math.sin(a),
+        lambda m, out, a: (math.cos(a),),
         ("cos {0}",),
         "sin({0})",
         finite=True,

@@ -31,9 +31,10 @@ import numpy as np
 import pytest
 
 import autograd_lite as al
-from autograd_lite import kernel, mode, ops
-from autograd_lite.autodiff import gradients
-from autograd_lite.value import Value, apply
+from autograd_lite.core import mode, ops
+from autograd_lite.core.value import Value, apply
+from autograd_lite.fast import kernel
+from autograd_lite.functional import gradients
 
 EDGES = (
     0.0,

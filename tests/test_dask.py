@@ -13,7 +13,7 @@ from strategies import Expr, expressions
 
 from autograd_lite import scale
 from autograd_lite.compiled import compile_graph
-from autograd_lite.value import Value
+from autograd_lite.core.value import Value
 
 dask = pytest.importorskip("dask")
 da = pytest.importorskip("dask.array")

@@ -25,9 +25,10 @@ PUBLIC = (
     "logistic",
     "compiled",
     "plot",
-    "mode",
-    "forward",
-    "ops",
+    "core.mode",
+    "core.forward",
+    "core.ops",
+    "core.primitives",
     "optimize",
     "scale",
 )

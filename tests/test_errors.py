@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograd_lite as ag
-from autograd_lite.autodiff import gradients
-from autograd_lite.value import Value
+from autograd_lite.core.value import Value
+from autograd_lite.functional import gradients
 
 # --------------------------------------------------------------- TypeError
 

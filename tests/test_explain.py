@@ -10,7 +10,10 @@ import sympy
 from hypothesis import example, given, settings
 from strategies import Expr, Instr, expressions
 
-from autograd_lite.autodiff import backward_steps, gradients
+from autograd_lite.core.autodiff import backward_steps
+from autograd_lite.core.forward import forward_steps
+from autograd_lite.core.graph import reachable
+from autograd_lite.core.value import Value, fmt_number, vsum
 from autograd_lite.explain import (
     Explanation,
     ForwardExplanation,
@@ -21,11 +24,8 @@ from autograd_lite.explain import (
     explain_lesson,
     latex_name,
 )
-from autograd_lite.forward import forward_steps
-from autograd_lite.graph import reachable
+from autograd_lite.functional import gradients
 from autograd_lite.logistic import lesson_graph
-from autograd_lite.ops import fmt_number
-from autograd_lite.value import Value, vsum
 
 
 def _small() -> tuple[Value, Value, Value]:
@@ -307,7 +307,7 @@ def test_explaining_the_lesson_graph_shows_the_sigmoid_step() -> None:
 
 
 def test_a_node_of_numbers_only_still_has_its_row() -> None:
-    from autograd_lite.value import constant
+    from autograd_lite.core.value import constant
 
     out = (constant(2.0) * 3.0).named("six")
     e = explain(out)

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd_lite.autodiff import gradients
-from autograd_lite.functional import grad, hessian, value_and_grad
-from autograd_lite.value import Value, no_grad, vsum
+from autograd_lite.core.mode import no_grad
+from autograd_lite.core.value import Value, vsum
+from autograd_lite.functional import grad, gradients, hessian, value_and_grad
 
 
 def sig(x: float) -> float:

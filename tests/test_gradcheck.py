@@ -11,24 +11,24 @@ import pytest
 from hypothesis import given, settings
 from strategies import Expr, expressions
 
-from autograd_lite import ops
+from autograd_lite.core import ops
+from autograd_lite.core.value import Value, apply
 from autograd_lite.testing import GradcheckError, GradcheckReport, gradcheck
-from autograd_lite.value import Value, apply
 
 
 def sig(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
 
 
-def _wrong_tanh_rule(xs: Any, out: Any, m: Any, k: Any) -> tuple[Any, ...]:
+def _wrong_tanh_rule(m: Any, out: Any, a: Any) -> tuple[Any, ...]:
     return (1.0 + out * out,)  # the sign is wrong: d tanh = 1 − tanh²
 
 
 #: A tanh whose derivative is wrong at every order.
-BROKEN_TANH = dataclasses.replace(ops.TABLE["tanh"], name="broken_tanh", local=_wrong_tanh_rule)
+BROKEN_TANH = dataclasses.replace(ops.TABLE["tanh"], name="broken_tanh", d=_wrong_tanh_rule)
 
 
-def _frozen_sigmoid_rule(xs: Any, out: Any, m: Any, k: Any) -> tuple[Any, ...]:
+def _frozen_sigmoid_rule(m: Any, out: Any, a: Any) -> tuple[Any, ...]:
     # Right value, but computed from the float inside the node: when gradients
     # are built as graphs this derivative is a constant, so σ'' comes out 0.
     s = out.data if isinstance(out, Value) else out
@@ -37,7 +37,7 @@ def _frozen_sigmoid_rule(xs: Any, out: Any, m: Any, k: Any) -> tuple[Any, ...]:
 
 #: A sigmoid right at first order and wrong at second order.
 FROZEN_SIGMOID = dataclasses.replace(
-    ops.TABLE["sigmoid"], name="frozen_sigmoid", local=_frozen_sigmoid_rule
+    ops.TABLE["sigmoid"], name="frozen_sigmoid", d=_frozen_sigmoid_rule
 )
 
 

@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import Expr, expressions
 
-from autograd_lite import ops
-from autograd_lite.autodiff import gradients
-from autograd_lite.functional import grad, hessian
-from autograd_lite.value import Value, apply, vsum
+import autograd_lite as al
+from autograd_lite.core import ops
+from autograd_lite.core.value import Value, apply, vsum
+from autograd_lite.functional import grad, gradients, hessian
 
 
 def sig(x: float) -> float:
@@ -69,9 +69,43 @@ UNARY: dict[str, tuple[Callable[[Value], Value], list[float], tuple[Deriv, Deriv
         ),
     ),
     "identity": (
-        lambda v: apply(ops.IDENTITY, (v,)),
+        lambda v: apply(ops.identity, (v,)),
         [-1.0, 2.5],
         (lambda x: 1.0, lambda x: 0.0, lambda x: 0.0),
+    ),
+    "sin": (
+        lambda v: al.sin(v),
+        [-2.0, 0.0, 1.3],
+        (math.cos, lambda x: -math.sin(x), lambda x: -math.cos(x)),
+    ),
+    "cos": (
+        lambda v: al.cos(v),
+        [-2.0, 0.0, 1.3],
+        (lambda x: -math.sin(x), lambda x: -math.cos(x), math.sin),
+    ),
+    "sqrt": (
+        lambda v: al.sqrt(v),
+        [0.25, 1.0, 9.0],
+        (
+            lambda x: 0.5 * x**-0.5,
+            lambda x: -0.25 * x**-1.5,
+            lambda x: 0.375 * x**-2.5,
+        ),
+    ),
+    "abs": (
+        lambda v: abs(v),
+        [-1.5, 0.7],
+        (lambda x: 1.0 if x > 0 else -1.0, lambda x: 0.0, lambda x: 0.0),
+    ),
+    # The user-defined row of tests/conftest.py: x / (1 + |x|).
+    "softsign": (
+        lambda v: al.TABLE["softsign"](v),
+        [-2.0, 0.5, 3.0],
+        (
+            lambda x: 1 / (1 + abs(x)) ** 2,
+            lambda x: -2 * math.copysign(1.0, x) / (1 + abs(x)) ** 3,
+            lambda x: 6 / (1 + abs(x)) ** 4,
+        ),
     ),
 }
 
@@ -187,12 +221,19 @@ def test_unary_fourth_order_matches_sympy(name: str) -> None:
         "relu": s,  # evaluated at positive points only
         "softplus": sympy.log(1 + sympy.exp(s)),
         "identity": s,
+        "sin": sympy.sin(s),
+        "cos": sympy.cos(s),
+        "sqrt": sympy.sqrt(s),
+        "abs": sympy.Abs(s),
+        "softsign": s / (1 + sympy.Abs(s)),
     }
     build, points, _ = UNARY[name]
-    d4 = sympy.lambdify(s, sympy.diff(exprs[name], s, 4))
     for x in points:
         if name == "relu" and x <= 0:
             continue
+        # |s| is s or -s on the side of 0 where the point lies.
+        expr = exprs[name].subs(sympy.Abs(s), s if x > 0 else -s)
+        d4 = sympy.lambdify(s, sympy.diff(expr, s, 4))
         assert close(nth_derivative(build, x, 4), float(d4(x)), 1e-8), (name, x)
 
 

@@ -19,8 +19,8 @@ import pytest
 
 import autograd_lite.viz.render as render_mod
 from autograd_lite.cli import main
+from autograd_lite.core.value import Value
 from autograd_lite.parse import ExpressionError, parse_expression
-from autograd_lite.value import Value
 from autograd_lite.viz import RendererNotFound, RenderError, RenderTimeout, draw, to_dot
 from autograd_lite.viz.files import write_atomic, write_new
 

@@ -21,7 +21,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from autograd_lite.autodiff import gradients
+from autograd_lite.core.mode import no_grad
+from autograd_lite.core.value import Value
+from autograd_lite.functional import gradients
 from autograd_lite.logistic import (
     LessonGraph,
     LogisticRegression,
@@ -32,7 +34,6 @@ from autograd_lite.logistic import (
     lesson_graph,
     make_data,
 )
-from autograd_lite.value import Value, no_grad
 
 EPS = 2.0**-52
 

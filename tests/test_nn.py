@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from autograd_lite.core.value import Value, vsum
 from autograd_lite.nn import MLP, SGD, Layer, Neuron
-from autograd_lite.value import Value, vsum
 
 
 def _float_mlp(params: list[float], sizes: list[int], x: list[float]) -> float:

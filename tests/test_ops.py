@@ -18,9 +18,10 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd_lite import ops
-from autograd_lite.ops import FLOAT_MATH, TABLE, Op, pow_const
-from autograd_lite.value import VALUE_MATH, Value, apply, constant
+from autograd_lite.core import ops
+from autograd_lite.core.ops import TABLE, Op, pow_const
+from autograd_lite.core.primitives import FLOAT_MATH
+from autograd_lite.core.value import VALUE_MATH, Value, apply, constant
 
 # Rows that are not differentiable operations of their inputs.
 NOT_DIFFERENTIABLE = {"const"}
@@ -120,6 +121,22 @@ SPECS: dict[str, Spec] = {
         lambda s, k: sympy.log(1 + sympy.exp(s[0])),
     ),
     "identity": Spec(const_domain(WIDE), lambda xs, k: xs[0], lambda s, k: s[0]),
+    "sin": Spec(const_domain(WIDE), lambda xs, k: math.sin(xs[0]), lambda s, k: sympy.sin(s[0])),
+    "cos": Spec(const_domain(WIDE), lambda xs, k: math.cos(xs[0]), lambda s, k: sympy.cos(s[0])),
+    "sqrt": Spec(
+        const_domain(box(0.01, 100.0)), lambda xs, k: xs[0] ** 0.5, lambda s, k: sympy.sqrt(s[0])
+    ),
+    "abs": Spec(
+        const_domain(away_from_zero(0.01, 10.0)),
+        lambda xs, k: xs[0] if xs[0] >= 0 else -xs[0],
+        lambda s, k: sympy.Abs(s[0]),
+    ),
+    # The user-defined row that tests/conftest.py registers.
+    "softsign": Spec(
+        const_domain(WIDE),
+        lambda xs, k: xs[0] / (1.0 + (xs[0] if xs[0] >= 0 else -xs[0])),
+        lambda s, k: s[0] / (1 + sympy.Abs(s[0])),
+    ),
 }
 
 
@@ -195,11 +212,11 @@ def test_arity_matches_local_rule(op: Op) -> None:
 
 def test_const_row() -> None:
     c = constant(2.5)
-    assert c.op is ops.CONST and c.is_constant and not c.is_leaf
+    assert c.op is ops.const and c.is_constant and not c.is_leaf
     assert c.parents == ()
-    assert ops.CONST.local((), 2.5, FLOAT_MATH, None) == ()
+    assert ops.const.local((), 2.5, FLOAT_MATH, None) == ()
     with pytest.raises(TypeError, match="const"):
-        ops.CONST.forward((), None)
+        ops.const.forward((), None)
 
 
 def test_pow_const_carries_its_exponent() -> None:
@@ -274,6 +291,12 @@ _MATH_NS = {
     "relu": lambda x: max(x, 0.0),
     "softplus": lambda x: math.log1p(math.exp(x)),
     "tanh": math.tanh,
+    "sin": math.sin,
+    "cos": math.cos,
+    "sqrt": math.sqrt,
+    "abs": lambda x: x if x >= 0 else -x,
+    "sign": lambda x: (x > 0) - (x < 0),
+    "softsign": lambda x: x / (1.0 + (x if x >= 0 else -x)),
 }
 
 
@@ -282,9 +305,12 @@ def to_python(text: str) -> str:
     text = text.replace("−", "-").replace("·", "*").replace("×", "*").replace("÷", "/")
     text = text.replace("²", "**2").replace("^", "**").replace("σ(", "sigmoid(")
     text = re.sub(r"log (\w+)", r"log(\1)", text)
+    text = re.sub(r"√(\w+)", r"sqrt(\1)", text)
+    text = re.sub(r"\|(.+?)\|", r"abs(\1)", text)
     text = re.sub(r"\[(.+?)\]", r"(1.0 if \1 else 0.0)", text)
     # Implicit products: "o(1 - o)" and ")(".
-    text = re.sub(r"\b([a-eo])\(", r"\1*(", text)
+    text = re.sub(r"\b([a-eo0-9])\(", r"\1*(", text)
+    text = re.sub(r"\b([0-9])([a-z])", r"\1*\2", text)
     return text.replace(")(", ")*(")
 
 

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from autograd_lite.core.value import Value
 from autograd_lite.parse import (
     MAX_DEPTH,
     MAX_LENGTH,
@@ -18,7 +19,6 @@ from autograd_lite.parse import (
     compile_expression,
     parse_expression,
 )
-from autograd_lite.value import Value
 
 
 def _sig(z: float) -> float:
@@ -33,8 +33,8 @@ def _central(f, xs: dict[str, float], name: str, h: float = 1e-6) -> float:
 
 
 def _grads(root: Value, names: list[str]) -> dict[str, float]:
-    from autograd_lite.autodiff import gradients
-    from autograd_lite.graph import reachable
+    from autograd_lite.core.graph import reachable
+    from autograd_lite.functional import gradients
 
     leaves = {n.label: n for n in reachable(root) if n.op is None and n.label}
     return dict(zip(names, gradients(root, [leaves[n] for n in names]), strict=True))

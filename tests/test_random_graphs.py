@@ -16,8 +16,8 @@ import sympy
 from hypothesis import given, settings
 from strategies import Expr, expressions
 
-from autograd_lite.autodiff import gradients
-from autograd_lite.value import Value
+from autograd_lite.core.value import Value
+from autograd_lite.functional import gradients
 
 
 def engine(expr: Expr) -> tuple[float, list[float]]:

@@ -578,9 +578,9 @@ LIT_INPUT_EDGES = (
 def test_the_forward_page_steps_through_the_tangents(
     browser: Chromium, tmp_path: Path, shots: Path
 ) -> None:
+    from autograd_lite.core.value import fmt_number
     from autograd_lite.explain import explain_forward
     from autograd_lite.logistic import lesson_graph
-    from autograd_lite.ops import fmt_number
     from autograd_lite.viz import stepper_html
 
     g = lesson_graph([1.5, -0.5], 1.0, [0.4, -0.8], 0.1)  # the running example
@@ -655,6 +655,6 @@ def test_the_forward_page_options_are_checked(tmp_path: Path) -> None:
 
 
 def _leaves(root: Value) -> list[Value]:
-    from autograd_lite.graph import topological
+    from autograd_lite.core.graph import topological
 
     return [n for n in topological(root) if not n.parents]

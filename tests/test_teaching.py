@@ -13,8 +13,8 @@ import pytest
 
 from autograd_lite import Value
 from autograd_lite.cli import DEMO_EXAMPLE, main
+from autograd_lite.core.graph import topological
 from autograd_lite.explain import explain, explain_lesson
-from autograd_lite.graph import topological
 from autograd_lite.logistic import NEG_Y_LOG_A, lesson_graph
 from autograd_lite.viz import Stepper, stepper_html, stepper_view, to_dot
 from autograd_lite.viz.dot import NOT_RUN, backward_has_run

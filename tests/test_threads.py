@@ -13,9 +13,9 @@ from contextlib import AbstractContextManager
 import pytest
 
 import autograd_lite as al
-from autograd_lite import mode
 from autograd_lite.anomaly import AnomalyError, detect_anomaly
-from autograd_lite.value import Value
+from autograd_lite.core import mode
+from autograd_lite.core.value import Value
 
 TIMEOUT = 10.0
 

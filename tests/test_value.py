@@ -14,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograd_lite as ag
-from autograd_lite import ops
-from autograd_lite.autodiff import gradients
-from autograd_lite.value import Value, mean, vsum
+from autograd_lite.core import ops
+from autograd_lite.core.value import Value, mean, vsum
+from autograd_lite.functional import gradients
 
 # ----------------------------------------------------------- construction
 

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_lite import Value
-from autograd_lite.ops import TABLE, pow_const
-from autograd_lite.value import apply, vsum
+from autograd_lite.core.ops import TABLE, pow_const
+from autograd_lite.core.value import apply, vsum
 from autograd_lite.viz import RendererNotFound, draw, render_svg, stepper_html, to_dot
 from autograd_lite.viz import render as render_mod
 from autograd_lite.viz.stepper import frames

@@ -1,7 +1,7 @@
 r"""Writing a program's source from the op table, with no per-op knowledge.
 
 Every line comes from a row of the op table run on symbols
-(:mod:`autograd_lite.symbolic`): the forward from ``row.fwd``, the domain
+(:mod:`autograd_lite.fast.symbolic`): the forward from ``row.fwd``, the domain
 tests from ``row.checks``, the backward from ``row.local``. A row a user made
 is treated the same way; when its rules cannot be printed (they branch on the
 input, call ``math.sin``...), the line calls the row instead
@@ -33,16 +33,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograd_lite import ops
-from autograd_lite.symbolic import SYM_MATH, Sym, num, times
-from autograd_lite.value import Value
+from autograd_lite.core.primitives import PRIMITIVES
+from autograd_lite.core.value import Op, Value
+from autograd_lite.fast.symbolic import SYM_MATH, Sym, num, times
 
-__all__ = ["PRIMITIVES", "Code", "RowCode", "comment", "label_comment", "row_code", "write"]
-
-#: The functions of a runtime namespace that printed rules may call.
-PRIMITIVES = frozenset(
-    {"exp", "log", "sigmoid", "tanh", "step", "relu", "softplus", "add", "either", "is_integer"}
-)
+__all__ = ["Code", "RowCode", "comment", "label_comment", "row_code", "write"]
 
 
 # ------------------------------------------------------------- comments
@@ -255,7 +250,7 @@ class RowCode:
     propagating: frozenset[int] = field(default=frozenset())
 
 
-def row_code(row: ops.Op, n: int) -> RowCode:
+def row_code(row: Op, n: int) -> RowCode:
     """Print ``row``'s rules for ``n`` inputs (calling the row where they cannot be printed)."""
     names = {_ARG.format(i) for i in range(n)}
     xs = [_Strict(_ARG.format(i)) for i in range(n)]
@@ -342,7 +337,7 @@ class Code:
     forward: str
     grad: str
     grad_params: str
-    rows: list[ops.Op]
+    rows: list[Op]
     labels: dict[str, str]
     plans: dict[int, RowCode]
 
@@ -371,9 +366,9 @@ def write(
     cache: dict[tuple[int, int], RowCode] = {}
     plans: dict[int, RowCode] = {}
     bound: dict[int, int] = {}
-    rows: list[ops.Op] = []
+    rows: list[Op] = []
 
-    def key_of(op: ops.Op) -> str:
+    def key_of(op: Op) -> str:
         if id(op) not in bound:
             bound[id(op)] = len(rows)
             rows.append(op)

@@ -31,8 +31,8 @@ from autograd_lite.compiled.runtime import (
     Recheck,
     require_jax_x64,
 )
-from autograd_lite.graph import topological
-from autograd_lite.value import Value
+from autograd_lite.core.graph import topological
+from autograd_lite.core.value import Value
 
 __all__ = ["Program", "Reduce", "compile_graph", "trace"]
 

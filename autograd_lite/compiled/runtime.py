@@ -21,10 +21,11 @@ NumPy is imported only when an array namespace is used.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd_lite import ops
+from autograd_lite.core.primitives import FLOAT_MATH, PRIMITIVES, Primitive
+from autograd_lite.core.value import Op
 
 __all__ = [
     "FLOAT",
@@ -52,14 +53,17 @@ class BackwardFailure(Exception):
 
 
 # ----------------------------------------------------------------- floats
-class FloatMath(ops.FloatMath):
+class FloatMath:
     """Runtime namespace of a program run on plain floats (one example).
 
-    The primitives are inherited from :class:`autograd_lite.ops.FloatMath`,
-    the namespace the eager engine computes with.
+    The primitives are the float functions of
+    :data:`~autograd_lite.core.primitives.PRIMITIVES`, the ones the eager
+    engine computes with, so a program gives its numbers to the last bit.
     """
 
-    __slots__ = ()
+    def __init__(self) -> None:
+        for p in PRIMITIVES.values():
+            setattr(self, p.name, p.real)
 
     @staticmethod
     def ok(condition: Any) -> bool:
@@ -72,203 +76,22 @@ class FloatMath(ops.FloatMath):
         return x - x == 0.0  # inf - inf and nan - nan are nan
 
     @staticmethod
-    def call(row: ops.Op, xs: Sequence[float]) -> float:
+    def call(row: Op, xs: Sequence[float]) -> float:
         """Run a row's forward (a row whose rule cannot be printed as code)."""
-        return float(row.fwd(xs, ops.FLOAT_MATH, row.param))
+        return float(row.fwd(xs, FLOAT_MATH, row.param))
 
     @staticmethod
-    def holds(row: ops.Op, j: int, xs: Sequence[float]) -> bool:
+    def holds(row: Op, j: int, xs: Sequence[float]) -> bool:
         """Run a row's check ``j``."""
-        return bool(row.checks[j].holds(xs, ops.FLOAT_MATH, row.param))
+        return bool(row.checks[j].holds(xs, FLOAT_MATH, row.param))
 
     @staticmethod
-    def local(row: ops.Op, j: int, xs: Sequence[float], out: float) -> float:
+    def local(row: Op, j: int, xs: Sequence[float], out: float) -> float:
         """Return a row's local derivative with respect to input ``j``."""
-        return float(row.local(xs, out, ops.FLOAT_MATH, row.param)[j])
+        return float(row.local(xs, out, FLOAT_MATH, row.param)[j])
 
-
-# ----------------------------------------------------------------- arrays
-def _np() -> Any:
-    import numpy
-
-    return numpy
-
-
-def _elementwise(fn: Any, xs: Sequence[Any]) -> Any:
-    """Apply a float function to each example of broadcast arrays (inf/nan on errors)."""
-    np = _np()
-
-    def one(*e: float) -> float:
-        try:
-            return float(fn([float(v) for v in e]))
-        except OverflowError:
-            return math.inf
-        except (ArithmeticError, ValueError):
-            return math.nan
-
-    return np.vectorize(one, otypes=[float])(*xs)
-
-
-class NumpyMath:
-    """Runtime namespace of a program run on NumPy arrays (one element per example).
-
-    A value shared by the whole batch (one that depends on parameters only)
-    stays a float and goes through the float functions, so it is exactly the
-    eager engine's number.
-    """
-
-    __slots__ = ()
-
-    @staticmethod
-    def exp(x: Any) -> Any:
-        """Return e**x (``inf`` where it overflows)."""
-        np = _np()
-        if type(x) is not np.ndarray:
-            try:
-                return math.exp(x)
-            except OverflowError:
-                return math.inf
-        return np.exp(x)
-
-    @staticmethod
-    def log(x: Any) -> Any:
-        """Return log x (callers have checked x > 0)."""
-        np = _np()
-        return np.log(x) if type(x) is np.ndarray else ops.FLOAT_MATH.log(x)
-
-    @staticmethod
-    def sigmoid(x: Any) -> Any:
-        """Return the stable logistic function (exp only ever sees −|x|)."""
-        np = _np()
-        if type(x) is not np.ndarray:
-            return ops.FLOAT_MATH.sigmoid(x)
-        # In place where possible: the batch arrays are the expensive part.
-        e = np.abs(x)
-        np.negative(e, out=e)
-        np.exp(e, out=e)
-        r = e + 1.0
-        np.reciprocal(r, out=r)
-        e *= r
-        np.copyto(e, r, where=np.greater_equal(x, 0.0))
-        return e
-
-    @staticmethod
-    def tanh(x: Any) -> Any:
-        """Return tanh x."""
-        np = _np()
-        return np.tanh(x) if type(x) is np.ndarray else math.tanh(x)
-
-    @staticmethod
-    def step(x: Any) -> Any:
-        """Return 1.0 where x > 0, else 0.0."""
-        np = _np()
-        if type(x) is not np.ndarray:
-            return ops.FLOAT_MATH.step(x)
-        return np.greater(x, 0.0).astype(float)
-
-    @staticmethod
-    def relu(x: Any) -> Any:
-        """Return x where x > 0, else 0.0."""
-        np = _np()
-        if type(x) is not np.ndarray:
-            return ops.FLOAT_MATH.relu(x)
-        return np.where(np.greater(x, 0.0), x, 0.0)
-
-    @staticmethod
-    def softplus(x: Any) -> Any:
-        """Return log(1 + e**x) without overflow."""
-        np = _np()
-        if type(x) is not np.ndarray:
-            return ops.FLOAT_MATH.softplus(x)
-        t = np.abs(x)
-        np.negative(t, out=t)
-        np.exp(t, out=t)
-        np.log1p(t, out=t)
-        t += np.maximum(x, 0.0)
-        return t
-
-    @staticmethod
-    def add(xs: Sequence[Any]) -> Any:
-        """Return the sum, added left to right (the bits of ``FLOAT_MATH.add`` per example)."""
-        np = _np()
-        if len(xs) == 1:
-            return -0.0 + xs[0]
-        total = xs[0] + xs[1]  # -0.0 + a + b is a + b: the same bits as FLOAT_MATH.add
-        for x in xs[2:]:
-            # ``total`` is a new array: add into it where the shapes allow.
-            if type(total) is np.ndarray and (type(x) is not np.ndarray or x.shape == total.shape):
-                total += x
-            else:
-                total = total + x
-        return total
-
-    @staticmethod
-    def either(p: Any, q: Any) -> Any:
-        """Return the logical or of two conditions."""
-        np = _np()
-        if type(p) is np.ndarray or type(q) is np.ndarray:
-            return np.logical_or(p, q)
-        return bool(p or q)
-
-    @staticmethod
-    def is_integer(x: Any) -> Any:
-        """Return whether x is a whole number (elementwise)."""
-        np = _np()
-        if type(x) is not np.ndarray:
-            return float(x).is_integer()
-        return np.equal(np.trunc(x), x)
-
-    # -------------------------------------------------------- helpers
-    @staticmethod
-    def ok(condition: Any) -> bool:
-        """Return whether a domain check holds for every example."""
-        np = _np()
-        if type(condition) is np.ndarray:
-            return bool(condition.all())
-        return bool(condition)
-
-    @staticmethod
-    def finite(x: Any) -> bool:
-        """Return whether no example of ``x`` is infinite or NaN."""
-        np = _np()
-        if type(x) is np.ndarray:
-            return bool(np.isfinite(x).all())
-        return bool(x - x == 0.0)
-
-    @staticmethod
-    def call(row: ops.Op, xs: Sequence[Any]) -> Any:
-        """Run a row's forward example by example (a row that cannot be printed)."""
-        if not any(type(x) is _np().ndarray for x in xs):
-            return FLOAT.call(row, xs)
-        return _elementwise(lambda e: row.fwd(e, ops.FLOAT_MATH, row.param), xs)
-
-    @staticmethod
-    def holds(row: ops.Op, j: int, xs: Sequence[Any]) -> Any:
-        """Run a row's check ``j`` example by example."""
-        np = _np()
-        if not any(type(x) is np.ndarray for x in xs):
-            return FLOAT.holds(row, j, xs)
-        check = row.checks[j]
-        fn = np.vectorize(
-            lambda *e: bool(check.holds([float(v) for v in e], ops.FLOAT_MATH, row.param)),
-            otypes=[bool],
-        )
-        return fn(*xs)
-
-    @staticmethod
-    def local(row: ops.Op, j: int, xs: Sequence[Any], out: Any) -> Any:
-        """Return a row's local derivative for input ``j``, example by example."""
-        np = _np()
-        if not any(type(x) is np.ndarray for x in (*xs, out)):
-            return FLOAT.local(row, j, xs, out)
-        return _elementwise(
-            lambda e: row.local(e[:-1], e[-1], ops.FLOAT_MATH, row.param)[j], (*xs, out)
-        )
-
-
-#: The namespace instances programs run with.
-FLOAT = FloatMath()
-NUMPY = NumpyMath()
+    def __getattr__(self, name: str) -> Any:  # for mypy: the primitives are set in __init__
+        raise AttributeError(name)
 
 
 # ------------------------------------------------- any array-API library
@@ -278,15 +101,31 @@ def _is_scalar(x: Any) -> bool:
     return isinstance(x, float | int)
 
 
+def _on_arrays(p: Primitive, ns: ArrayMath) -> Callable[..., Any]:
+    """The primitive ``p`` over ``ns.xp``'s arrays (a value shared by the batch: its float one)."""
+    real, array, scalar = p.real, p.array, ns._scalar
+
+    def call(*args: Any) -> Any:
+        if all(scalar(a) for a in (args[0] if p.name == "add" else args)):
+            try:
+                return real(*args)
+            except OverflowError:
+                return math.inf
+        return array(ns.xp, *args)
+
+    call.__name__ = p.name
+    return call
+
+
 class ArrayMath:
     """Runtime namespace over any array library that follows the array API standard.
 
     ``xp`` is the library's standard namespace (from
     ``array_api_compat.array_namespace``): array-api-strict, JAX, CuPy, the
-    compat wrappers of NumPy... Only functions of the standard are called
-    (``exp``, ``log1p``, ``where``, ``isfinite``, ``all``...), no NumPy-only
-    ones. A value shared by the batch (a Python float) goes through the float
-    functions, as in :class:`NumpyMath`.
+    compat wrappers of NumPy... Every primitive is the array function of its
+    row of :data:`~autograd_lite.core.primitives.PRIMITIVES`, which calls only
+    functions of the standard. A value shared by the batch (a Python float)
+    goes through the float functions, so it is exactly the eager engine's number.
 
     With ``deferred=True`` (programs traced by ``jax.jit``) the tests do not
     look at the data: ``ok`` and ``finite`` record the condition as a 0-d
@@ -299,82 +138,27 @@ class ArrayMath:
         flags: The recorded tests (deferred mode only).
     """
 
-    __slots__ = ("deferred", "flags", "xp")
-
     def __init__(self, xp: Any, *, deferred: bool = False) -> None:
-        self.xp = xp
+        self._xp = xp
         self.deferred = deferred
         self.flags: list[Any] = []
+        for p in PRIMITIVES.values():
+            setattr(self, p.name, _on_arrays(p, self))
 
-    def exp(self, x: Any) -> Any:
-        """Return e**x (``inf`` where it overflows)."""
-        if _is_scalar(x):
-            try:
-                return math.exp(x)
-            except OverflowError:
-                return math.inf
-        return self.xp.exp(x)
+    @property
+    def xp(self) -> Any:
+        """The array namespace."""
+        return self._xp
 
-    def log(self, x: Any) -> Any:
-        """Return log x (callers have checked x > 0)."""
-        return ops.FLOAT_MATH.log(x) if _is_scalar(x) else self.xp.log(x)
-
-    def sigmoid(self, x: Any) -> Any:
-        """Return the stable logistic function (exp only ever sees −|x|)."""
-        if _is_scalar(x):
-            return ops.FLOAT_MATH.sigmoid(x)
-        xp = self.xp
-        e = xp.exp(-xp.abs(x))
-        r = 1.0 / (e + 1.0)
-        return xp.where(x >= 0.0, r, e * r)
-
-    def tanh(self, x: Any) -> Any:
-        """Return tanh x."""
-        return math.tanh(x) if _is_scalar(x) else self.xp.tanh(x)
-
-    def step(self, x: Any) -> Any:
-        """Return 1.0 where x > 0, else 0.0."""
-        if _is_scalar(x):
-            return ops.FLOAT_MATH.step(x)
-        return self.xp.astype(x > 0.0, x.dtype)
-
-    def relu(self, x: Any) -> Any:
-        """Return x where x > 0, else 0.0."""
-        if _is_scalar(x):
-            return ops.FLOAT_MATH.relu(x)
-        xp = self.xp
-        return xp.where(x > 0.0, x, xp.zeros_like(x))
-
-    def softplus(self, x: Any) -> Any:
-        """Return log(1 + e**x) without overflow."""
-        if _is_scalar(x):
-            return ops.FLOAT_MATH.softplus(x)
-        xp = self.xp
-        return xp.log1p(xp.exp(-xp.abs(x))) + xp.where(x > 0.0, x, xp.zeros_like(x))
+    def __getattr__(self, name: str) -> Any:  # for mypy: the primitives are set in __init__
+        raise AttributeError(name)
 
     @staticmethod
-    def add(xs: Sequence[Any]) -> Any:
-        """Return the sum, added left to right (the bits of ``FLOAT_MATH.add`` per example)."""
-        if len(xs) == 1:
-            return -0.0 + xs[0]
-        total = xs[0] + xs[1]
-        for x in xs[2:]:
-            total = total + x
-        return total
+    def _scalar(x: Any) -> bool:
+        return _is_scalar(x)
 
-    def either(self, p: Any, q: Any) -> Any:
-        """Return the logical or of two conditions."""
-        if isinstance(p, bool):
-            return True if p else q
-        if isinstance(q, bool):
-            return True if q else p
-        return self.xp.logical_or(p, q)
-
-    def is_integer(self, x: Any) -> Any:
-        """Return whether x is a whole number (elementwise)."""
-        if _is_scalar(x):
-            return float(x).is_integer()
-        return self.xp.trunc(x) == x
+    def _is_array(self, x: Any) -> bool:
+        return not self._scalar(x)
 
     # -------------------------------------------------------- helpers
     def ok(self, condition: Any) -> bool:
@@ -389,7 +173,7 @@ class ArrayMath:
 
     def finite(self, x: Any) -> bool:
         """Return whether no example of ``x`` is infinite or NaN."""
-        if _is_scalar(x):
+        if self._scalar(x):
             return bool(x - x == 0.0)
         flag = self.xp.all(self.xp.isfinite(x))
         if self.deferred:
@@ -405,12 +189,12 @@ class ArrayMath:
                 "by example and cannot be traced by jit; run the program without jit"
             )
         xp = self.xp
-        arrays = [x for x in xs if not _is_scalar(x)]
+        arrays = [x for x in xs if not self._scalar(x)]
         shape = tuple(xp.broadcast_arrays(*arrays)[0].shape)
         n = math.prod(shape)
         columns: list[list[float]] = []
         for x in xs:
-            if _is_scalar(x):
+            if self._scalar(x):
                 columns.append([float(x)] * n)
             else:
                 flat = xp.reshape(xp.broadcast_to(x, shape), (-1,))
@@ -434,31 +218,115 @@ class ArrayMath:
                 out.append(math.nan)
         return self._array(out, shape, self.xp.float64)
 
-    def call(self, row: ops.Op, xs: Sequence[Any]) -> Any:
+    def call(self, row: Op, xs: Sequence[Any]) -> Any:
         """Run a row's forward example by example (a row that cannot be printed)."""
-        if all(_is_scalar(x) for x in xs):
+        if all(self._scalar(x) for x in xs):
             return FLOAT.call(row, xs)
-        return self._each(lambda e: row.fwd(e, ops.FLOAT_MATH, row.param), xs)
+        return self._each(lambda e: row.fwd(e, FLOAT_MATH, row.param), xs)
 
-    def holds(self, row: ops.Op, j: int, xs: Sequence[Any]) -> Any:
+    def holds(self, row: Op, j: int, xs: Sequence[Any]) -> Any:
         """Run a row's check ``j`` example by example."""
-        if all(_is_scalar(x) for x in xs):
+        if all(self._scalar(x) for x in xs):
             return FLOAT.holds(row, j, xs)
         check = row.checks[j]
         shape, columns = self._examples(xs)
         out = [
-            bool(check.holds(list(e), ops.FLOAT_MATH, row.param))
-            for e in zip(*columns, strict=True)
+            bool(check.holds(list(e), FLOAT_MATH, row.param)) for e in zip(*columns, strict=True)
         ]
         return self._array(out, shape, self.xp.bool)
 
-    def local(self, row: ops.Op, j: int, xs: Sequence[Any], out: Any) -> Any:
+    def local(self, row: Op, j: int, xs: Sequence[Any], out: Any) -> Any:
         """Return a row's local derivative for input ``j``, example by example."""
-        if all(_is_scalar(x) for x in (*xs, out)):
+        if all(self._scalar(x) for x in (*xs, out)):
             return FLOAT.local(row, j, xs, out)
-        return self._each(
-            lambda e: row.local(e[:-1], e[-1], ops.FLOAT_MATH, row.param)[j], (*xs, out)
-        )
+        return self._each(lambda e: row.local(e[:-1], e[-1], FLOAT_MATH, row.param)[j], (*xs, out))
+
+
+# ----------------------------------------------------------------- NumPy
+def _np() -> Any:
+    import numpy
+
+    return numpy
+
+
+class NumpyMath(ArrayMath):
+    """Runtime namespace of a program run on NumPy arrays (one element per example).
+
+    The array-API namespace over NumPy itself (NumPy 2 follows the standard),
+    with in-place overrides where the batch arrays are the expensive part
+    (``sigmoid``, ``softplus``, ``add``). A value shared by the whole batch
+    stays a float and goes through the float functions.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(None)
+        self.sigmoid = self._sigmoid
+        self.softplus = self._softplus
+        self.add = self._add
+
+    @property
+    def xp(self) -> Any:
+        """NumPy, imported on first use."""
+        if self._xp is None:
+            self._xp = _np()
+        return self._xp
+
+    def _scalar(self, x: Any) -> bool:  # type: ignore[override]
+        return type(x) is not self.xp.ndarray
+
+    def _sigmoid(self, x: Any) -> Any:
+        np = self.xp
+        if type(x) is not np.ndarray:
+            return FLOAT_MATH.sigmoid(x)
+        e = np.abs(x)
+        np.negative(e, out=e)
+        np.exp(e, out=e)
+        r = e + 1.0
+        np.reciprocal(r, out=r)
+        e *= r
+        np.copyto(e, r, where=np.greater_equal(x, 0.0))
+        return e
+
+    def _softplus(self, x: Any) -> Any:
+        np = self.xp
+        if type(x) is not np.ndarray:
+            return FLOAT_MATH.softplus(x)
+        t = np.abs(x)
+        np.negative(t, out=t)
+        np.exp(t, out=t)
+        np.log1p(t, out=t)
+        t += np.maximum(x, 0.0)
+        return t
+
+    def _add(self, xs: Sequence[Any]) -> Any:
+        np = self.xp
+        if len(xs) == 1:
+            return -0.0 + xs[0]
+        total = xs[0] + xs[1]  # -0.0 + a + b is a + b: the same bits as the float sum
+        for x in xs[2:]:
+            # ``total`` is a new array: add into it where the shapes allow.
+            if type(total) is np.ndarray and (type(x) is not np.ndarray or x.shape == total.shape):
+                total += x
+            else:
+                total = total + x
+        return total
+
+    def ok(self, condition: Any) -> bool:
+        """Return whether a domain check holds for every example."""
+        if type(condition) is self.xp.ndarray:
+            return bool(condition.all())
+        return bool(condition)
+
+    def finite(self, x: Any) -> bool:
+        """Return whether no example of ``x`` is infinite or NaN."""
+        if type(x) is self.xp.ndarray:
+            return bool(self.xp.isfinite(x).all())
+        return bool(x - x == 0.0)
+
+
+#: The namespace instances programs run with.
+FLOAT = FloatMath()
+NUMPY = NumpyMath()
 
 
 def jax_x64_enabled() -> bool:

@@ -14,10 +14,10 @@ from typing import Any, Literal, NamedTuple
 
 import graphviz  # type: ignore[import-untyped]
 
-from autograd_lite.autodiff import local_derivatives
-from autograd_lite.graph import topological
-from autograd_lite.ops import CONST, fmt_number
-from autograd_lite.value import Value
+from autograd_lite.core.autodiff import local_derivatives
+from autograd_lite.core.graph import topological
+from autograd_lite.core.ops import const as CONST
+from autograd_lite.core.value import Value, fmt_number
 from autograd_lite.viz.render import DEFAULT_TIMEOUT, HINT, Renderer, RenderError, render_svg
 
 __all__ = [

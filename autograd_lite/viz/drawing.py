@@ -5,7 +5,7 @@ from __future__ import annotations
 import pathlib
 from typing import TYPE_CHECKING, Any
 
-from autograd_lite.value import Value
+from autograd_lite.core.value import Value
 from autograd_lite.viz.files import write_atomic, write_new
 from autograd_lite.viz.render import DEFAULT_TIMEOUT, HINT, RendererNotFound, render
 

@@ -15,7 +15,7 @@ every step's inputs sit next to it; every copy shows the same gradient.
 
 With ``sweep="forward"`` and a direction ``tangents={w1: 1.0}``, the same
 page steps through the forward sweep instead (the records of
-:func:`autograd_lite.forward.forward_steps`): each box shows the node's tangent
+:func:`autograd_lite.core.forward.forward_steps`): each box shows the node's tangent
 (``ṫ = …``) where the backward page shows its gradient, step ``k`` highlights
 the node whose tangent is computed and the edges whose contributions are added,
 and the text is :func:`autograd_lite.explain.explain_forward`'s.
@@ -34,12 +34,12 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from autograd_lite.autodiff import Step, backward_steps
+from autograd_lite.core.autodiff import Step, backward_steps
+from autograd_lite.core.forward import ForwardStep
+from autograd_lite.core.graph import topological
+from autograd_lite.core.ops import const as CONST
+from autograd_lite.core.value import Value, constant, fmt_number, record_node
 from autograd_lite.explain import node_names, printable
-from autograd_lite.forward import ForwardStep
-from autograd_lite.graph import topological
-from autograd_lite.ops import CONST, fmt_number
-from autograd_lite.value import Value, constant, record_node
 from autograd_lite.viz.files import write_atomic
 from autograd_lite.viz.render import DEFAULT_TIMEOUT, Renderer, render_svg
 
@@ -539,7 +539,7 @@ def stepper_html(
     :func:`autograd_lite.explain.printable`).
 
     With ``sweep="forward"`` and ``tangents`` (a direction, e.g.
-    ``{w1: 1.0}``, as :func:`autograd_lite.forward.forward_steps` takes it),
+    ``{w1: 1.0}``, as :func:`autograd_lite.core.forward.forward_steps` takes it),
     the page steps through the forward sweep on the same one layout: step
     ``k`` is the ``k``-th node whose tangent is computed, in topological
     order; the edges highlighted are those whose contributions are added

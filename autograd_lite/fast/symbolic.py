@@ -5,10 +5,10 @@ math namespace writes the rule out as an expression: the sigmoid rule
 ``out * (1.0 - out)`` applied to ``Sym("y")`` gives the text
 ``(y * (1.0 - y))``. Both generated-code paths use this, so neither copies a
 derivative by hand: the compiled path (:mod:`autograd_lite.compiled`) and the
-eager engine's first-order backward loop (:mod:`autograd_lite.kernel`).
+eager engine's fast paths (:mod:`autograd_lite.fast.kernel`).
 
 Example:
-    >>> from autograd_lite.ops import TABLE
+    >>> from autograd_lite.core.ops import TABLE
     >>> [str(d) for d in TABLE["mul"].local([Sym("a"), Sym("b")], Sym("o"), SYM_MATH, None)]
     ['b', 'a']
 """
@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
+
+from autograd_lite.core.primitives import PRIMITIVES
 
 __all__ = ["SYM_MATH", "Sym", "SymMath", "num", "times"]
 
@@ -125,6 +128,10 @@ def times(s: Sym, o: object, swap: bool = False) -> Sym:
 class SymMath:
     """The math namespace over symbols: prints calls to a runtime namespace.
 
+    Every primitive of :data:`~autograd_lite.core.primitives.PRIMITIVES` is
+    available (``m.exp(x)`` prints ``<prefix>exp(x)``); ``add`` prints short
+    sums inline.
+
     Args:
         prefix: What each call is prefixed with: ``"m."`` prints ``m.exp(x)``,
             a call into the namespace object ``m`` of the generated code;
@@ -140,36 +147,10 @@ class SymMath:
     def __init__(self, prefix: str = "m.") -> None:
         self.prefix = prefix
 
-    def _call(self, fn: str, *args: object) -> Sym:
-        return Sym(f"{self.prefix}{fn}({', '.join(Sym._t(a) for a in args)})")
-
-    def exp(self, x: Sym) -> Sym:
-        """Print a call computing e**x."""
-        return self._call("exp", x)
-
-    def log(self, x: Sym) -> Sym:
-        """Print a call computing the natural logarithm of x."""
-        return self._call("log", x)
-
-    def sigmoid(self, x: Sym) -> Sym:
-        """Print a call computing the logistic function of x."""
-        return self._call("sigmoid", x)
-
-    def tanh(self, x: Sym) -> Sym:
-        """Print a call computing the hyperbolic tangent of x."""
-        return self._call("tanh", x)
-
-    def step(self, x: Sym) -> Sym:
-        """Print a call computing 1 where x > 0, else 0."""
-        return self._call("step", x)
-
-    def relu(self, x: Sym) -> Sym:
-        """Print a call computing x where x > 0, else 0."""
-        return self._call("relu", x)
-
-    def softplus(self, x: Sym) -> Sym:
-        """Print a call computing log(1 + e**x) without overflow."""
-        return self._call("softplus", x)
+    def __getattr__(self, name: str) -> Any:
+        if name not in PRIMITIVES:
+            raise AttributeError(f"{name!r} is not a primitive of the math namespace")
+        return lambda *args: Sym(f"{self.prefix}{name}({', '.join(Sym._t(a) for a in args)})")
 
     def add(self, xs: Sequence[object]) -> Sym:
         """Print the left-to-right sum of ``xs``."""
@@ -181,14 +162,6 @@ class SymMath:
                 text = f"({text} + {Sym._t(x)})"
             return Sym(text)
         return Sym(f"{self.prefix}add(({', '.join(Sym._t(x) for x in xs)},))")
-
-    def either(self, p: object, q: object) -> Sym:
-        """Print the logical or of two conditions."""
-        return self._call("either", p, q)
-
-    def is_integer(self, x: object) -> Sym:
-        """Print a test that x is a whole number."""
-        return self._call("is_integer", x)
 
 
 #: The math namespace that prints calls such as ``m.sigmoid(x)``.

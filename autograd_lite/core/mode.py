@@ -20,15 +20,17 @@ the rest of the process: results stay correct, ops are only slower.
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, ContextDecorator
 from types import TracebackType
 from typing import Any, Generic, Protocol, TypeVar
 
 __all__ = [
     "Hook",
     "depth",
+    "gc_paused",
     "grad_enabled",
     "hook",
     "is_fast",
@@ -304,3 +306,53 @@ def transform() -> AbstractContextManager[None]:
         The context manager.
     """
     return _Transform()
+
+
+# ------------------------------------------------------------- the collector
+_gc_lock = threading.Lock()
+_gc_pauses = 0
+_gc_was_enabled = False
+
+
+class gc_paused(ContextDecorator):
+    """Context manager (and decorator) that pauses Python's cyclic garbage collector.
+
+    A graph recorded by the forward ops and differentiated by a first-order
+    ``backward`` contains no reference cycles (a node holds neither a closure
+    nor a link to the nodes computed from it), so reference counting alone
+    frees it once dropped and the cyclic collector never finds anything in
+    it. The collector still *scans* every live node: a full collection runs
+    whenever the objects that survived earlier collections have grown by
+    25 %, so a graph of 10**5 nodes is rescanned several times while it is
+    built, which can cost more than building it. Pausing the collector around
+    a large build skips those scans; reference counting keeps working, so
+    memory is still freed at once.
+
+    The pause is process-wide and counted: the first pause to begin switches
+    the collector off (if it was on), and the last one to end, in any thread
+    and in any interleaving, switches it back on; a collector the caller had
+    switched off stays off. Cycles created in the meantime, by any thread,
+    are collected after the last pause ends.
+
+    Example:
+        >>> import gc
+        >>> with gc_paused():
+        ...     paused = not gc.isenabled()
+        >>> paused, gc.isenabled()
+        (True, True)
+    """
+
+    def __enter__(self) -> None:
+        global _gc_pauses, _gc_was_enabled
+        with _gc_lock:
+            if _gc_pauses == 0:
+                _gc_was_enabled = gc.isenabled()
+                gc.disable()
+            _gc_pauses += 1
+
+    def __exit__(self, *exc: object) -> None:
+        global _gc_pauses
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()

@@ -1,9 +1,9 @@
 """Forward-mode differentiation over a recorded graph, from the same op table.
 
-Reverse mode (:mod:`autograd_lite.autodiff`) walks the graph from the root
+Reverse mode (:mod:`autograd_lite.core.autodiff`) walks the graph from the root
 back to the inputs and, in one sweep, gives d(root)/d(node) for *every* node.
 Forward mode walks it the other way: given a *tangent* (a direction) on some
-inputs, it visits the nodes in :func:`~autograd_lite.graph.topological` order
+inputs, it visits the nodes in :func:`~autograd_lite.core.graph.topological` order
 and gives, in one sweep, the derivative of *every* node along that direction:
 
     tangent(node) = Σ_i local_i(node) × tangent(input_i)
@@ -16,7 +16,7 @@ tangent is itself a graph and can be differentiated again.
 Seeding. A node named in ``tangents`` is an independent input: its tangent is
 the one given, and the edges into it are not followed (so seeding an interior
 node means "differentiate with respect to this node", as
-:func:`~autograd_lite.autodiff.gradients` does). Every other leaf and constant
+:func:`~autograd_lite.core.autodiff.gradients` does). Every other leaf and constant
 has tangent 0. A node none of whose inputs depends on a seeded node has
 tangent exactly 0: its edges carry nothing and are skipped (no record, no
 local derivative evaluated).
@@ -37,11 +37,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal, overload
 
-from autograd_lite.autodiff import check_finite, describe_edge
-from autograd_lite.graph import by_order, reachable
-from autograd_lite.mode import set_grad_enabled
-from autograd_lite.ops import FLOAT_MATH
-from autograd_lite.value import (
+from autograd_lite.core.autodiff import check_finite, describe_edge
+from autograd_lite.core.graph import by_order, reachable
+from autograd_lite.core.mode import set_grad_enabled
+from autograd_lite.core.primitives import FLOAT_MATH
+from autograd_lite.core.value import (
     VALUE_MATH,
     Value,
     constant,
@@ -128,7 +128,7 @@ def note_sweep(kind: Literal["forward", "reverse"]) -> None:
 class ForwardStep:
     """One edge of the forward sweep: what an input sends to a node's tangent.
 
-    The forward counterpart of :class:`autograd_lite.autodiff.Step`.
+    The forward counterpart of :class:`autograd_lite.core.autodiff.Step`.
 
     Attributes:
         step: Index of the node being processed (0 for the first node whose

@@ -1,0 +1,443 @@
+r"""The fast layer: the eager engine's hot paths, generated from the op table.
+
+The core (:mod:`autograd_lite.core`) is the readable, runnable specification:
+``Value.__mul__`` applies the ``mul`` row, ``Value.backward`` runs the chain
+rule node by node through ``row.local``. Two pieces of code run for almost
+every node, so this layer generates faster versions of them from the same
+rows and installs them on ``Value`` when the package is imported:
+
+**Forward.** Each operator method (``__mul__``, ``exp``...) is printed from its
+row's ``fn`` and ``checks`` run on symbols: when no thread is in a special
+mode, it tests the domain inline, computes the result inline, tests that it
+is finite, and builds the node with no further call; anything unusual falls
+back to the core's method, which owns the error messages.
+:data:`FORWARD_SOURCE` is the text.
+
+**Backward.** One loop over the nodes with one branch per common row, each
+printed from the row's ``local`` rule, e.g. for ``mul``:
+
+.. code-block:: python
+
+    elif op is R0:  # mul
+        a = n._a
+        b = n._b
+        a.grad += g * b.data
+        b.grad += g * a.data
+
+Rows without a branch run the generic branch, which calls the rule.
+:data:`SOURCE` is the text. Around the loop, :func:`backward` keeps the core's
+guarantee that a failed pass changes nothing: it saves every gradient it
+overwrites and restores them all if anything raises, then lets the core's
+pass raise the error with its full message.
+
+Nothing here changes a result: every generated path gives the core's numbers
+bit for bit (the consistency tests check it), and :func:`uninstall` puts the
+core's own methods back.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from operator import attrgetter
+from string import Template
+from typing import Any
+
+from autograd_lite.core import mode
+from autograd_lite.core.autodiff import seed_gradient
+from autograd_lite.core.graph import by_order
+from autograd_lite.core.primitives import FLOAT_MATH
+from autograd_lite.core.value import BUILTIN, TABLE, Op, Value, new_node, next_order, operand
+from autograd_lite.fast.symbolic import SYM_MATH, Sym, SymMath
+
+__all__ = [
+    "FORWARD_SOURCE",
+    "METHODS",
+    "SOURCE",
+    "backward",
+    "branch_rows",
+    "install",
+    "installed",
+    "loop_source",
+    "make_loop",
+    "method_source",
+    "uninstall",
+]
+
+#: Which ``Value`` method computes which row, and how its operands are taken:
+#: ``"unary"`` (self), ``"binary"`` (self, other) or ``"reflected"`` (other, self).
+METHODS: tuple[tuple[str, str, str], ...] = (
+    ("__add__", "add", "binary"),
+    ("__radd__", "add", "reflected"),
+    ("__sub__", "sub", "binary"),
+    ("__rsub__", "sub", "reflected"),
+    ("__mul__", "mul", "binary"),
+    ("__rmul__", "mul", "reflected"),
+    ("__truediv__", "div", "binary"),
+    ("__rtruediv__", "div", "reflected"),
+    ("__neg__", "neg", "unary"),
+    ("__abs__", "abs", "unary"),
+    ("exp", "exp", "unary"),
+    ("log", "log", "unary"),
+    ("sigmoid", "sigmoid", "unary"),
+    ("tanh", "tanh", "unary"),
+    ("relu", "relu", "unary"),
+    ("softplus", "softplus", "unary"),
+)
+
+#: Rows with a branch of their own in the backward loop, most frequent first
+#: (each miss costs an identity test): products, sums and differences dominate.
+_ORDER = ("mul", "add", "sub", "softplus", "sigmoid", "exp", "log", "tanh", "relu", "neg", "div")
+
+# --------------------------------------------------------------- forward
+# A number operand becomes a constant node right here: models multiply by their
+# inputs, so this is as hot as the op itself.
+_BINARY = Template("""\
+def $fname(self, other):
+    if _PLAIN:
+        if type(other) is not Value:
+            if type(other) is float and other - other == 0.0:
+                other = _node(other, None, None, R_const)
+            else:
+                other = _operand(other, $opname, self)
+        x0 = $first.data
+        x1 = $second.data
+        try:
+$body
+        except OverflowError:
+            pass
+    return _general_$fname(self, other)
+""")
+_UNARY = Template("""\
+def $fname(self):
+    if _PLAIN:
+        x0 = self.data
+        try:
+$body
+        except OverflowError:
+            pass
+    return _general_$fname(self)
+""")
+# The node construction of value.record_node, inlined.
+_BUILD = """\
+v = _new(Value)
+v.data = d
+v.grad = 0.0
+v._a = $first
+v._b = $second
+v.op = $key
+v.label = ""
+v.grad_node = None
+v.order = _next()
+return v"""
+
+#: Generated forwards call the float namespace through plain globals
+#: (``m_exp``), one attribute look-up cheaper than ``m.exp``.
+_INLINE = SymMath("m_")
+
+
+def _indent(text: str, spaces: int) -> str:
+    return "\n".join(" " * spaces + line for line in text.splitlines())
+
+
+def method_source(fname: str, row: Op, key: str, shape: str) -> str:
+    """Write the fast forward of one row as a function named ``fname``.
+
+    ``key`` is the global name the row is bound to; the function also needs
+    ``_general_<fname>`` (the core's method, the fallback) in its globals.
+    """
+    arity = 1 if shape == "unary" else 2
+    xs = [Sym(f"x{i}") for i in range(arity)]
+    first, second = ("other", "self") if shape == "reflected" else ("self", "other")
+    conds = [
+        str(c) for c in (ch.holds(xs, _INLINE, row.param) for ch in row.checks) if c is not True
+    ]
+    build = Template(_BUILD).substitute(
+        first=first if arity == 2 else "self", second=second if arity == 2 else "None", key=key
+    )
+    body = f"d = {row.fwd(xs, _INLINE, row.param)}\n"
+    body += (
+        build
+        if row.finite
+        else "if d - d == 0.0:  # finite: neither inf nor NaN\n" + _indent(build, 4)
+    )
+    if conds:
+        body = f"if {' and '.join(conds)}:\n" + _indent(body, 4)
+    template = _UNARY if arity == 1 else _BINARY
+    return template.substitute(
+        fname=fname, body=_indent(body, 12), first=first, second=second, opname=repr(row.name)
+    )
+
+
+def forward_source(rows: dict[str, Op]) -> tuple[str, dict[str, Any]]:
+    """Write every method of :data:`METHODS`; return the text and the row globals it needs."""
+    env: dict[str, Any] = {"R_const": rows["const"]}
+    parts = []
+    for fname, name, shape in METHODS:
+        env[f"R_{name}"] = rows[name]
+        parts.append(method_source(fname, rows[name], f"R_{name}", shape))
+    return "\n\n".join(parts), env
+
+
+#: The source of the ``Value`` operator methods (for reading and teaching).
+FORWARD_SOURCE = forward_source(TABLE)[0]
+
+
+# --------------------------------------------------------------- backward
+_PARENTS = ("a", "b")
+
+
+def _is(d: object, k: float) -> bool:
+    return not isinstance(d, Sym) and float(d) == k  # type: ignore[arg-type]
+
+
+def _update(parent: str, d: object) -> str:
+    if _is(d, 1.0):
+        return f"{parent}.grad += g"
+    if _is(d, -1.0):
+        return f"{parent}.grad -= g"  # x + g*(-1.0) and x - g round identically
+    text = d.text if isinstance(d, Sym) else repr(float(d))  # type: ignore[arg-type]
+    return f"{parent}.grad += g * {text}"
+
+
+def _branch(row: Op) -> list[str] | None:
+    """The statements for one row, derivatives computed before any update."""
+    if row.arity not in (1, 2):
+        return None
+    xs = [Sym(f"x{i}") for i in range(row.arity)]
+    try:
+        locs = row.local(xs, Sym("y"), SYM_MATH, row.param)
+    except TypeError:  # the rule branches on its input: the generic branch runs it
+        return None
+    lines = [f"{_PARENTS[i]} = n.{'_a' if i == 0 else '_b'}" for i in range(row.arity)]
+    body: list[str] = []
+    updates: list[str] = []
+    for i, d in enumerate(locs):
+        if isinstance(d, Sym) and not re.fullmatch(r"x\d|y", d.text):
+            body.append(f"d{i} = {d.text}")
+            d = Sym(f"d{i}")
+        updates.append(_update(_PARENTS[i], d))
+    text = "\n".join(body + updates)
+    lines += [
+        f"x{i} = {_PARENTS[i]}.data" for i in range(row.arity) if re.search(rf"\bx{i}\b", text)
+    ]
+    if re.search(r"\by\b", text):
+        lines.append("y = n.data")
+    return lines + body + updates
+
+
+# The n-ary sum stores two inputs in the two slots and more as a tuple.
+_SUM = """\
+b = n._b
+if b is not None:
+    n._a.grad += g
+    b.grad += g
+else:
+    a = n._a
+    if type(a) is tuple:
+        for p in a:
+            p.grad += g
+    else:
+        a.grad += g"""
+
+_GENERIC = """\
+ps = n.parents
+for p, d in zip(ps, op.local([p.data for p in ps], n.data, m, op.param), strict=True):
+    p.grad += g * d"""
+
+_LOOP = Template("""\
+def loop(order):
+    for n in order:
+        op = n.op
+        g = n.grad
+        if g - g != 0.0:  # inf or NaN: the pass stops, the core says where
+            raise OverflowError(g)
+$branches
+""")
+
+
+def loop_source(rows: Sequence[Op]) -> tuple[str, dict[str, Any]]:
+    """Write the loop with one branch per row of ``rows``, tested in that order.
+
+    Returns:
+        The source of ``loop(order)`` and the globals it needs (``R0``, ``R1``...
+        for the rows, ``m`` for the float math namespace). A row that is not
+        unary or binary, whose rule cannot be printed, or an n-ary row whose
+        local derivatives are not all 1, runs the generic branch.
+    """
+    env: dict[str, Any] = {"m": FLOAT_MATH}
+    parts: list[str] = []
+    for row in rows:
+        if row.arity == -1:
+            ones = row.local([Sym("x0"), Sym("x1"), Sym("x2")], Sym("y"), SYM_MATH, row.param)
+            lines = _SUM.splitlines() if all(_is(d, 1.0) for d in ones) else None
+        else:
+            lines = _branch(row)
+        if lines is not None:
+            key = f"R{len(env) - 1}"
+            env[key] = row
+            head = "if" if not parts else "elif"
+            parts.append(f"{head} op is {key}:  # {row.name}\n" + _indent("\n".join(lines), 4))
+    generic = ("else:\n" + _indent(_GENERIC, 4)) if parts else _GENERIC
+    return _LOOP.substitute(branches=_indent("\n".join([*parts, generic]), 8)), env
+
+
+Loop = Callable[[Sequence[Any]], None]
+
+
+def make_loop(rows: Sequence[Op] | None = None) -> Loop:
+    """Compile the loop for ``rows`` (the common rows of the table by default).
+
+    The returned ``loop(order)`` takes the nodes with inputs, each before its
+    inputs and each ``grad`` already complete when it is reached, and adds
+    every edge's ``g * d`` into the input's ``grad``; it raises where a rule
+    raises or a gradient is not finite.
+    """
+    source, env = loop_source(branch_rows() if rows is None else rows)
+    exec(compile(source, "<autograd_lite.fast.kernel>", "exec"), env)
+    loop: Loop = env["loop"]
+    return loop
+
+
+def branch_rows() -> tuple[Op, ...]:
+    """The rows with a branch of their own: the common ones first, then every other built-in."""
+    first = [TABLE[name] for name in _ORDER]
+    rest = [
+        row
+        for name, row in TABLE.items()
+        if name in BUILTIN and row not in first and row.arity in (-1, 1, 2) and row.param is None
+    ]
+    return tuple(row for row in (*first, *rest) if _branch(row) is not None or row.arity == -1)
+
+
+#: The source of the loop ``Value.backward`` runs (for reading and teaching).
+SOURCE = loop_source(branch_rows())[0]
+
+_grad_of = attrgetter("grad")
+
+
+def _walk(root: Value) -> tuple[list[Value], list[float], list[Value], list[float], list[float]]:
+    """Mark the graph for one pass; return what the loop and a restore need.
+
+    Returns the nodes with inputs (``found``, with their saved gradients
+    ``olds``) and the leaves and constants (``ends``, with ``ends_old``),
+    each once. A visited node's ``grad`` is set to a float object made for
+    this call (``mark``, equal to 0.0): identity with it means "already
+    visited", which spares a ``seen`` set. An older mark cannot be mistaken
+    for it: a node still holding one keeps that object alive at its address.
+    """
+    mark = root.grad * 0.0 + 0.0  # arithmetic allocates a fresh float object
+    found = [root]
+    olds = [root.grad]
+    ends: list[Value] = []
+    ends_old: list[float] = []
+    root.grad = mark
+    stack = [root]
+    pop, push, keep, save = stack.pop, stack.append, found.append, olds.append
+    end, end_save = ends.append, ends_old.append
+    # The visit of a parent is written out for the binary case rather than
+    # building a tuple per node: this walk is a third of backward's time.
+    while stack:
+        n = pop()
+        b = n._b
+        ps: Any = (n._a, b) if b is not None else n._a if type(n._a) is tuple else (n._a,)
+        for p in ps:
+            if p.grad is not mark:
+                if p._a is not None:
+                    save(p.grad)
+                    p.grad = mark
+                    push(p)
+                    keep(p)
+                else:
+                    end_save(p.grad)
+                    p.grad = mark
+                    end(p)
+    return found, olds, ends, ends_old, [mark]
+
+
+def backward(self: Value, grad: float = 1.0, *, create_graph: bool = False) -> None:
+    """The fast path of ``Value.backward`` (the core's docs apply)."""
+    if create_graph or not _PLAIN or self._a is None:
+        _general_backward(self, grad, create_graph=create_graph)
+        return
+    seed = grad if type(grad) is float and grad - grad == 0.0 else seed_gradient(grad)
+    found, olds, ends, ends_old, _ = _walk(self)
+    try:
+        self.grad = seed
+        _loop(sorted(found, key=by_order, reverse=True))
+        total = 0.0
+        for e, old in zip(ends, ends_old, strict=True):
+            if e.op is None:
+                e.grad = old + e.grad
+            total += e.grad
+        if total - total != 0.0:  # a leaf is not finite (or they add past the range)
+            for e in ends:
+                if e.grad - e.grad != 0.0:
+                    raise OverflowError(e.grad)
+        for n in found:
+            n.grad_node = None
+        for n in ends:
+            n.grad_node = None
+    except BaseException as exc:
+        for n, old in zip(found, olds, strict=True):
+            n.grad = old
+        for n, old in zip(ends, ends_old, strict=True):
+            n.grad = old
+        if isinstance(exc, ValueError | ZeroDivisionError | OverflowError):
+            _general_backward(self, grad)  # raises the error with its full message
+        raise
+
+
+_loop: Loop = make_loop()
+
+# True while no thread is in no_grad or has a hook installed (see core.mode).
+_PLAIN = True
+
+
+def _set_plain(fast: bool) -> None:
+    global _PLAIN
+    _PLAIN = fast
+
+
+_general_backward = Value.backward
+_CORE: dict[str, Any] = {}
+
+
+def install() -> None:
+    """Install the generated methods and the fast backward on ``Value``."""
+    if _CORE:
+        return
+    source, env = forward_source(TABLE)
+    scope = globals()
+    scope.update(env)
+    scope.update({f"m_{k}": v for k, v in vars(FLOAT_MATH).items()})
+    scope.update(_new=object.__new__, _node=new_node, _operand=operand, _next=next_order)
+    for fname, _, _ in METHODS:
+        _CORE[fname] = scope[f"_general_{fname}"] = getattr(Value, fname)
+    namespace: dict[str, Any] = {}
+    exec(compile(source, "<autograd_lite.fast.kernel forward>", "exec"), scope, namespace)
+    for fname, _, _ in METHODS:
+        fast = namespace[fname]
+        core = _CORE[fname]
+        fast.__doc__, fast.__qualname__, fast.__module__ = core.__doc__, core.__qualname__, __name__
+        fast.__annotations__ = core.__annotations__
+        scope[f"_fast_{fname.strip('_')}"] = fast
+        setattr(Value, fname, fast)
+    _CORE["backward"] = Value.backward
+    backward.__doc__ = Value.backward.__doc__
+    setattr(Value, "backward", backward)  # noqa: B010
+
+
+def uninstall() -> None:
+    """Put the core's own methods back on ``Value`` (results do not change)."""
+    for fname, core in _CORE.items():
+        setattr(Value, fname, core)
+    _CORE.clear()
+
+
+def installed() -> bool:
+    """Return whether the fast layer is installed."""
+    return bool(_CORE)
+
+
+mode.on_fast_change(_set_plain)
