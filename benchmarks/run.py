@@ -6,15 +6,21 @@
 
 Workloads: (a) logistic regression cost, build + backward; (b) a chain
 x → 1.0001·x + 0.0001; (c) micrograd's demo, one training step of
-MLP(2, [16, 16, 1]) with a hinge loss on 100 two-moons points; (d) micrograd's
-code, unchanged: one micrograd-style source text (same_code.py) run on
-micrograd and on autograd_lite. Every engine's result and gradients are checked
-against the analytic/NumPy reference before it is timed. The targets are
+MLP(2, [16, 16, 1]) with a hinge loss on 100 two-moons points, each engine also
+read as a multiple of a floor (the same forward on bare slotted nodes, no
+gradients); (d) micrograd's code, unchanged: one micrograd-style source text
+(same_code.py) run on micrograd and on autograd_lite. Every engine's result and
+gradients are checked against the analytic/NumPy reference before it is timed
+(the floor's loss, as it has no gradients). The targets are
 printed at the end, judged on this run's figures. A peer that is not installed
 is reported on stderr and in the tables, with the command that installs it.
 Times are medians; the garbage collector is left on (its default), except in
 the labelled extra rows of (a), where autograd_lite pauses it inside. Ratios
 are against micrograd from the same run.
+
+Set AUTOGRAD_LITE_BENCH_ROOT to a directory holding an autograd_lite package to
+benchmark that copy instead of the installed one (benchmarks/compare.py does,
+to compare a git revision with the working tree).
 """
 
 from __future__ import annotations
@@ -35,25 +41,53 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 INSTALL = 'pip install -e ".[bench]"'
 
-try:
-    import autograd_lite
-except ImportError:
-    # Not installed in this Python: run it from the source tree (it has no dependencies).
-    sys.path.insert(1, str(HERE.parent))
+#: A directory holding an ``autograd_lite`` package to benchmark instead of the
+#: installed one; workers inherit it (benchmarks/compare.py sets it per worker).
+ROOT_VAR = "AUTOGRAD_LITE_BENCH_ROOT"
+ROOT = os.environ.get(ROOT_VAR)
+
+
+def _import_from(root: str) -> None:
+    """Make ``import autograd_lite`` load the package under ``root``, whatever is installed."""
+    # An editable install (setuptools) puts a finder on sys.meta_path that maps the
+    # name to its own checkout ahead of every sys.path entry: drop it first.
+    sys.meta_path[:] = [
+        f for f in sys.meta_path if "__editable__" not in (getattr(f, "__module__", "") or "")
+    ]
+    sys.path.insert(0, root)
+
+
+if ROOT:
+    _import_from(ROOT)
     try:
-        import autograd_lite  # noqa: F401
+        import autograd_lite
     except ImportError as exc:
+        sys.exit(f"benchmarks: cannot import autograd_lite from {ROOT_VAR}={ROOT} ({exc})")
+    if not Path(autograd_lite.__file__).resolve().is_relative_to(Path(ROOT).resolve()):
         sys.exit(
-            f"benchmarks: cannot import autograd_lite ({exc}).\n"
-            f"Install it and the benchmark peers, from the repository root, with: {INSTALL}"
+            f"benchmarks: {ROOT_VAR}={ROOT}, but autograd_lite was imported from "
+            f"{autograd_lite.__file__}"
         )
-    if "--worker" not in sys.argv:
-        print(
-            f"benchmarks: autograd_lite is not installed in {sys.executable}; "
-            f"running it from the source tree {HERE.parent}. To install it with the "
-            f"benchmark peers: {INSTALL}",
-            file=sys.stderr,
-        )
+else:
+    try:
+        import autograd_lite
+    except ImportError:
+        # Not installed in this Python: run it from the source tree (it has no dependencies).
+        sys.path.insert(1, str(HERE.parent))
+        try:
+            import autograd_lite
+        except ImportError as exc:
+            sys.exit(
+                f"benchmarks: cannot import autograd_lite ({exc}).\n"
+                f"Install it and the benchmark peers, from the repository root, with: {INSTALL}"
+            )
+        if "--worker" not in sys.argv:
+            print(
+                f"benchmarks: autograd_lite is not installed in {sys.executable}; "
+                f"running it from the source tree {HERE.parent}. To install it with the "
+                f"benchmark peers: {INSTALL}",
+                file=sys.stderr,
+            )
 
 import peers  # noqa: E402
 import same_code  # noqa: E402
@@ -191,7 +225,7 @@ def fmt_ratio(base: float | None, t: float | None) -> str:
 
 
 def _engine(name: str):
-    return {e.name: e for e in [*peers.ENGINES, *peers.EXTRA_LR]}[name]
+    return {e.name: e for e in [*peers.ENGINES, *peers.EXTRA_LR, peers.Floor]}[name]
 
 
 def _lr_problem(n: int, m: int):
@@ -326,7 +360,21 @@ def work_mlp(eng) -> dict:
         close(a, b, 1e-9) for a, b in zip(grads, ref_grads, strict=True)
     ):
         raise AssertionError(f"{eng.name}: MLP gradient differs from the NumPy reference")
-    return {"time": timed(case.step, budget=ARGS.budget), "setup": setup}
+    nodes = count_nodes(case.build()) if case.build else None
+    t = timed(case.step, budget=ARGS.budget)
+    return {"time": t, "setup": setup, "loss": loss, "nodes": nodes}
+
+
+def work_mlp_floor(eng) -> dict:
+    """(c)'s forward on bare nodes (``peers.Floor``); its loss is checked first."""
+    X, Y, params = _mlp_problem()
+    ref_loss, _ = peers.mlp_reference(params, X, Y)
+    case = peers.Floor.mlp(params, X, Y)
+    loss, _ = case.step()
+    if not close(loss, ref_loss, 1e-9):
+        raise AssertionError(f"floor: MLP loss {loss!r} differs from the reference {ref_loss!r}")
+    nodes = count_nodes(case.build())
+    return {"time": timed(case.step, budget=ARGS.budget), "loss": loss, "nodes": nodes}
 
 
 def work_mlp_mem(eng) -> dict:
@@ -396,6 +444,8 @@ def work_same(eng, program: str, mode: str) -> dict:
 
 
 def count_nodes(root) -> int:
+    if type(root) is peers.Bare:
+        return peers.bare_nodes(root)
     if hasattr(root, "_prev"):
         seen, stack = {id(root)}, [root]
         while stack:
@@ -417,6 +467,7 @@ WORK = {
     "lr-parts": work_lr_parts,
     "mlp": work_mlp,
     "mlp-mem": work_mlp_mem,
+    "mlp-floor": work_mlp_floor,
     "chain": work_chain,
     "chain-mem": work_chain_mem,
     "same": work_same,
@@ -427,7 +478,9 @@ def worker(kind: str, engine: str, args: list[str]) -> None:
     eng = _engine(engine)
     if eng is peers.Micrograd and not ARGS.default_limit:
         peers.Micrograd.deep()
-    print(json.dumps(WORK[kind](eng, *args)))
+    out = WORK[kind](eng, *args)
+    out["autograd_lite_file"] = autograd_lite.__file__
+    print(json.dumps(out))
 
 
 def run(kind: str, eng, *args: object, timeout: float | None = None, default_limit=False):
@@ -658,31 +711,84 @@ def bench_chain(engines, steps_list) -> dict:
 
 
 # ------------------------------------------------------------------- (c)
+FLOOR_TARGET = 2.0
+
+
 def bench_mlp(engines) -> dict:
+    """(c): every engine's training step, and each one's time over the floor's forward."""
     emit(
         "## (c) micrograd's demo: one training step of MLP(2, [16, 16, 1]), "
         "hinge loss + L2, 100 two-moons points"
     )
     emit()
-    emit("| engine | time per step | vs micrograd | setup |")
-    emit("|---|---|---|---|")
+    emit(
+        "The floor runs the forward of autograd_lite's step (its `nn.MLP` and the same loss "
+        "code) on bare slotted nodes: each operator computes the float and keeps the parents, "
+        "numbers are lifted into a node each as autograd_lite lifts them into constants, and "
+        "there is no gradient, no check and no backward. It is what CPython charges for "
+        "recording that graph, one object per node; '× the floor' divides each engine's time "
+        "per step by it. Its loss is checked against the reference and the other engines' "
+        "before timing. nodes = every node of one forward graph, leaves included."
+    )
+    emit()
+    floor, ferr = run("mlp-floor", peers.Floor)
+    measured = [(eng, *run("mlp", eng)) for eng in engines if hasattr(eng, "mlp")]
+    base = next((out["time"] for eng, out, _ in measured if eng is peers.Micrograd and out), None)
+    ft = floor["time"] if floor else None
+    bad = [
+        eng.name
+        for eng, out, _ in measured
+        if floor and out and not close(out["loss"], floor["loss"], 1e-9)
+    ]
+    if bad:
+        ft = None
+        emit(f"**The floor's loss differs from {', '.join(bad)}'s: no ratio to it is given.**")
+        emit()
+
+    def per_floor(t: float) -> str:
+        return f"{t / ft:.2f}×" if ft else "—"
+
+    emit("| engine | nodes | time per step | vs micrograd | × the floor | setup |")
+    emit("|---|---|---|---|---|---|")
     results = {}
-    base = None
-    for eng in engines:
-        if not hasattr(eng, "mlp"):
-            continue
-        out, err = run("mlp", eng)
+    for eng, out, err in measured:
         if err:
-            emit(f"| {eng.name} | {err} | | |")
+            emit(f"| {eng.name} | | {err} | | | |")
             continue
         t = out["time"]
-        if eng is peers.Micrograd:
-            base = t
         results[eng.name] = t
+        nodes = f"{out['nodes']:,}" if out.get("nodes") else "—"
         note = f"compile {fmt_t(out['setup'])}" if eng is peers.AutogradLiteCompiled else ""
-        emit(f"| {eng.name} | {fmt_t(t)} | {fmt_ratio(base, t)} | {note} |")
-    emit_missing([e for e in peers.ENGINES if hasattr(e, "mlp")], after=2)
+        emit(
+            f"| {eng.name} | {nodes} | {fmt_t(t)} | {fmt_ratio(base, t)} | {per_floor(t)} "
+            f"| {note} |"
+        )
+    if ferr:
+        emit(f"| {peers.Floor.name} | | {ferr} | | | |")
+    else:
+        results[peers.Floor.name] = floor["time"]
+        emit(
+            f"| {peers.Floor.name} | {floor['nodes']:,} | {fmt_t(floor['time'])} | "
+            f"{fmt_ratio(base, floor['time'])} | {per_floor(floor['time'])} | |"
+        )
+    emit_missing([e for e in peers.ENGINES if hasattr(e, "mlp")], after=4)
     emit()
+    eager = next((out for eng, out, _ in measured if eng is peers.AutogradLite and out), None)
+    if floor and eager:
+        same = "the same" if eager["nodes"] == floor["nodes"] else "**not** the same"
+        exact = "bit for bit" if eager["loss"] == floor["loss"] else "to 1e-9"
+        emit(
+            f"The floor's graph has {floor['nodes']:,} nodes, {same} as autograd_lite's "
+            f"({eager['nodes']:,}); its loss equals autograd_lite's {exact}."
+        )
+        if ft:
+            emit(
+                f"autograd_lite's training step / the floor's forward: "
+                f"**{eager['time'] / ft:.2f}×** (target: at most {FLOOR_TARGET:g}×)."
+            )
+        emit()
+        if eager["nodes"] != floor["nodes"]:
+            results.pop(peers.Floor.name, None)  # not the same graph: no ratio to it
     return results
 
 
@@ -814,6 +920,7 @@ def versions(engines) -> None:
     )
     for eng in engines:
         emit(f"- {eng.name}: {eng.version()}")
+    emit(f"- autograd_lite imported from `{Path(autograd_lite.__file__).parent}`")
     for eng in MISSING:
         emit(f"- {eng.name}: **not installed** ({eng.requires}); install with `{INSTALL}`")
     emit(
@@ -910,6 +1017,15 @@ def main() -> None:
             f"{ratio:.1f}×" if ratio else "",
             25.0,
             at_least=True,
+        )
+        floor = mlp.get(peers.Floor.name)
+        over = t / floor if t and floor else None
+        target(
+            "(c) autograd_lite's step / the floor (bare nodes, the same forward)",
+            over,
+            f"{over:.2f}×" if over else "",
+            FLOOR_TARGET,
+            at_least=False,
         )
         per = memory(
             "### (c) Peak memory of one forward build (tracemalloc)", "mlp-mem", (), graph_engines
