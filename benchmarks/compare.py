@@ -4,6 +4,7 @@
     python benchmarks/compare.py REV --only c         # one workload (repeatable)
     python benchmarks/compare.py REV --quick          # run.py's smaller sizes
     python benchmarks/compare.py REV --rounds 5       # 5 old/new pairs per row (default 3)
+    python benchmarks/compare.py REV --clock wall     # wall time, not CPU time
 
 REV is anything git understands (a commit, a branch, ``HEAD~2``). Its
 ``autograd_lite`` package is extracted with ``git archive`` into a temporary
@@ -17,8 +18,10 @@ against that directory.
 
 Each row runs ``--rounds`` pairs of workers, old and new back to back (which
 goes first alternates), and keeps each side's best figure: other load on a
-shared machine only ever slows a worker down. (Each worker's time is already
-the median of many calls.) Each workload gets a table of autograd_lite's rows
+shared machine only ever slows a worker down. Each worker's time is the median
+of many calls of the process's CPU time by default (``--clock cpu``), which
+leaves out the time other processes hold the CPU; ``--clock wall`` times as
+run.py does by default. Each workload gets a table of autograd_lite's rows
 in it (times, and bytes per node): old, new and new/old. Below 1 the working
 tree is faster or leaner.
 (c) includes the floor (bare nodes running the same forward), whose figure
@@ -126,7 +129,8 @@ def extract(commit: str, into: Path) -> Path:
 
 def worker(root: Path, m: Measure, opts: argparse.Namespace) -> tuple[float | None, str]:
     """Run one measurement against the package under ``root``: (value, "") or (None, why)."""
-    cmd = [sys.executable, str(RUN), "--budget", str(opts.budget), "--worker", m.kind, m.engine]
+    cmd = [sys.executable, str(RUN), "--budget", str(opts.budget), "--clock", opts.clock]
+    cmd += ["--worker", m.kind, m.engine]
     cmd += [str(a) for a in m.args]
     env = {**os.environ, ROOT_VAR: str(root)}
     try:
@@ -177,6 +181,8 @@ def main() -> None:
     emit(
         f"- Python {sys.version.split()[0]}, {os.cpu_count()} CPUs; workers of `benchmarks/run.py`"
     )
+    clock = "CPU time of each worker" if opts.clock == "cpu" else "wall time"
+    emit(f"- clock: {clock}; best of {opts.rounds} round(s) per side")
     emit()
     worst: tuple[float, str] | None = None
     failed = 0
@@ -242,6 +248,12 @@ def parse() -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="run.py's smaller sizes (smoke test)")
     p.add_argument("--budget", type=float, default=1.5, help="seconds of repeats per timing")
     p.add_argument("--timeout", type=float, default=120.0, help="limit per measurement (s)")
+    p.add_argument(
+        "--clock",
+        choices=["cpu", "wall"],
+        default="cpu",
+        help="time with the process's CPU time (default) or the wall clock",
+    )
     p.add_argument(
         "--rounds", type=int, default=3, help="old/new pairs per row (default 3; best of each side)"
     )

@@ -14,7 +14,8 @@ gradients are checked against the analytic/NumPy reference before it is timed
 (the floor's loss, as it has no gradients). The targets are
 printed at the end, judged on this run's figures. A peer that is not installed
 is reported on stderr and in the tables, with the command that installs it.
-Times are medians; the garbage collector is left on (its default), except in
+Times are medians, of wall time (--clock cpu: of the process's CPU time,
+steadier on a busy machine); the garbage collector is left on (its default), except in
 the labelled extra rows of (a), where autograd_lite pauses it inside. Ratios
 are against micrograd from the same run.
 
@@ -142,9 +143,9 @@ class _CollectorClock:
 
     def __call__(self, phase: str, info: dict) -> None:
         if phase == "start":
-            self._start = time.perf_counter()
+            self._start = clock()
         else:
-            self.total += time.perf_counter() - self._start
+            self.total += clock() - self._start
 
 
 COLLECTOR = _CollectorClock()
@@ -164,17 +165,17 @@ def timed(fn, budget: float = 1.0, max_repeat: int = 101) -> float:
     The collector's share of the counted calls is left in ``LAST_SHARE``.
     """
     gc.collect()
-    t0 = time.perf_counter()
+    t0 = clock()
     fn()
-    first = time.perf_counter() - t0
+    first = clock() - t0
     times = [first] if first > budget else []
     in_gc = 0.0
     repeat = 2 if first > budget else min(max_repeat, max(3, int(budget / max(first, 1e-9))))
     for _ in range(repeat):
         before = COLLECTOR.total
-        t0 = time.perf_counter()
+        t0 = clock()
         fn()
-        times.append(time.perf_counter() - t0)
+        times.append(clock() - t0)
         in_gc += COLLECTOR.total - before
     LAST_SHARE[0] = in_gc / sum(times[-repeat:])
     return statistics.median(times)
@@ -318,12 +319,12 @@ def work_lr_parts(eng, n: str, m: str) -> dict:
         walks, loops = [], []
         spent = 0.0
         while len(walks) < 3 or (spent < ARGS.budget and len(walks) < 101):
-            t0 = time.perf_counter()
+            t0 = clock()
             order, _ends = autodiff._reset_and_order(root)
-            t1 = time.perf_counter()
+            t1 = clock()
             root.grad += 1.0
             autodiff._loop(order, autodiff.local_derivatives, _never_nonfinite)
-            t2 = time.perf_counter()
+            t2 = clock()
             walks.append(t1 - t0)
             loops.append(t2 - t1)
             spent += t2 - t0
@@ -352,9 +353,9 @@ def _mlp_problem():
 def work_mlp(eng) -> dict:
     X, Y, params = _mlp_problem()
     ref_loss, ref_grads = peers.mlp_reference(params, X, Y)
-    t0 = time.perf_counter()
+    t0 = clock()
     case = eng.mlp(params, X, Y)
-    setup = time.perf_counter() - t0
+    setup = clock() - t0
     loss, grads = case.step()
     if not close(loss, ref_loss, 1e-9) or not all(
         close(a, b, 1e-9) for a, b in zip(grads, ref_grads, strict=True)
@@ -387,9 +388,9 @@ def work_mlp_mem(eng) -> dict:
 
 def work_chain(eng, steps: str) -> dict:
     eng.chain(10)  # warm up (lazy imports, first-call costs)
-    t0 = time.perf_counter()
+    t0 = clock()
     value, grad = eng.chain(int(steps))
-    return {"time": time.perf_counter() - t0, "value": value, "grad": grad}
+    return {"time": clock() - t0, "value": value, "grad": grad}
 
 
 def work_chain_mem(eng, steps: str) -> dict:
@@ -485,7 +486,8 @@ def worker(kind: str, engine: str, args: list[str]) -> None:
 
 def run(kind: str, eng, *args: object, timeout: float | None = None, default_limit=False):
     """Run one measurement in a subprocess; return (result dict, None) or (None, error)."""
-    cmd = [sys.executable, __file__, "--budget", str(ARGS.budget), "--worker", kind, eng.name]
+    cmd = [sys.executable, __file__, "--budget", str(ARGS.budget), "--clock", ARGS.clock]
+    cmd += ["--worker", kind, eng.name]
     cmd += [str(a) for a in args]
     if default_limit:
         cmd.append("--default-limit")
@@ -963,6 +965,7 @@ def versions(engines) -> None:
     for eng in engines:
         emit(f"- {eng.name}: {eng.version()}")
     emit(f"- autograd_lite imported from `{Path(autograd_lite.__file__).parent}`")
+    emit(f"- clock: {'CPU time of the process' if ARGS.clock == 'cpu' else 'wall time'}")
     for eng in MISSING:
         emit(f"- {eng.name}: **not installed** ({eng.requires}); install with `{INSTALL}`")
     emit(
@@ -1097,6 +1100,12 @@ def parse() -> argparse.Namespace:
     p.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
     p.add_argument("--budget", type=float, default=1.5, help="seconds of repeats per timing")
     p.add_argument("--timeout", type=float, default=120.0, help="limit per measurement (s)")
+    p.add_argument(
+        "--clock",
+        choices=["wall", "cpu"],
+        default="wall",
+        help="time with the wall clock (default) or the process's CPU time",
+    )
     p.add_argument("--micrograd-chain-max", type=int, default=10**5)
     p.add_argument("--torch-chain-max", type=int, default=10**5)
     p.add_argument("--out", help="also write the Markdown tables to this file")
@@ -1112,6 +1121,8 @@ def parse() -> argparse.Namespace:
 
 
 ARGS = parse()
+#: The clock of every timing: CPU time leaves out the time other processes hold the CPU.
+clock = time.process_time if ARGS.clock == "cpu" else time.perf_counter
 
 if __name__ == "__main__":
     if ARGS.worker:
