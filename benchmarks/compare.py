@@ -52,12 +52,14 @@ RUN = HERE / "run.py"
 #: The variable benchmarks/run.py reads to import autograd_lite from a given directory.
 ROOT_VAR = "AUTOGRAD_LITE_BENCH_ROOT"
 
-# Engine names as benchmarks/peers.py spells them.
-EAGER = "autograd_lite"
-PAUSED = "autograd_lite, gc_paused() around build + backward"
-FIT = "LogisticRegression.fit, per epoch of 5 (collector paused inside)"
-COMPILED = "autograd_lite compiled"
-FLOOR = "floor: bare nodes, forward only"
+sys.path.insert(0, str(HERE))
+import peers  # noqa: E402  (imports autograd_lite only inside its engines' methods)
+
+EAGER = peers.AutogradLite.name
+PAUSED = peers.AutogradLitePaused.name
+FIT = peers.AutogradLiteFit.name
+COMPILED = peers.AutogradLiteCompiled.name
+FLOOR = peers.Floor.name
 
 
 @dataclass(frozen=True)
