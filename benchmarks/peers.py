@@ -222,6 +222,31 @@ def mlp_numpy_loss_grad(params: Sequence[float], Xa, Ya) -> tuple[float, list[fl
     return loss, _flatten(grads)
 
 
+# ------------------------------------------------------- (c)'s forward
+def nn_mlp_forward(params, X, Y, vsum):
+    """micrograd's demo model as ``autograd_lite.nn`` builds it, and its loss.
+
+    Returns ``(parameters, build)``: ``build()`` is the forward of one training
+    step of (c), the hinge loss + L2 of ``MLP(2, [16, 16, 1])`` over the data.
+    The eager engine and the floor both run this code, so their graphs have
+    the same ops.
+    """
+    from autograd_lite.nn import MLP
+
+    model = MLP(2, [16, 16, 1])
+    ps = model.parameters()
+    for p, v in zip(ps, params, strict=True):
+        p.data = v
+    n = len(X)
+
+    def build():
+        scores = [model(x) for x in X]
+        hinge = [(1.0 - y * s).relu() for y, s in zip(Y, scores, strict=True)]
+        return vsum(hinge) / n + ALPHA * vsum([p * p for p in ps])
+
+    return ps, build
+
+
 # ---------------------------------------------------------------- cases
 @dataclass
 class LRCase:
@@ -303,20 +328,11 @@ class AutogradLite:
 
     @staticmethod
     def mlp(params, X, Y) -> MLPCase:
+        from autograd_lite.nn import SGD
         from autograd_lite.core.value import vsum
-        from autograd_lite.nn import MLP, SGD
 
-        model = MLP(2, [16, 16, 1])
-        ps = model.parameters()
-        for p, v in zip(ps, params, strict=True):
-            p.data = v
+        ps, build = nn_mlp_forward(params, X, Y, vsum)
         opt = SGD(ps, lr=LR_MLP)
-        n = len(X)
-
-        def build():
-            scores = [model(x) for x in X]
-            hinge = [(1.0 - y * s).relu() for y, s in zip(Y, scores, strict=True)]
-            return vsum(hinge) / n + ALPHA * vsum([p * p for p in ps])
 
         def step():
             loss = build()
@@ -803,6 +819,123 @@ class NumpyVectorized:
             return loss, grads
 
         return MLPCase(step)
+
+
+# ================================================================= floor
+class Bare:
+    """The least a recorded op can cost: a slotted object holding its float and parents.
+
+    One-line operators compute the float and keep the parents, numbers are
+    lifted into a node each (as autograd_lite lifts them into constants), and
+    an n-ary sum keeps its parents as a tuple in ``_a`` (autograd_lite's
+    layout). No op tag, no gradient slot, no checks, no backward.
+    """
+
+    __slots__ = ("_a", "_b", "data")
+
+    def __init__(self, data, a=None, b=None):
+        self.data = data
+        self._a = a
+        self._b = b
+
+    def __add__(self, o):
+        return (
+            Bare(self.data + o.data, self, o)
+            if type(o) is Bare
+            else Bare(self.data + o, self, Bare(o))
+        )
+
+    def __radd__(self, o):
+        return Bare(o + self.data, Bare(o), self)
+
+    def __sub__(self, o):
+        return (
+            Bare(self.data - o.data, self, o)
+            if type(o) is Bare
+            else Bare(self.data - o, self, Bare(o))
+        )
+
+    def __rsub__(self, o):
+        return Bare(o - self.data, Bare(o), self)
+
+    def __mul__(self, o):
+        return (
+            Bare(self.data * o.data, self, o)
+            if type(o) is Bare
+            else Bare(self.data * o, self, Bare(o))
+        )
+
+    def __rmul__(self, o):
+        return Bare(o * self.data, Bare(o), self)
+
+    def __truediv__(self, o):
+        return (
+            Bare(self.data / o.data, self, o)
+            if type(o) is Bare
+            else Bare(self.data / o, self, Bare(o))
+        )
+
+    def relu(self):
+        return Bare(self.data if self.data > 0.0 else 0.0, self)
+
+
+def bare_sum(values):
+    """One node for the sum of ``values`` (all ``Bare``), added left to right."""
+    items = tuple(values)
+    return Bare(sum([v.data for v in items]), items)
+
+
+def bare_nodes(root: Bare) -> int:
+    """Number of nodes reachable from ``root``, itself and the leaves included."""
+    seen, stack = {id(root)}, [root]
+    while stack:
+        v = stack.pop()
+        for p in v._a if type(v._a) is tuple else (v._a, v._b):
+            if p is not None and id(p) not in seen:
+                seen.add(id(p))
+                stack.append(p)
+    return len(seen)
+
+
+class Floor:
+    """(c)'s forward on ``Bare`` nodes: what CPython charges for the graph alone.
+
+    The model is ``autograd_lite.nn``'s own ``MLP`` and the loss the eager
+    engine's (``nn_mlp_forward``), with ``Bare`` put in place of ``Value`` and
+    ``vsum`` in the module that defines ``MLP``. That swap lasts for the rest
+    of the process, so this engine runs only in a worker process of its own.
+    ``step()`` is the forward only and returns ``(loss, [])``.
+    """
+
+    name = "floor: bare nodes, forward only"
+    requires = "autograd_lite"
+
+    @staticmethod
+    def available() -> bool:
+        return True
+
+    @staticmethod
+    def version() -> str:
+        return sys.version.split()[0]
+
+    @staticmethod
+    def mlp(params, X, Y) -> MLPCase:
+        from autograd_lite.nn import MLP
+
+        module = sys.modules[MLP.__module__]
+        module.Value, module.vsum = Bare, bare_sum  # type: ignore[attr-defined]
+        ps, build = nn_mlp_forward(params, X, Y, bare_sum)
+        root = build()
+        if type(root) is not Bare or not all(type(p) is Bare for p in ps):
+            raise AssertionError(
+                f"floor: {module.__name__} no longer builds its neurons from its own "
+                "Value and vsum names, so the floor cannot run its code"
+            )
+
+        def step():
+            return build().data, []
+
+        return MLPCase(step, build)
 
 
 ENGINES = [Micrograd, AutogradLite, AutogradLiteCompiled, Torch, AnalyticLoop, NumpyVectorized]

@@ -6,15 +6,22 @@
 
 Workloads: (a) logistic regression cost, build + backward; (b) a chain
 x → 1.0001·x + 0.0001; (c) micrograd's demo, one training step of
-MLP(2, [16, 16, 1]) with a hinge loss on 100 two-moons points; (d) micrograd's
-code, unchanged: one micrograd-style source text (same_code.py) run on
-micrograd and on autograd_lite. Every engine's result and gradients are checked
-against the analytic/NumPy reference before it is timed. The targets are
+MLP(2, [16, 16, 1]) with a hinge loss on 100 two-moons points, each engine also
+read as a multiple of a floor (the same forward on bare slotted nodes, no
+gradients); (d) micrograd's code, unchanged: one micrograd-style source text
+(same_code.py) run on micrograd and on autograd_lite. Every engine's result and
+gradients are checked against the analytic/NumPy reference before it is timed
+(the floor's loss, as it has no gradients). The targets are
 printed at the end, judged on this run's figures. A peer that is not installed
 is reported on stderr and in the tables, with the command that installs it.
-Times are medians; the garbage collector is left on (its default), except in
+Times are medians, of wall time (--clock cpu: of the process's CPU time,
+steadier on a busy machine); the garbage collector is left on (its default), except in
 the labelled extra rows of (a), where autograd_lite pauses it inside. Ratios
 are against micrograd from the same run.
+
+Set AUTOGRAD_LITE_BENCH_ROOT to a directory holding an autograd_lite package to
+benchmark that copy instead of the installed one (benchmarks/compare.py does,
+to compare a git revision with the working tree).
 """
 
 from __future__ import annotations
@@ -35,25 +42,53 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 INSTALL = 'pip install -e ".[bench]"'
 
-try:
-    import autograd_lite
-except ImportError:
-    # Not installed in this Python: run it from the source tree (it has no dependencies).
-    sys.path.insert(1, str(HERE.parent))
+#: A directory holding an ``autograd_lite`` package to benchmark instead of the
+#: installed one; workers inherit it (benchmarks/compare.py sets it per worker).
+ROOT_VAR = "AUTOGRAD_LITE_BENCH_ROOT"
+ROOT = os.environ.get(ROOT_VAR)
+
+
+def _import_from(root: str) -> None:
+    """Make ``import autograd_lite`` load the package under ``root``, whatever is installed."""
+    # An editable install (setuptools) puts a finder on sys.meta_path that maps the
+    # name to its own checkout ahead of every sys.path entry: drop it first.
+    sys.meta_path[:] = [
+        f for f in sys.meta_path if "__editable__" not in (getattr(f, "__module__", "") or "")
+    ]
+    sys.path.insert(0, root)
+
+
+if ROOT:
+    _import_from(ROOT)
     try:
-        import autograd_lite  # noqa: F401
+        import autograd_lite
     except ImportError as exc:
+        sys.exit(f"benchmarks: cannot import autograd_lite from {ROOT_VAR}={ROOT} ({exc})")
+    if not Path(autograd_lite.__file__).resolve().is_relative_to(Path(ROOT).resolve()):
         sys.exit(
-            f"benchmarks: cannot import autograd_lite ({exc}).\n"
-            f"Install it and the benchmark peers, from the repository root, with: {INSTALL}"
+            f"benchmarks: {ROOT_VAR}={ROOT}, but autograd_lite was imported from "
+            f"{autograd_lite.__file__}"
         )
-    if "--worker" not in sys.argv:
-        print(
-            f"benchmarks: autograd_lite is not installed in {sys.executable}; "
-            f"running it from the source tree {HERE.parent}. To install it with the "
-            f"benchmark peers: {INSTALL}",
-            file=sys.stderr,
-        )
+else:
+    try:
+        import autograd_lite
+    except ImportError:
+        # Not installed in this Python: run it from the source tree (it has no dependencies).
+        sys.path.insert(1, str(HERE.parent))
+        try:
+            import autograd_lite
+        except ImportError as exc:
+            sys.exit(
+                f"benchmarks: cannot import autograd_lite ({exc}).\n"
+                f"Install it and the benchmark peers, from the repository root, with: {INSTALL}"
+            )
+        if "--worker" not in sys.argv:
+            print(
+                f"benchmarks: autograd_lite is not installed in {sys.executable}; "
+                f"running it from the source tree {HERE.parent}. To install it with the "
+                f"benchmark peers: {INSTALL}",
+                file=sys.stderr,
+            )
 
 import peers  # noqa: E402
 import same_code  # noqa: E402
@@ -108,9 +143,9 @@ class _CollectorClock:
 
     def __call__(self, phase: str, info: dict) -> None:
         if phase == "start":
-            self._start = time.perf_counter()
+            self._start = clock()
         else:
-            self.total += time.perf_counter() - self._start
+            self.total += clock() - self._start
 
 
 COLLECTOR = _CollectorClock()
@@ -130,17 +165,17 @@ def timed(fn, budget: float = 1.0, max_repeat: int = 101) -> float:
     The collector's share of the counted calls is left in ``LAST_SHARE``.
     """
     gc.collect()
-    t0 = time.perf_counter()
+    t0 = clock()
     fn()
-    first = time.perf_counter() - t0
+    first = clock() - t0
     times = [first] if first > budget else []
     in_gc = 0.0
     repeat = 2 if first > budget else min(max_repeat, max(3, int(budget / max(first, 1e-9))))
     for _ in range(repeat):
         before = COLLECTOR.total
-        t0 = time.perf_counter()
+        t0 = clock()
         fn()
-        times.append(time.perf_counter() - t0)
+        times.append(clock() - t0)
         in_gc += COLLECTOR.total - before
     LAST_SHARE[0] = in_gc / sum(times[-repeat:])
     return statistics.median(times)
@@ -191,7 +226,7 @@ def fmt_ratio(base: float | None, t: float | None) -> str:
 
 
 def _engine(name: str):
-    return {e.name: e for e in [*peers.ENGINES, *peers.EXTRA_LR]}[name]
+    return {e.name: e for e in [*peers.ENGINES, *peers.EXTRA_LR, peers.Floor]}[name]
 
 
 def _lr_problem(n: int, m: int):
@@ -284,12 +319,12 @@ def work_lr_parts(eng, n: str, m: str) -> dict:
         walks, loops = [], []
         spent = 0.0
         while len(walks) < 3 or (spent < ARGS.budget and len(walks) < 101):
-            t0 = time.perf_counter()
+            t0 = clock()
             order, _ends = autodiff._reset_and_order(root)
-            t1 = time.perf_counter()
+            t1 = clock()
             root.grad += 1.0
             autodiff._loop(order, autodiff.local_derivatives, _never_nonfinite)
-            t2 = time.perf_counter()
+            t2 = clock()
             walks.append(t1 - t0)
             loops.append(t2 - t1)
             spent += t2 - t0
@@ -318,15 +353,29 @@ def _mlp_problem():
 def work_mlp(eng) -> dict:
     X, Y, params = _mlp_problem()
     ref_loss, ref_grads = peers.mlp_reference(params, X, Y)
-    t0 = time.perf_counter()
+    t0 = clock()
     case = eng.mlp(params, X, Y)
-    setup = time.perf_counter() - t0
+    setup = clock() - t0
     loss, grads = case.step()
     if not close(loss, ref_loss, 1e-9) or not all(
         close(a, b, 1e-9) for a, b in zip(grads, ref_grads, strict=True)
     ):
         raise AssertionError(f"{eng.name}: MLP gradient differs from the NumPy reference")
-    return {"time": timed(case.step, budget=ARGS.budget), "setup": setup}
+    nodes = count_nodes(case.build()) if case.build else None
+    t = timed(case.step, budget=ARGS.budget)
+    return {"time": t, "setup": setup, "loss": loss, "nodes": nodes}
+
+
+def work_mlp_floor(eng) -> dict:
+    """(c)'s forward on bare nodes (``peers.Floor``); its loss is checked first."""
+    X, Y, params = _mlp_problem()
+    ref_loss, _ = peers.mlp_reference(params, X, Y)
+    case = peers.Floor.mlp(params, X, Y)
+    loss, _ = case.step()
+    if not close(loss, ref_loss, 1e-9):
+        raise AssertionError(f"floor: MLP loss {loss!r} differs from the reference {ref_loss!r}")
+    nodes = count_nodes(case.build())
+    return {"time": timed(case.step, budget=ARGS.budget), "loss": loss, "nodes": nodes}
 
 
 def work_mlp_mem(eng) -> dict:
@@ -339,9 +388,9 @@ def work_mlp_mem(eng) -> dict:
 
 def work_chain(eng, steps: str) -> dict:
     eng.chain(10)  # warm up (lazy imports, first-call costs)
-    t0 = time.perf_counter()
+    t0 = clock()
     value, grad = eng.chain(int(steps))
-    return {"time": time.perf_counter() - t0, "value": value, "grad": grad}
+    return {"time": clock() - t0, "value": value, "grad": grad}
 
 
 def work_chain_mem(eng, steps: str) -> dict:
@@ -396,6 +445,8 @@ def work_same(eng, program: str, mode: str) -> dict:
 
 
 def count_nodes(root) -> int:
+    if type(root) is peers.Bare:
+        return peers.bare_nodes(root)
     if hasattr(root, "_prev"):
         seen, stack = {id(root)}, [root]
         while stack:
@@ -417,6 +468,7 @@ WORK = {
     "lr-parts": work_lr_parts,
     "mlp": work_mlp,
     "mlp-mem": work_mlp_mem,
+    "mlp-floor": work_mlp_floor,
     "chain": work_chain,
     "chain-mem": work_chain_mem,
     "same": work_same,
@@ -427,12 +479,15 @@ def worker(kind: str, engine: str, args: list[str]) -> None:
     eng = _engine(engine)
     if eng is peers.Micrograd and not ARGS.default_limit:
         peers.Micrograd.deep()
-    print(json.dumps(WORK[kind](eng, *args)))
+    out = WORK[kind](eng, *args)
+    out["autograd_lite_file"] = autograd_lite.__file__
+    print(json.dumps(out))
 
 
 def run(kind: str, eng, *args: object, timeout: float | None = None, default_limit=False):
     """Run one measurement in a subprocess; return (result dict, None) or (None, error)."""
-    cmd = [sys.executable, __file__, "--budget", str(ARGS.budget), "--worker", kind, eng.name]
+    cmd = [sys.executable, __file__, "--budget", str(ARGS.budget), "--clock", ARGS.clock]
+    cmd += ["--worker", kind, eng.name]
     cmd += [str(a) for a in args]
     if default_limit:
         cmd.append("--default-limit")
@@ -658,31 +713,126 @@ def bench_chain(engines, steps_list) -> dict:
 
 
 # ------------------------------------------------------------------- (c)
+FLOOR_TARGET = 2.0
+#: autograd_lite and the floor are measured in this many back-to-back pairs.
+FLOOR_PAIRS = 3
+
+
+def _eager_and_floor() -> tuple[dict | None, str | None, dict | None, str | None, list[float]]:
+    """autograd_lite's step and the floor's forward, in back-to-back pairs.
+
+    On a shared machine the speed drifts between two measurements a minute
+    apart; within a pair it mostly does not, so the ratio is taken per pair
+    (which of the two goes first alternates) and its median reported. Returns
+    autograd_lite's result of the median time (or None) and its error (or
+    None), the same for the floor, and the pairs' ratios.
+    """
+    eager, floor = peers.AutogradLite, peers.Floor
+    runs: dict = {eager: [], floor: []}
+    errors: dict = {eager: None, floor: None}
+    ratios = []
+    for i in range(FLOOR_PAIRS):
+        pair = {}
+        for eng, kind in [(eager, "mlp"), (floor, "mlp-floor")][:: -1 if i % 2 else 1]:
+            out, errors[eng] = run(kind, eng)
+            if out:
+                runs[eng].append(out)
+                pair[eng] = out["time"]
+        if errors[eager] or errors[floor]:
+            break
+        ratios.append(pair[eager] / pair[floor])
+
+    def median_run(eng) -> dict | None:
+        done = sorted(runs[eng], key=lambda out: out["time"])
+        return None if errors[eng] or not done else done[(len(done) - 1) // 2]
+
+    return median_run(eager), errors[eager], median_run(floor), errors[floor], ratios
+
+
 def bench_mlp(engines) -> dict:
+    """(c): every engine's training step, and each one's time over the floor's forward."""
     emit(
         "## (c) micrograd's demo: one training step of MLP(2, [16, 16, 1]), "
         "hinge loss + L2, 100 two-moons points"
     )
     emit()
-    emit("| engine | time per step | vs micrograd | setup |")
-    emit("|---|---|---|---|")
-    results = {}
-    base = None
+    emit(
+        "The floor runs the forward of autograd_lite's step (its `nn.MLP` and the same loss "
+        "code) on bare slotted nodes: each operator computes the float and keeps the parents, "
+        "numbers are lifted into a node each as autograd_lite lifts them into constants, and "
+        "there is no gradient, no check and no backward. It is what CPython charges for "
+        "recording that graph, one object per node; '× the floor' divides each engine's time "
+        "per step by it. Its loss is checked against the reference and the other engines' "
+        f"before timing. autograd_lite and the floor are measured in {FLOOR_PAIRS} "
+        "back-to-back pairs: their rows give the median pair's times and the median of the "
+        "pairs' ratios. nodes = every node of one forward graph, leaves included."
+    )
+    emit()
+    eager, eerr, floor, ferr, ratios = _eager_and_floor()
+    measured = []
     for eng in engines:
-        if not hasattr(eng, "mlp"):
-            continue
-        out, err = run("mlp", eng)
+        if eng is peers.AutogradLite:
+            measured.append((eng, eager, eerr))
+        elif hasattr(eng, "mlp"):
+            measured.append((eng, *run("mlp", eng)))
+    base = next((out["time"] for eng, out, _ in measured if eng is peers.Micrograd and out), None)
+    ft = floor["time"] if floor else None
+    bad = [
+        eng.name
+        for eng, out, _ in measured
+        if floor and out and not close(out["loss"], floor["loss"], 1e-9)
+    ]
+    if bad:
+        ft = None
+        emit(f"**The floor's loss differs from {', '.join(bad)}'s: no ratio to it is given.**")
+        emit()
+    over = statistics.median(ratios) if ratios and ft else None
+
+    def per_floor(eng, t: float) -> str:
+        if eng is peers.AutogradLite:
+            return f"{over:.2f}×" if over else "—"
+        return f"{t / ft:.2f}×" if ft else "—"
+
+    emit("| engine | nodes | time per step | vs micrograd | × the floor | setup |")
+    emit("|---|---|---|---|---|---|")
+    results = {}
+    for eng, out, err in measured:
         if err:
-            emit(f"| {eng.name} | {err} | | |")
+            emit(f"| {eng.name} | | {err} | | | |")
             continue
         t = out["time"]
-        if eng is peers.Micrograd:
-            base = t
         results[eng.name] = t
+        nodes = f"{out['nodes']:,}" if out.get("nodes") else "—"
         note = f"compile {fmt_t(out['setup'])}" if eng is peers.AutogradLiteCompiled else ""
-        emit(f"| {eng.name} | {fmt_t(t)} | {fmt_ratio(base, t)} | {note} |")
-    emit_missing([e for e in peers.ENGINES if hasattr(e, "mlp")], after=2)
+        emit(
+            f"| {eng.name} | {nodes} | {fmt_t(t)} | {fmt_ratio(base, t)} | "
+            f"{per_floor(eng, t)} | {note} |"
+        )
+    if ferr:
+        emit(f"| {peers.Floor.name} | | {ferr} | | | |")
+    elif floor:
+        emit(
+            f"| {peers.Floor.name} | {floor['nodes']:,} | {fmt_t(floor['time'])} | "
+            f"{fmt_ratio(base, floor['time'])} | {'1.00×' if ft else '—'} | forward only |"
+        )
+    emit_missing([e for e in peers.ENGINES if hasattr(e, "mlp")], after=4)
     emit()
+    if floor and eager:
+        same = eager["nodes"] == floor["nodes"]
+        exact = "bit for bit" if eager["loss"] == floor["loss"] else "to 1e-9"
+        emit(
+            f"The floor's graph has {floor['nodes']:,} nodes, "
+            f"{'the same' if same else '**not** the same'} as autograd_lite's "
+            f"({eager['nodes']:,}); its loss equals autograd_lite's {exact}."
+        )
+        if over and same:
+            each = ", ".join(f"{r:.2f}×" for r in ratios)
+            emit(
+                f"autograd_lite's training step / the floor's forward: **{over:.2f}×**, the "
+                f"median of {len(ratios)} pairs ({each}); target: at most {FLOOR_TARGET:g}×."
+            )
+            results["floor ratio"] = over
+        emit()
     return results
 
 
@@ -814,6 +964,8 @@ def versions(engines) -> None:
     )
     for eng in engines:
         emit(f"- {eng.name}: {eng.version()}")
+    emit(f"- autograd_lite imported from `{Path(autograd_lite.__file__).parent}`")
+    emit(f"- clock: {'CPU time of the process' if ARGS.clock == 'cpu' else 'wall time'}")
     for eng in MISSING:
         emit(f"- {eng.name}: **not installed** ({eng.requires}); install with `{INSTALL}`")
     emit(
@@ -911,6 +1063,14 @@ def main() -> None:
             25.0,
             at_least=True,
         )
+        over = mlp.get("floor ratio")
+        target(
+            "(c) autograd_lite's step / the floor (bare nodes, the same forward)",
+            over,
+            f"{over:.2f}×" if over else "",
+            FLOOR_TARGET,
+            at_least=False,
+        )
         per = memory(
             "### (c) Peak memory of one forward build (tracemalloc)", "mlp-mem", (), graph_engines
         )
@@ -940,6 +1100,12 @@ def parse() -> argparse.Namespace:
     p.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
     p.add_argument("--budget", type=float, default=1.5, help="seconds of repeats per timing")
     p.add_argument("--timeout", type=float, default=120.0, help="limit per measurement (s)")
+    p.add_argument(
+        "--clock",
+        choices=["wall", "cpu"],
+        default="wall",
+        help="time with the wall clock (default) or the process's CPU time",
+    )
     p.add_argument("--micrograd-chain-max", type=int, default=10**5)
     p.add_argument("--torch-chain-max", type=int, default=10**5)
     p.add_argument("--out", help="also write the Markdown tables to this file")
@@ -955,6 +1121,8 @@ def parse() -> argparse.Namespace:
 
 
 ARGS = parse()
+#: The clock of every timing: CPU time leaves out the time other processes hold the CPU.
+clock = time.process_time if ARGS.clock == "cpu" else time.perf_counter
 
 if __name__ == "__main__":
     if ARGS.worker:
