@@ -11,6 +11,10 @@ option, rejected expression, missing value), found before anything is written.
 Errors are one line on stderr, never a traceback; a syntax error adds the
 expression with a caret under the column, and a missing Graphviz adds a line
 on what works without it.
+
+Text goes out in what the terminal's encoding can show: where it lacks a symbol
+(``σ``, ``−``, ``×``...), the symbols are spelt in ASCII (see
+:mod:`autograd_lite.textout`) and one note on stderr says how to see them all.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import unicodedata
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn, cast
 
 from autograd_lite.core.value import Value
 from autograd_lite.parse import (
@@ -36,6 +40,10 @@ from autograd_lite.parse import (
     normalize_name,
 )
 from autograd_lite.progress import ProgressBar
+from autograd_lite.textout import ASCII_SPELLINGS, printable_for, write_rendered, write_text
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 __all__ = ["DEMO_EXAMPLE", "CommandError", "ProgressBar", "UsageError", "build_parser", "main"]
 
@@ -64,12 +72,18 @@ class UsageError(Exception):
 
     Args:
         message: The error, one line.
-        detail: Lines printed under it (e.g. the expression and a caret).
+        detail: Lines printed under it.
+        caret: The expression around a syntax error, split where the error is:
+            ``(before, after)``, printed under the message with a ``^`` under
+            the first character of ``after``.
     """
 
-    def __init__(self, message: str, detail: Sequence[str] = ()) -> None:
+    def __init__(
+        self, message: str, detail: Sequence[str] = (), caret: tuple[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.detail = tuple(detail)
+        self.caret = caret
 
 
 class CommandError(Exception):
@@ -85,6 +99,49 @@ class CommandError(Exception):
         self.detail = tuple(detail)
 
 
+class _Output:
+    """A stream the command writes to, in what its encoding can show.
+
+    ``literal`` holds the symbols the user typed: they are shown as typed (or
+    escaped), never spelt in ASCII, so that an error quoting them stays true.
+    Remembers whether the stream showed less than a UTF-8 terminal would have,
+    so that :func:`_note` can say once how to see every symbol.
+    """
+
+    def __init__(self, stream: IO[str], literal: str = "") -> None:
+        self.stream = stream
+        self.literal = literal
+        self.fell_back = False
+
+    @property
+    def encoding(self) -> str | None:
+        encoding = getattr(self.stream, "encoding", None)
+        return encoding if isinstance(encoding, str) else None
+
+    def write(self, text: str) -> None:
+        self.fell_back |= write_text(text, self.stream, literal=self.literal)
+
+    def write_rendered(self, render: Callable[[str | None], str]) -> None:
+        """Write a table laid out for this stream's encoding (``render(encoding)``)."""
+        self.fell_back |= write_rendered(render, self.stream)
+
+
+def _note(err: IO[str], *outputs: _Output) -> None:
+    """Say once, on ``err``, how to see the symbols that were spelt in ASCII."""
+    lacking = [o for o in outputs if o.fell_back]
+    if not lacking:
+        return
+    encoding = lacking[0].encoding or "unknown"
+    with contextlib.suppress(OSError, ValueError):
+        write_text(
+            f"{PROG}: note: the output's encoding ({encoding}) cannot show every character, "
+            "so symbols are spelt in ASCII (sigmoid for the Greek sigma, * for the times sign) "
+            "and other characters are escaped (\\u03b1); to see them all, use a UTF-8 "
+            "terminal or set PYTHONIOENCODING=utf-8\n",
+            err,
+        )
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors raised as :class:`UsageError` instead of exiting."""
 
@@ -93,6 +150,13 @@ class _Parser(argparse.ArgumentParser):
         command = self.prog.removeprefix(PROG).strip()
         where = f"{command}: " if command else ""
         raise UsageError(f"{where}{message} (see '{self.prog} --help')")
+
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
+        # --help and --version: the last text the command writes, so the note follows it.
+        if message:
+            output = _Output(cast("IO[str]", file or sys.stderr))
+            output.write(message)
+            _note(sys.stderr, output)
 
 
 def _number(text: str) -> float:
@@ -328,7 +392,7 @@ def _expression_error(exc: ExpressionError, text: str) -> UsageError:
     """Say what is wrong with ``text`` in the terms of the construct the user wrote."""
     message = _one_line(exc)
     if message.startswith("syntax error"):
-        return UsageError(message, _caret(text))
+        return UsageError(message, caret=_caret(text))
     return UsageError(message)
 
 
@@ -356,21 +420,21 @@ def _width(text: str) -> int:
 _SHOWN = 72
 
 
-def _caret(text: str) -> tuple[str, ...]:
-    """Return the expression and a line with ``^`` under the column of its syntax error."""
+def _caret(text: str) -> tuple[str, str] | None:
+    """Return the expression split at the column of its syntax error, shortened around it."""
     source = text.strip()
     if not source or not source.isprintable():  # a line break, a tab, control characters
-        return ()
+        return None
     exc = _syntax_error(source)
     if exc is None or exc.lineno not in (None, 1):
-        return ()
+        return None
     # No column (0 or None) means the text ended too early: point at its last character.
     col = exc.offset if exc.offset and 1 <= exc.offset <= len(source) else len(source)
     start = max(0, min(col - 1 - _SHOWN // 2, len(source) - _SHOWN))
     end = min(len(source), start + _SHOWN)
     head = "..." if start > 0 else ""
-    shown = head + source[start:end] + ("..." if end < len(source) else "")
-    return shown, " " * _width(head + source[start : col - 1]) + "^"
+    tail = "..." if end < len(source) else ""
+    return head + source[start : col - 1], source[col - 1 : end] + tail
 
 
 @contextlib.contextmanager
@@ -435,21 +499,19 @@ def _check_finite(root: Value) -> None:
 _ERRNO = re.compile(r"\(\d+, '[^']*'\)")
 
 
-def _cmd_explain(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+def _cmd_explain(args: argparse.Namespace, out: _Output, err: _Output) -> int:
     from autograd_lite.explain import explain
 
     root = _build(args)
     e = explain(root, precision=args.precision)
-    render: dict[str, Callable[[], str]] = {
-        "text": e.to_text,
-        "markdown": e.to_markdown,
-        "latex": e.to_latex,
-    }
-    out.write(render[args.format]())
+    if args.format == "text":
+        out.write_rendered(lambda encoding: e.to_text(encoding=encoding, literal=out.literal))
+    else:
+        out.write(e.to_markdown() if args.format == "markdown" else e.to_latex())
     return 0
 
 
-def _cmd_draw(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+def _cmd_draw(args: argparse.Namespace, out: _Output, err: _Output) -> int:
     path: Path = args.output
     suffix = path.suffix.lower()
     if suffix not in _DRAW_SUFFIXES:
@@ -499,7 +561,7 @@ def _cmd_draw(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     return 0
 
 
-def _cmd_demo(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+def _cmd_demo(args: argparse.Namespace, out: _Output, err: _Output) -> int:
     folder: Path = args.out
     if args.examples * args.epochs > MAX_WORK:
         raise UsageError(
@@ -514,7 +576,7 @@ def _cmd_demo(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         return _demo(args, folder, out, err)
 
 
-def _demo(args: argparse.Namespace, folder: Path, out: IO[str], err: IO[str]) -> int:
+def _demo(args: argparse.Namespace, folder: Path, out: _Output, err: _Output) -> int:
     from autograd_lite.explain import explain, explain_lesson
     from autograd_lite.logistic import LogisticRegression, lesson_graph, make_data
     from autograd_lite.plot import save_line_chart
@@ -527,9 +589,9 @@ def _demo(args: argparse.Namespace, folder: Path, out: IO[str], err: IO[str]) ->
     lesson = explain_lesson(g)
     if not args.quiet:
         out.write("The lesson's logistic regression on one example\n\n")
-        out.write(lesson.to_text())
+        out.write_rendered(lambda encoding: lesson.to_text(encoding=encoding))
         out.write("\nEvery step of the backward pass through the graph:\n\n")
-        out.write(steps.to_text())
+        out.write_rendered(lambda encoding: steps.to_text(encoding=encoding))
         out.write("\n")
     written = []
     write_atomic(
@@ -547,7 +609,8 @@ def _demo(args: argparse.Namespace, folder: Path, out: IO[str], err: IO[str]) ->
 
     X, Y = make_data(args.examples, 2, seed=args.seed)
     model = LogisticRegression(2, seed=args.seed)
-    bar = None if args.quiet else ProgressBar(args.epochs, err)
+    # The bar writes only ASCII, and redraws itself in place: give it the stream itself.
+    bar = None if args.quiet else ProgressBar(args.epochs, err.stream)
 
     def progress(epoch: int, cost: float) -> None:
         if bar is not None:
@@ -583,10 +646,24 @@ def _one_line(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
-def _report(err: IO[str], exc: Exception) -> None:
+def _report(err: _Output, exc: Exception) -> None:
     err.write(f"{PROG}: error: {_one_line(exc)}\n")
     for line in getattr(exc, "detail", ()):
         err.write(f"  {line}\n")
+    caret: tuple[str, str] | None = getattr(exc, "caret", None)
+    if caret is None:
+        return
+    before, after = caret
+
+    def lines(encoding: str | None) -> str:
+        # Spelt or escaped for the stream before the caret is placed, so it stays under
+        # the column; both halves alike, as the whole line would be.
+        b, a = (
+            printable_for(encoding, t, literal=err.literal, context=before + after) for t in caret
+        )
+        return f"  {b}{a}\n  {' ' * _width(b)}^\n"
+
+    err.write_rendered(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -595,15 +672,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     Args:
         argv: The arguments without the program name; ``sys.argv[1:]`` by default.
     """
-    out, err = sys.stdout, sys.stderr
+    args = list(sys.argv[1:] if argv is None else argv)
+    typed = "".join(sorted({c for a in args for c in a if c in ASCII_SPELLINGS}))
+    out, err = _Output(sys.stdout, typed), _Output(sys.stderr, typed)
+    try:
+        return _run(args, out, err)
+    finally:
+        _note(sys.stderr, out, err)
+
+
+def _run(argv: list[str], out: _Output, err: _Output) -> int:
     parser = build_parser()
     try:
         try:
-            args = parser.parse_args(list(argv) if argv is not None else None)
+            args = parser.parse_args(argv)
         except SystemExit as exc:  # --help and --version exit through argparse
             return exc.code if isinstance(exc.code, int) else 0
         if args.command is None:
-            parser.print_help(err)
+            err.write(parser.format_help())
             return 2
         return _COMMANDS[args.command](args, out, err)
     except (UsageError, ExpressionError) as exc:

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from typing import IO, TYPE_CHECKING, NamedTuple
 
 from autograd_lite.core.autodiff import Step, backward_steps
 from autograd_lite.core.forward import ForwardStep, forward_steps
@@ -24,6 +24,7 @@ from autograd_lite.core.graph import topological
 from autograd_lite.core.primitives import PRIMITIVES
 from autograd_lite.core.value import Value, fmt_number
 from autograd_lite.functional import gradients
+from autograd_lite.textout import fits, printable_for, write_rendered
 
 if TYPE_CHECKING:
     from autograd_lite.logistic import LessonGraph
@@ -384,23 +385,60 @@ class _Sweep:
         raise NotImplementedError
 
     # ------------------------------------------------------------ renderings
-    def to_text(self) -> str:
-        """Return the explanation as a plain-text table for the terminal."""
+    def to_text(self, *, encoding: str | None = None, literal: str = "") -> str:
+        """Return the explanation as a plain-text table for the terminal.
+
+        Args:
+            encoding: The encoding the table will be written in (e.g.
+                ``sys.stdout.encoding``). When it cannot encode the table, the
+                library's symbols are spelt in ASCII (``σ`` as ``sigmoid``,
+                ``×`` as ``*``, ``−`` as ``-``...) and any other character it
+                lacks becomes a backslash escape, cell by cell, so the columns
+                stay aligned (see :mod:`autograd_lite.textout`). ``None`` (the
+                default) keeps every symbol.
+            literal: Symbols never spelt, only escaped where ``encoding`` lacks
+                them, e.g. those of names the user typed (a name ``σ`` must not
+                read as ``sigmoid``); see :func:`autograd_lite.textout.spell`.
+        """
+        text = self._text(str)
+        if fits(text, encoding):
+            return text
+        return self._text(lambda cell: printable_for(encoding, cell, literal=literal, context=text))
+
+    def print_text(self, file: IO[str] | None = None) -> bool:
+        """Write :meth:`to_text` to ``file`` in the characters its encoding can show.
+
+        Never raises ``UnicodeEncodeError``: on a UTF-8 stream this writes
+        ``str(self)``; where the encoding lacks a symbol (an ASCII or cp1252
+        terminal), the table spells the library's symbols in ASCII, as
+        ``to_text(encoding=...)`` does, and keeps its columns aligned.
+
+        Args:
+            file: A text stream; ``sys.stdout`` by default.
+
+        Returns:
+            True when the stream shows less than a UTF-8 stream would have.
+        """
+        return write_rendered(lambda encoding: self.to_text(encoding=encoding), file)
+
+    def _text(self, shown: Callable[[str], str]) -> str:
+        """The text table, with every piece of text passed through ``shown`` before layout."""
         f = _Format("text", self.precision)
-        headers = self._headers(f)
-        rows = self._rows(f)
+        headers = [shown(h) for h in self._headers(f)]
+        rows = [[shown(c) for c in r] for r in self._rows(f)]
         widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
 
         def line(cells: Sequence[str]) -> str:
             return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
 
+        title = shown(self._title(f))
         if not self.steps:
-            return f"{self._title(f)}\n\n{self._nothing(f)}\n"
-        out = [self._title(f), "", line(headers), line(["-" * w for w in widths])]
+            return f"{title}\n\n{shown(self._nothing(f))}\n"
+        out = [title, "", line(headers), line(["-" * w for w in widths])]
         out += [line(r) for r in rows]
         final = self._final_line(f)
         if final:
-            out += ["", final]
+            out += ["", shown(final)]
         return "\n".join(out) + "\n"
 
     def to_markdown(self) -> str:
@@ -937,8 +975,16 @@ class LessonExplanation:
         bad = ", ".join(r.name for r in self.rows if not r.agree)
         return f"MISMATCH between the graph and the lesson's formulas for: {bad}"
 
-    def to_text(self, precision: int = 4) -> str:
-        """Return the summary as plain text."""
+    def to_text(self, precision: int = 4, *, encoding: str | None = None) -> str:
+        """Return the summary as plain text.
+
+        Args:
+            precision: Significant digits of the numbers.
+            encoding: The encoding the text will be written in; when it cannot
+                encode the text, the symbols are spelt in ASCII (``σ`` as
+                ``sigmoid``, ``−`` as ``-``, ``·`` as ``*``), as
+                ``Explanation.to_text`` does. ``None`` keeps every symbol.
+        """
         out = ["Forward pass:"]
         out += [f"  {n} = {expr} = {fmt_number(v, precision)}" for n, expr, v in self.forward]
         out.append("Backward pass, as in the lesson (formula | by formula | from the graph):")
@@ -951,7 +997,21 @@ class LessonExplanation:
                 f"  | graph: {fmt_number(r.graph, precision)}  {mark}"
             )
         out.append(self._verdict())
-        return "\n".join(out) + "\n"
+        text = "\n".join(out) + "\n"
+        # Every spelling in the aligned column is one character for one: no layout to redo.
+        return text if encoding is None else printable_for(encoding, text)
+
+    def print_text(self, file: IO[str] | None = None, precision: int = 4) -> bool:
+        """Write :meth:`to_text` to ``file`` in the characters its encoding can show.
+
+        Args:
+            file: A text stream; ``sys.stdout`` by default.
+            precision: Significant digits of the numbers.
+
+        Returns:
+            True when the stream shows less than a UTF-8 stream would have.
+        """
+        return write_rendered(lambda encoding: self.to_text(precision, encoding=encoding), file)
 
     def to_markdown(self, precision: int = 4) -> str:
         """Return the summary as a Markdown table."""

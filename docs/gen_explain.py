@@ -28,6 +28,7 @@ CLI_EXPLAIN = [
     "x2=-0.5",
     "b=0.1",
 ]
+CLI_ASCII = ["explain", "sigmoid(x)", "--set", "x=1"]
 CLI_ERRORS = [
     ["explain", "x.__class__", "--set", "x=1"],
     ["explain", "x*y", "--set", "x=1"],
@@ -40,6 +41,20 @@ def _run_cli(argv: list[str]) -> tuple[int, str, str]:
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(argv)
     return code, out.getvalue(), err.getvalue()
+
+
+def _run_cli_on(encoding: str, argv: list[str]) -> tuple[int, str, str]:
+    """Run the CLI with stdout and stderr in ``encoding``, as on a terminal in that locale."""
+    out = io.TextIOWrapper(io.BytesIO(), encoding=encoding, newline="")
+    err = io.TextIOWrapper(io.BytesIO(), encoding=encoding, errors="backslashreplace", newline="")
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    texts = []
+    for stream in (out, err):
+        stream.flush()
+        assert isinstance(stream.buffer, io.BytesIO)
+        texts.append(stream.buffer.getvalue().decode(encoding))
+    return code, texts[0], texts[1]
 
 
 def _write(out: Path, name: str, text: str) -> Path:
@@ -67,6 +82,11 @@ def generate(out: Path) -> list[Path]:
     code, text, _ = _run_cli(CLI_EXPLAIN)
     assert code == 0, "the CLI example failed"
     written.append(_write(out, "cli_explain.txt", "$ autograd-lite " + _quote(CLI_EXPLAIN) + text))
+
+    code, text, err = _run_cli_on("ascii", CLI_ASCII)
+    assert code == 0, "the ASCII CLI example failed"
+    command = "$ PYTHONIOENCODING=ascii autograd-lite " + _quote(CLI_ASCII)
+    written.append(_write(out, "cli_ascii.txt", command + text + err))
 
     lines = []
     for argv in CLI_ERRORS:

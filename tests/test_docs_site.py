@@ -31,6 +31,7 @@ PUBLIC = (
     "core.primitives",
     "optimize",
     "scale",
+    "textout",
 )
 TOCTREE = re.compile(r"^```\{toctree\}\n(.*?)^```", re.DOTALL | re.MULTILINE)
 
