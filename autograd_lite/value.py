@@ -9,21 +9,19 @@ freed by reference counting alone.
 
 from __future__ import annotations
 
-import gc
 import itertools
 import numbers
 import threading
 import weakref
 from array import array
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from operator import attrgetter
 from typing import Any
 
 from autograd_lite import kernel, mode, ops
 from autograd_lite.graph import reachable
-from autograd_lite.mode import grad_enabled, no_grad, set_grad_enabled
+from autograd_lite.mode import gc_paused, grad_enabled, no_grad, set_grad_enabled
 from autograd_lite.ops import (
     ADD,
     CONST,
@@ -571,45 +569,6 @@ def mean(values: Iterable[Value | float]) -> Value:
     if not items:
         raise ValueError("mean: no values to average")
     return vsum(items) / len(items)
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Context manager that pauses Python's cyclic garbage collector.
-
-    A graph recorded by the forward ops and differentiated by a first-order
-    ``backward`` contains no reference cycles (a node holds neither a closure
-    nor a link to the nodes computed from it), so reference counting alone
-    frees it once dropped and the cyclic collector never finds anything in
-    it. (``backward(create_graph=True)`` is different: a ``grad_node`` can
-    lead back to its own node, and such cycles wait for the collector.)
-    The collector still *scans* every live node: a full collection runs
-    whenever the objects that survived earlier collections have grown by 25 %,
-    so a graph of 10**5 nodes is rescanned several times while it is built,
-    which can cost more than building it. Pausing the collector around a
-    large build skips those scans; reference counting keeps working, so
-    memory is still freed at once.
-
-    On exit the collector's previous state is restored (also when the block
-    raises), so nested uses and a collector the caller switched off stay as
-    they were. The switch is process-wide: cycles created by other code in the
-    block, in any thread, are collected only after it ends.
-    ``LogisticRegression.fit`` and ``LogisticRegression.cost`` use it.
-
-    Example:
-        >>> import gc
-        >>> with gc_paused():
-        ...     paused = not gc.isenabled()
-        >>> paused, gc.isenabled()
-        (True, True)
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class _ValueMath:
