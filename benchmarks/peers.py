@@ -328,8 +328,8 @@ class AutogradLite:
 
     @staticmethod
     def mlp(params, X, Y) -> MLPCase:
-        from autograd_lite.nn import SGD
         from autograd_lite.core.value import vsum
+        from autograd_lite.nn import SGD
 
         ps, build = nn_mlp_forward(params, X, Y, vsum)
         opt = SGD(ps, lr=LR_MLP)

@@ -6,12 +6,13 @@ version: it failed there and passes now.
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import os
 import subprocess
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,6 +20,8 @@ import pytest
 
 import autograd_lite.viz.render as render_mod
 from autograd_lite.cli import main
+from autograd_lite.core import mode
+from autograd_lite.core.mode import grad_enabled, no_grad, set_grad_enabled
 from autograd_lite.core.value import Value
 from autograd_lite.parse import ExpressionError, parse_expression
 from autograd_lite.viz import RendererNotFound, RenderError, RenderTimeout, draw, to_dot
@@ -287,3 +290,129 @@ def test_syntax_warning_never_leaks_from_a_fresh_process() -> None:
     )
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "SyntaxWarning" not in proc.stderr
+
+
+# ------------------------------------------------------ 5. grad-mode state
+def suspends_in_no_grad() -> Iterator[None]:
+    with no_grad():
+        yield
+        yield
+
+
+def test_no_grad_left_in_another_thread_is_a_clear_error_and_restores_both() -> None:
+    gen = suspends_in_no_grad()
+    next(gen)  # entered in this thread, which stops recording
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(next, gen).result(GUARD)
+        with pytest.raises(RuntimeError, match=r"entered in thread 'MainThread' and is being left"):
+            pool.submit(next, gen).result(GUARD)  # a bare KeyError before
+        assert pool.submit(grad_enabled).result(GUARD) is True
+    assert grad_enabled() is True
+    assert mode.is_fast()
+
+
+def test_no_grad_left_more_often_than_entered_is_a_clear_error() -> None:
+    block = no_grad()
+    with block:
+        pass
+    with pytest.raises(RuntimeError, match=r"no_grad\(\): .* more often than it was entered"):
+        block.__exit__(None, None, None)  # a bare KeyError before
+    assert grad_enabled() is True and mode.is_fast()
+
+
+def test_set_grad_enabled_as_a_plain_call_switches_at_once() -> None:
+    try:
+        set_grad_enabled(False)  # did nothing before
+        assert grad_enabled() is False
+        assert (Value(2.0) * 3).parents == ()
+    finally:
+        set_grad_enabled(True)
+    assert grad_enabled() is True and mode.is_fast()
+
+
+def test_no_grad_as_a_decorator() -> None:
+    @no_grad()  # TypeError: '_GradEnabled' object is not callable, before
+    def predict(x: Value) -> Value:
+        """Predict without recording."""
+        return x * 3
+
+    y = predict(Value(2.0))
+    assert y.data == 6.0 and y.parents == ()
+    assert (predict.__name__, predict.__doc__) == ("predict", "Predict without recording.")
+    assert grad_enabled() is True and mode.is_fast()
+
+
+def test_set_grad_enabled_as_a_decorator_restores_after_an_exception() -> None:
+    @set_grad_enabled(False)
+    def fails() -> None:
+        assert grad_enabled() is False
+        raise ValueError("inside")
+
+    assert grad_enabled() is True  # decorating switched nothing
+    with no_grad():
+
+        @set_grad_enabled(True)
+        def records() -> bool:
+            return grad_enabled()
+
+        assert records() is True and grad_enabled() is False
+    with pytest.raises(ValueError, match="inside"):
+        fails()
+    assert grad_enabled() is True and mode.is_fast()
+
+
+def test_using_hook_as_a_decorator() -> None:
+    seen: list[float] = []
+
+    class Recorder:
+        def on_forward(self, node: Any) -> None:
+            seen.append(node.data)
+
+        def on_backward(self, node: Any, index: int, contribution: float) -> None:
+            pass
+
+        def on_error(self, op: Any, args: tuple[Any, ...], exc: Exception) -> None:
+            pass
+
+    @mode.using_hook(Recorder())
+    def square(x: Value) -> Value:
+        return x * x
+
+    assert square(Value(3.0)).data == 9.0
+    assert seen == [9.0] and mode.hook() is None and mode.is_fast()
+
+
+def test_decorated_generator_applies_the_mode_around_each_resumption() -> None:
+    @no_grad()
+    def leaves(xs: list[float]) -> Iterator[Value]:
+        for x in xs:
+            yield Value(x) * 2
+
+    steps = leaves([1.0, 2.0])
+    assert next(steps).parents == ()
+    assert grad_enabled() is True  # the caller records between resumptions
+    assert len((Value(1.0) * 2).parents) == 2
+    assert next(steps).parents == ()
+    assert next(steps, None) is None and grad_enabled() is True and mode.is_fast()
+
+
+def test_blocks_ending_out_of_order_in_tasks_leave_the_thread_recording() -> None:
+    async def first(entered: asyncio.Event, go: asyncio.Event) -> None:
+        with no_grad():
+            entered.set()
+            await go.wait()
+
+    async def second(entered: asyncio.Event, go: asyncio.Event) -> None:
+        await entered.wait()
+        with set_grad_enabled(True):
+            go.set()
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+
+    async def both() -> None:
+        entered, go = asyncio.Event(), asyncio.Event()
+        await asyncio.gather(first(entered, go), second(entered, go))
+
+    asyncio.run(both())
+    assert grad_enabled() is True  # stuck off for good before
+    assert mode.is_fast()

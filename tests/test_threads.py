@@ -1,14 +1,26 @@
 """Recording state is per thread: no_grad, hooks and transforms never leak across threads.
 
+Also blocks that travel between threads, generators and tasks, and the
+process-wide pause of the collector under many threads.
+
 Overlaps are forced with barriers and events, never with sleeps, so every
-test runs the same interleaving each time.
+test runs the same interleaving each time; only the stress tests of the
+collector's pause leave the interleaving to the scheduler, switching
+threads as often as it can.
 """
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import copy
+import gc
+import pickle
+import sys
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Iterator
 from contextlib import AbstractContextManager
+from typing import Any
 
 import pytest
 
@@ -446,3 +458,396 @@ def test_a_callback_registered_while_slow_first_hears_false() -> None:
     with mode.no_grad():
         mode.on_fast_change(calls.append)
     assert calls == [False, True]
+
+
+# ------------------------------------- 8: blocks that travel between threads
+def suspended_in_no_grad() -> Iterator[bool]:
+    """A generator that suspends inside ``with no_grad():``."""
+    with mode.no_grad():
+        yield mode.grad_enabled()
+        yield mode.grad_enabled()
+
+
+def test_a_block_left_in_another_thread_raises_and_restores_the_entering_thread() -> None:
+    gen = suspended_in_no_grad()
+    assert next(gen) is False  # entered here, in the main thread
+    assert (mode.grad_enabled(), mode.is_fast()) == (False, False)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        # The worker resumes inside the block, but the block is the main thread's.
+        assert pool.submit(next, gen).result(TIMEOUT) is True
+        with pytest.raises(RuntimeError) as info:
+            pool.submit(next, gen).result(TIMEOUT)
+        worker = pool.submit(lambda: (threading.current_thread().name, mode.grad_enabled()))
+        name, worker_records = worker.result(TIMEOUT)
+    message = str(info.value)
+    assert message.startswith("no_grad(): this block was entered in thread 'MainThread' ")
+    assert f"is being left in thread {name!r}" in message
+    assert "a generator or coroutine that suspends inside no_grad()" in message
+    assert worker_records is True
+    default_everywhere()  # the main thread records again and the fast flag is back on
+
+
+def test_a_block_left_elsewhere_keeps_the_entering_threads_newer_block() -> None:
+    # The main thread enters the generator's block, then a block of its own;
+    # the generator's block ends in a worker: the main thread's own block
+    # stays in force until it ends, and then restores the setting from
+    # before both.
+    gen = suspended_in_no_grad()
+    next(gen)
+    with mode.set_grad_enabled(True):
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            pool.submit(next, gen).result(TIMEOUT)
+            with pytest.raises(RuntimeError, match="entered in thread 'MainThread'"):
+                pool.submit(next, gen).result(TIMEOUT)
+        assert mode.grad_enabled() is True
+        with mode.no_grad():
+            assert mode.grad_enabled() is False
+        assert mode.grad_enabled() is True
+    default_everywhere()
+
+
+def test_a_shared_block_left_by_a_third_thread_changes_nobody() -> None:
+    shared = mode.no_grad()
+    entered = threading.Barrier(3, timeout=TIMEOUT)
+    left = threading.Barrier(3, timeout=TIMEOUT)
+    seen: dict[str, object] = {}
+
+    def holder(name: str) -> Callable[[], None]:
+        def run() -> None:
+            with shared:
+                entered.wait()
+                left.wait()
+                seen[name] = mode.grad_enabled()
+            seen[name + " after"] = mode.grad_enabled()
+
+        return run
+
+    def stranger() -> None:
+        entered.wait()
+        try:
+            with pytest.raises(RuntimeError, match="which never entered it") as info:
+                shared.__exit__(None, None, None)
+            seen["message"] = str(info.value)
+            seen["stranger"] = mode.grad_enabled()
+        finally:
+            left.wait()
+
+    run_threads(holder("A"), holder("B"), stranger)
+    assert "no thread's setting was changed" in str(seen.pop("message"))
+    assert seen == {"A": False, "B": False, "stranger": True, "A after": True, "B after": True}
+    default_everywhere()
+
+
+def test_plain_set_grad_enabled_switches_only_the_calling_thread() -> None:
+    switched, checked = threading.Event(), threading.Event()
+    seen: dict[str, object] = {}
+
+    def a() -> None:
+        mode.set_grad_enabled(False)
+        seen["a"] = mode.grad_enabled()
+        switched.set()
+        assert checked.wait(TIMEOUT)
+        mode.set_grad_enabled(True)
+        seen["a after"] = mode.grad_enabled()
+
+    def b() -> None:
+        assert switched.wait(TIMEOUT)
+        seen["b"] = mode.grad_enabled()
+        seen["fast"] = mode.is_fast()
+        seen["b parents"] = len((Value(2.0) * Value(3.0)).parents)
+        checked.set()
+
+    run_threads(a, b)
+    assert seen == {"a": False, "b": True, "fast": False, "b parents": 2, "a after": True}
+    default_everywhere()
+
+
+def test_a_decorated_function_called_in_overlapping_threads() -> None:
+    barrier = threading.Barrier(2, timeout=TIMEOUT)
+    seen: dict[str, object] = {}
+
+    @mode.no_grad()
+    def update(name: str) -> None:
+        barrier.wait()  # both calls are running
+        seen[name] = (mode.grad_enabled(), (Value(1.0) + 2).parents)
+        barrier.wait()
+
+    run_threads(lambda: update("A"), lambda: update("B"))
+    assert seen == {"A": (False, ()), "B": (False, ())}
+    default_everywhere()
+
+
+def test_a_block_closed_by_the_collector_during_a_switch_does_not_hang() -> None:
+    # A generator suspended in a block and caught in a reference cycle is
+    # closed by the collector, which may run in the middle of another switch
+    # of the same thread: leaving its block there must not wait on the lock
+    # that switch holds.
+    def in_a_cycle(box: list[object]) -> Iterator[None]:
+        with mode.set_grad_enabled(True):
+            yield
+
+    armed: list[bool] = []
+
+    def collect_once(fast: bool) -> None:
+        if armed and not fast:
+            armed.clear()
+            gc.collect()
+
+    mode.on_fast_change(collect_once)
+
+    def run() -> None:
+        box: list[object] = []
+        gen = in_a_cycle(box)
+        box.append(gen)
+        next(gen)
+        del gen, box
+        armed.append(True)
+        with mode.no_grad():  # the fast flag goes off: the collector runs
+            assert not armed
+            assert mode.grad_enabled() is False
+        assert mode.grad_enabled() is True
+
+    run_threads(run)
+    default_everywhere()
+
+
+# ------------------------------- 9: generators and tasks suspended in a block
+def test_a_generator_suspended_in_no_grad_leaves_its_caller_not_recording() -> None:
+    # The documented limitation, as in PyTorch: the block is the thread's.
+    gen = suspended_in_no_grad()
+    next(gen)
+    assert mode.grad_enabled() is False
+    assert (Value(2.0) * 3).parents == ()  # the caller records nothing meanwhile
+    next(gen)
+    assert next(gen, "done") == "done"  # the generator leaves the block
+    default_everywhere()
+
+
+def test_the_documented_patterns_keep_the_caller_recording() -> None:
+    @mode.no_grad()
+    def decorated() -> Iterator[bool]:
+        yield mode.grad_enabled()
+        yield mode.grad_enabled()
+
+    def block_per_step() -> Iterator[bool]:
+        for _ in range(2):
+            with mode.no_grad():
+                off = mode.grad_enabled()
+            yield off
+
+    for gen in (decorated(), block_per_step()):
+        assert next(gen) is False
+        assert mode.grad_enabled() is True
+        assert len((Value(2.0) * 3).parents) == 2
+        assert next(gen) is False
+        assert mode.grad_enabled() is True
+    default_everywhere()
+
+
+def test_a_decorated_generator_gets_send_throw_and_close_with_the_setting() -> None:
+    seen: list[tuple[str, object, bool]] = []
+
+    @mode.no_grad()
+    def echo() -> Generator[object, object, None]:
+        """Echo what is sent."""
+        received: object = None
+        try:
+            while True:
+                try:
+                    received = yield received
+                    seen.append(("sent", received, mode.grad_enabled()))
+                except ValueError as exc:
+                    seen.append(("thrown", str(exc), mode.grad_enabled()))
+                    received = "caught"
+        finally:
+            seen.append(("closed", None, mode.grad_enabled()))
+
+    gen = echo()
+    assert (echo.__name__, echo.__doc__) == ("echo", "Echo what is sent.")
+    assert next(gen) is None
+    assert gen.send(5) == 5
+    assert gen.throw(ValueError("bad")) == "caught"
+    assert mode.grad_enabled() is True
+    gen.close()
+    assert seen == [("sent", 5, False), ("thrown", "bad", False), ("closed", None, False)]
+    with pytest.raises(TypeError, match="async generator function"):
+
+        @mode.no_grad()
+        async def stream() -> AsyncIterator[int]:
+            yield 1
+
+    default_everywhere()
+
+
+def test_an_asyncio_task_suspended_in_no_grad_stops_the_other_tasks_recording() -> None:
+    async def suspends(inside: asyncio.Event, go: asyncio.Event) -> None:
+        with mode.no_grad():
+            inside.set()
+            await go.wait()
+
+    @mode.no_grad()
+    async def decorated(inside: asyncio.Event, go: asyncio.Event) -> None:
+        inside.set()
+        await go.wait()
+
+    async def other(task: Callable[..., Coroutine[Any, Any, None]]) -> bool:
+        inside, go = asyncio.Event(), asyncio.Event()
+        running = asyncio.create_task(task(inside, go))
+        await inside.wait()
+        records = mode.grad_enabled()
+        go.set()
+        await running
+        return records
+
+    assert asyncio.run(other(suspends)) is False  # the limitation
+    assert asyncio.run(other(decorated)) is True  # the pattern that avoids it
+    default_everywhere()
+
+
+def test_blocks_of_interleaved_tasks_ending_out_of_order_restore_the_thread() -> None:
+    async def first(entered: asyncio.Event, second_in: asyncio.Event) -> None:
+        with mode.no_grad():
+            entered.set()
+            await second_in.wait()
+
+    async def second(entered: asyncio.Event, second_in: asyncio.Event) -> list[bool]:
+        await entered.wait()
+        with mode.set_grad_enabled(True):
+            second_in.set()
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)  # the first task's block has ended meanwhile
+            inside = mode.grad_enabled()
+        return [inside, mode.grad_enabled()]
+
+    async def both() -> list[bool]:
+        entered, second_in = asyncio.Event(), asyncio.Event()
+        _, states = await asyncio.gather(first(entered, second_in), second(entered, second_in))
+        return states
+
+    assert asyncio.run(both()) == [True, True]
+    default_everywhere()
+
+
+# ------------------------------------------------ 10: the collector's pause
+@pytest.fixture
+def tiny_switch_interval() -> Iterator[None]:
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(old)
+
+
+@pytest.fixture
+def collector_on() -> Iterator[None]:
+    assert gc.isenabled()
+    yield
+    on = gc.isenabled()
+    gc.enable()
+    assert on, "the collector was left off"
+
+
+@pytest.mark.parametrize("script", ["A+ B+ A- B-", "A+ B+ B- A-"])
+def test_overlapping_pauses_keep_the_collector_off_until_the_last_ends(
+    collector_on: None, script: str
+) -> None:
+    steps = script.split()
+    turn = threading.Condition()
+    done = [0]
+    log: list[tuple[str, bool]] = []
+
+    def thread(name: str) -> Callable[[], None]:
+        def run() -> None:
+            pause = al.gc_paused()
+            for i, step in enumerate(steps):
+                if step[0] != name:
+                    continue
+                with turn:
+                    assert turn.wait_for(lambda i=i: done[0] == i, TIMEOUT)  # type: ignore[misc]
+                    if step[1] == "+":
+                        pause.__enter__()
+                    else:
+                        pause.__exit__(None, None, None)
+                    log.append((step, gc.isenabled()))
+                    done[0] += 1
+                    turn.notify_all()
+
+        return run
+
+    run_threads(thread("A"), thread("B"))
+    assert log == [(s, False) for s in steps[:3]] + [(steps[3], True)]
+
+
+def test_concurrent_pauses_leave_the_collector_on(
+    collector_on: None, tiny_switch_interval: None
+) -> None:
+    def pause_often() -> None:
+        for _ in range(5000):
+            with al.gc_paused():
+                assert not gc.isenabled()
+
+    for _ in range(3):  # one round lost the collector about 3 times in 4 before
+        run_threads(*[pause_often] * 8)
+        assert gc.isenabled()
+
+
+def test_concurrent_pauses_leave_a_disabled_collector_disabled(
+    tiny_switch_interval: None,
+) -> None:
+    def pause_often() -> None:
+        for _ in range(2000):
+            with al.gc_paused():
+                assert not gc.isenabled()
+
+    gc.disable()
+    try:
+        run_threads(*[pause_often] * 8)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def small_graph() -> Value:
+    x = Value(0.5, "x")
+    y = x
+    for _ in range(4):
+        y = (y * 1.5 + x).tanh()
+    return y
+
+
+@pytest.mark.parametrize(
+    "copy_graph",
+    [copy.deepcopy, lambda g: pickle.loads(pickle.dumps(g)), pickle.dumps],
+    ids=["deepcopy", "pickle round trip", "pickle.dumps"],
+)
+def test_concurrent_copies_and_pickles_leave_the_collector_on(
+    collector_on: None, tiny_switch_interval: None, copy_graph: Callable[[Value], object]
+) -> None:
+    graph = small_graph()
+
+    def copy_often() -> None:
+        for _ in range(1000):
+            copied = copy_graph(graph)
+            if isinstance(copied, Value):
+                assert copied.data == graph.data and copied is not graph
+
+    for _ in range(3):  # one round lost the collector about 1 time in 2 before
+        run_threads(*[copy_often] * 8)
+        assert gc.isenabled()
+
+
+def test_gc_paused_decorates_and_refuses_an_extra_exit(collector_on: None) -> None:
+    @al.gc_paused()
+    def build() -> bool:
+        """Build something."""
+        return gc.isenabled()
+
+    assert (build(), gc.isenabled()) == (False, True)
+    assert (build.__name__, build.__doc__) == ("build", "Build something.")
+    with pytest.raises(RuntimeError, match="more often than one was begun"):
+        al.gc_paused().__exit__(None, None, None)
+    assert gc.isenabled()
+    with al.gc_paused():  # still counts from zero
+        assert not gc.isenabled()
+    assert gc.isenabled()
