@@ -30,6 +30,7 @@ PUBLIC = (
     "ops",
     "optimize",
     "scale",
+    "persist",
 )
 TOCTREE = re.compile(r"^```\{toctree\}\n(.*?)^```", re.DOTALL | re.MULTILINE)
 
