@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -15,10 +16,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 import pytest
 
 import autograd_lite.viz.render as render_mod
 from autograd_lite.cli import main
+from autograd_lite.compiled import Program, compile_graph
 from autograd_lite.parse import ExpressionError, parse_expression
 from autograd_lite.value import Value
 from autograd_lite.viz import RendererNotFound, RenderError, RenderTimeout, draw, to_dot
@@ -287,3 +290,92 @@ def test_syntax_warning_never_leaks_from_a_fresh_process() -> None:
     )
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "SyntaxWarning" not in proc.stderr
+
+
+# ----------------------------- 5. every door checks: empty and mismatched arrays
+def two_inputs() -> Program:
+    x, y, w = Value(0.0, "x"), Value(0.0, "y"), Value(0.5, "w")
+    return compile_graph(((w * x - y) ** 2).named("L"), [x, y], [w])
+
+
+MISMATCH = (
+    "compiled program: input 1 ('y') has 2 examples but input 0 ('x') has 3 "
+    "(every array input needs the same number of examples)"
+)
+EMPTY = "compiled program: input 0 ('x') is an empty array (a batch needs an example), got "
+CALLS: dict[str, Callable[..., Any]] = {
+    "run": lambda p, *a: p.run(*a),
+    "sum": lambda p, *a: p.value_and_grad(*a, reduce="sum", input_grads=False),
+    "mean": lambda p, *a: p.value_and_grad(*a, reduce="mean"),
+    "per example": lambda p, *a: p.value_and_grad(*a, reduce=None),
+}
+
+
+@pytest.mark.parametrize("call", CALLS)
+def test_numpy_arrays_of_different_lengths_name_both_inputs(call: str) -> None:
+    with pytest.raises(ValueError, match=f"^{re.escape(MISMATCH)}$"):
+        CALLS[call](two_inputs(), np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0]))
+    with pytest.raises(ValueError, match=r"^compiled program: input 1 \('y'\) has shape \(2,\) "):
+        CALLS[call](two_inputs(), np.ones((4, 3)), np.array([1.0, 2.0]))
+    assert two_inputs().run(np.ones((2, 3)), np.ones(3)).shape == (2, 3)  # broadcasting is fine
+
+
+@pytest.mark.parametrize("call", CALLS)
+def test_array_api_arrays_of_different_lengths_name_both_inputs(call: str) -> None:
+    xp = pytest.importorskip("array_api_strict")
+    with pytest.raises(ValueError, match=f"^{re.escape(MISMATCH)}$"):
+        CALLS[call](two_inputs(), xp.asarray([1.0, 2.0, 3.0]), xp.asarray([1.0, 2.0]))
+
+
+@pytest.mark.parametrize("call", CALLS)
+def test_dask_arrays_of_different_lengths_name_both_inputs(call: str) -> None:
+    da = pytest.importorskip("dask.array")
+    x3, y2 = np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0])
+    for x, y in (
+        (da.from_array(x3, chunks=2), da.from_array(y2, chunks=2)),
+        (da.from_array(x3, chunks=2), y2),
+        (x3, da.from_array(y2, chunks=1)),
+    ):
+        # Refused while the graph is built, in the NumPy path's words.
+        with pytest.raises(ValueError, match=f"^{re.escape(MISMATCH)}$"):
+            CALLS[call](two_inputs(), x, y)
+
+
+@pytest.mark.parametrize("call", CALLS)
+def test_empty_arrays_are_named_on_numpy_and_dask(call: str) -> None:
+    da = pytest.importorskip("dask.array")
+    for x in (np.array([]), da.zeros(0, chunks=1)):
+        with pytest.raises(ValueError, match=f"^{re.escape(EMPTY)}"):
+            CALLS[call](two_inputs(), x, 1.0)
+        with pytest.raises(ValueError, match=f"^{re.escape(EMPTY)}"):
+            CALLS[call](two_inputs(), x, x)
+
+
+def test_empty_and_mismatched_dask_data_are_named_by_every_scale_entry() -> None:
+    da = pytest.importorskip("dask.array")
+    from autograd_lite import scale
+
+    prog = two_inputs()
+    empty2d = da.zeros((0, 2), chunks=(1, 2))
+    both = "compiled program: the 2-D array of input 0 ('x') to input 1 ('y') is an empty array"
+    with pytest.raises(ValueError, match=f"^{re.escape(both)}"):
+        scale.value_and_grad(prog, [empty2d], reduce="mean", input_grads=False)
+    with pytest.raises(ValueError, match=f"^{re.escape(both)}"):
+        scale.run(prog, [empty2d])
+    with pytest.raises(ValueError, match=f"^{re.escape(EMPTY)}"):
+        scale.block_sums([prog], [[0.5]], da.zeros(0, chunks=1), 1.0)
+    with pytest.raises(
+        ValueError,
+        match=r"^compiled program: argument 1 has 4 examples but argument 0 has 3 ",
+    ):
+        scale.chunk_sums(
+            lambda blocks, n: [0.0], da.ones(3, chunks=2), da.ones(4, chunks=2), width=1
+        )
+    x, y, z = Value(0.0, "x"), Value(0.0, "y"), Value(0.0, "z")
+    three = compile_graph(x * y + z, [x, y, z])
+    columns = "the 2-D array of input 0 ('x') to input 1 ('y') has 3"
+    with pytest.raises(
+        ValueError,
+        match=rf"^compiled program: input 2 \('z'\) has 4 examples but {re.escape(columns)} ",
+    ):
+        scale.value_and_grad(three, [da.ones((3, 2), chunks=2), da.ones(4, chunks=2)])

@@ -127,6 +127,41 @@ def _broadcast(shapes: Sequence[tuple[int, ...]]) -> tuple[int, ...]:
     return tuple(out)
 
 
+def _batch_shape(shapes: Sequence[tuple[int, ...]], who: Callable[[int], str]) -> tuple[int, ...]:
+    """The broadcast shape of the inputs' ``shapes``, or a ValueError naming two that clash.
+
+    ``who(j)`` names input ``j`` (``"input 1 ('y')"``); dask inputs are checked
+    with the same words.
+    """
+    ndim = max((len(s) for s in shapes), default=0)
+    out = [1] * ndim
+    owner = [-1] * ndim  # the input that set each dimension
+    for j, s in enumerate(shapes):
+        for d, size in enumerate(s, ndim - len(s)):
+            if size == 1:
+                continue
+            if out[d] not in (1, size):
+                i = owner[d]
+                raise _mismatch(who(j), s, who(i), shapes[i])
+            out[d], owner[d] = size, j
+    return tuple(out)
+
+
+def _mismatch(
+    who_j: str, shape_j: tuple[int, ...], who_i: str, shape_i: tuple[int, ...]
+) -> ValueError:
+    """The error for two inputs whose shapes do not broadcast together."""
+    if len(shape_j) == 1 and len(shape_i) == 1:
+        return ValueError(
+            f"compiled program: {who_j} has {shape_j[0]} examples but {who_i} has "
+            f"{shape_i[0]} (every array input needs the same number of examples)"
+        )
+    return ValueError(
+        f"compiled program: {who_j} has shape {shape_j} but {who_i} has shape {shape_i}; "
+        f"they do not broadcast together"
+    )
+
+
 def _shape_of(x: Any) -> tuple[int, ...]:
     return () if isinstance(x, float | int) else tuple(x.shape)
 
@@ -354,11 +389,15 @@ class Program:
                 batched = batched or not isinstance(out[-1], float)
         if not batched:
             return out, FLOAT
+        _batch_shape([_shape_of(x) for x in out], self._who_input)
         return out, NUMPY if xp is None else _array_math(xp)
 
-    def _bad_input(self, j: int, a: Any, kind: type[Exception], why: str) -> NoReturn:
+    def _who_input(self, j: int) -> str:
         label = self.inputs[j].label
-        who = f"input {j} ({label!r})" if label else f"input {j}"
+        return f"input {j} ({label!r})" if label else f"input {j}"
+
+    def _bad_input(self, j: int, a: Any, kind: type[Exception], why: str) -> NoReturn:
+        who = self._who_input(j)
         raise kind(f"compiled program: {who} {why}, got {type(a).__name__} {a!r:.60}")
 
     def _array(self, j: int, a: Any) -> Any:
