@@ -7,8 +7,12 @@ version: it failed there and passes now.
 from __future__ import annotations
 
 import concurrent.futures
+import functools
+import math
+import operator
 import os
 import re
+import struct
 import subprocess
 import sys
 import warnings
@@ -18,7 +22,10 @@ from typing import Any, TypeVar
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+import autograd_lite as al
 import autograd_lite.viz.render as render_mod
 from autograd_lite.cli import main
 from autograd_lite.compiled import Program, compile_graph
@@ -379,3 +386,158 @@ def test_empty_and_mismatched_dask_data_are_named_by_every_scale_entry() -> None
         match=rf"^compiled program: input 2 \('z'\) has 4 examples but {re.escape(columns)} ",
     ):
         scale.value_and_grad(three, [da.ones((3, 2), chunks=2), da.ones(4, chunks=2)])
+
+
+# ------------------------ 6. sums: what agrees to the bit, and a bound on the rest
+# The bound of docs/design.md ("Sums over a batch"): any order of m additions
+# (and one product per term) is within GAMMA(m)·Σ|t| of the exact sum.
+U = 2.0**-53
+
+
+def gamma(m: int) -> float:
+    k = (m + 1) * U
+    return k / (1.0 - k)
+
+
+def left_to_right(terms: Any) -> float:
+    return functools.reduce(operator.add, [float(t) for t in terms], -0.0)
+
+
+def abs_sum(terms: Any) -> float:
+    return math.fsum(abs(float(t)) for t in terms)
+
+
+def bits(x: float) -> bytes:
+    return struct.pack("<d", x)
+
+
+@given(st.lists(st.floats(-1e300, 1e300), min_size=1, max_size=40))
+def test_al_sum_al_mean_and_a_chain_of_plus_have_the_same_bits(values: list[float]) -> None:
+    want = left_to_right(values)
+    leaves = [Value(v) for v in values]
+    chain = leaves[0]
+    for v in leaves[1:]:
+        chain = chain + v
+    assert bits(al.sum(leaves).data) == bits(want)
+    assert bits(al.mean(leaves).data) == bits(want / len(values))
+    if len(values) > 1:  # a chain of one value is that value, -0.0 included
+        assert bits(chain.data) == bits(want)
+    with al.no_grad():
+        assert bits(al.sum(leaves).data) == bits(want)
+
+
+def test_arithmetic_alone_gives_the_eager_bits_for_every_example() -> None:
+    rng = np.random.default_rng(6)
+    x, y, w = Value(0.0, "x"), Value(0.0, "y"), Value(0.7, "w")
+    root = (x * w - y) / (1.0 + x * x) + al.sum([x * y * 3.0, -w, y])
+    prog = compile_graph(root, [x, y], [w])
+    xs, ys = rng.normal(size=500) * 10.0, rng.normal(size=500)
+    value, (gx, gy, gw) = prog.value_and_grad(xs, ys, reduce=None)
+    for e in range(500):
+        xe, ye, we = Value(float(xs[e])), Value(float(ys[e])), Value(0.7)
+        r = (xe * we - ye) / (1.0 + xe * xe) + al.sum([xe * ye * 3.0, -we, ye])
+        r.backward()
+        assert (value[e], gx[e], gy[e], gw[e]) == (r.data, xe.grad, ye.grad, we.grad)
+
+
+def tanh_program(w0: float) -> Program:
+    x, w = Value(0.0, "x"), Value(w0, "w")
+    return compile_graph((x * w).tanh(), [x], [w])
+
+
+def tanh_cases() -> Any:
+    """The reported programs: (x·w).tanh() over m = 8, 16 and 1000 examples, 40 of them."""
+    rng = np.random.default_rng(40)
+    for t in range(40):
+        m = (8, 16, 1000)[t % 3]
+        w0 = float(rng.normal())
+        xs = rng.normal(size=m) * 10.0 ** rng.uniform(-2, 1)
+        yield tanh_program(w0), w0, xs
+
+
+def sums(prog: Program, data: Any) -> Callable[[str], tuple[float, float]]:
+    """reduce → (the reduced value, the parameter's reduced gradient), as floats."""
+
+    def run(reduce: str) -> tuple[float, float]:
+        value, (_, g) = prog.value_and_grad(data, reduce=reduce, input_grads=False)  # type: ignore[arg-type]
+        return float(value), float(g)
+
+    return run
+
+
+def assert_sums_within_the_bound(
+    run: Callable[[str], tuple[float, float]], terms: Any, gterms: Any
+) -> None:
+    """The value and the parameter's gradient, summed and averaged, against left to right."""
+    m = len(terms)
+    value, g = run("sum")
+    assert abs(value - left_to_right(terms)) <= 2 * gamma(m) * abs_sum(terms)
+    assert abs(g - left_to_right(gterms)) <= 2 * gamma(m) * abs_sum(gterms)
+    value, g = run("mean")
+    for got, ts in ((value, terms), (g, gterms)):
+        assert abs(got - left_to_right(ts) / m) <= (2 * gamma(m) + 4 * U) * abs_sum(ts) / m
+
+
+def test_sums_over_a_numpy_batch_are_within_the_bound_of_left_to_right() -> None:
+    for prog, _, xs in tanh_cases():
+        values, (_, gw) = prog.value_and_grad(xs, reduce=None)
+        assert_sums_within_the_bound(sums(prog, xs), values, gw)
+
+
+def test_sums_over_an_array_api_batch_are_within_the_bound_of_left_to_right() -> None:
+    xp = pytest.importorskip("array_api_strict")
+    for prog, _, xs in tanh_cases():
+        data = xp.asarray(xs)
+        values, (_, gw) = prog.value_and_grad(data, reduce=None)
+        assert_sums_within_the_bound(sums(prog, data), np.asarray(values), np.asarray(gw))
+
+
+def test_the_reported_programs_agree_with_eager_within_the_bound() -> None:
+    for prog, w0, xs in tanh_cases():
+        m = len(xs)
+        values, (_, gw) = prog.value_and_grad(xs, reduce=None)
+        value, (_, g) = prog.value_and_grad(xs, reduce="sum", input_grads=False)
+        W = Value(w0, "w")
+        losses = [(Value(float(a)) * W).tanh() for a in xs]
+        total = al.sum(losses)
+        total.backward()
+        eager = [v.data for v in losses]
+        terms = []  # each example's gradient, as the eager engine computes it
+        for a in xs:
+            Wi = Value(w0)
+            (Value(float(a)) * Wi).tanh().backward()
+            terms.append(Wi.grad)
+        # The eager gradient adds the same terms, last example first.
+        assert W.grad == functools.reduce(operator.add, reversed(terms), 0.0)
+        for got, want, ts, es in ((value, total.data, values, eager), (g, W.grad, gw, terms)):
+            apart = math.fsum(abs(float(t) - e) for t, e in zip(ts, es, strict=True))
+            assert abs(got - want) <= gamma(m) * (abs_sum(ts) + abs_sum(es)) + apart
+
+
+def test_sums_over_dask_chunks_are_within_the_bound_and_repeat_their_bits() -> None:
+    da = pytest.importorskip("dask.array")
+    from autograd_lite import scale
+
+    for prog, _, xs in tanh_cases():
+        if len(xs) < 1000:
+            continue
+        values, (_, gw) = prog.value_and_grad(xs, reduce=None)
+        m = len(xs)
+        for chunks, split_every in ((97, 2), (250, None), (1000, None)):
+            data = da.from_array(xs, chunks=chunks)
+            runs = [
+                scale.value_and_grad(
+                    prog,
+                    [data],
+                    reduce="sum",
+                    input_grads=False,
+                    split_every=split_every,
+                    compute=True,
+                    scheduler=scheduler,
+                )
+                for scheduler in ("threads", "sync", "threads")
+            ]
+            value, (_, g) = runs[0]
+            assert abs(value - left_to_right(values)) <= 2 * gamma(m) * abs_sum(values)
+            assert abs(g - left_to_right(gw)) <= 2 * gamma(m) * abs_sum(gw)
+            assert {(bits(v), bits(gg)) for v, (_, gg) in runs} == {(bits(value), bits(g))}
