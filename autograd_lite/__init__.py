@@ -11,7 +11,8 @@ compiled path (``compile_graph``, ``trace``) are loaded on first use, so
 
 Submodules with their own namespace: :mod:`autograd_lite.explain`,
 :mod:`autograd_lite.viz`, :mod:`autograd_lite.nn`, :mod:`autograd_lite.testing`,
-:mod:`autograd_lite.logistic`, :mod:`autograd_lite.compiled`.
+:mod:`autograd_lite.logistic`, :mod:`autograd_lite.compiled`,
+:mod:`autograd_lite.persist` (``safe_loads``: loading pickles from elsewhere).
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ from autograd_lite.logistic import (
     lesson_graph,
     make_data,
 )
+from autograd_lite.persist import safe_load, safe_loads
 
 _fast.install()
 
@@ -130,6 +132,8 @@ __all__ = [
     "register",
     "render_svg",
     "reverse_topological",
+    "safe_load",
+    "safe_loads",
     "set_grad_enabled",
     "stepper_html",
     "sum",

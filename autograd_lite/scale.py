@@ -17,10 +17,13 @@ the examples (they are aligned if not), or a 2-D ``(m, c)`` dask array whose
 ``c`` columns are ``c`` consecutive inputs (it is rechunked to one block
 across the columns). Plain floats are shared by every example.
 
-**Errors on lazy arrays.** Nothing is computed while the graph is built, so
-the program's tests cannot raise then. They run per chunk, inside the graph,
-exactly as on NumPy, and raise at *compute time*: a non-finite input, a failed
-domain check, an overflow or a NaN raises the eager engine's error naming the
+**Errors on lazy arrays.** An empty dask array, or inputs with different
+numbers of examples, raise while the graph is built, with the NumPy path's
+``ValueError`` naming the inputs and their lengths. Nothing is computed while
+the graph is built, so the program's tests cannot raise then. They run per
+chunk, inside the graph, exactly as on NumPy, and raise at *compute time*: a
+non-finite input, a failed domain check, an overflow or a NaN raises the
+eager engine's error naming the
 node and the first failing example of that chunk, with its **global** index
 (its row in the whole dask array), followed by the chunk it was found in.
 When several chunks fail, dask reports the first task that raised, which
@@ -47,7 +50,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -173,51 +176,82 @@ def _ndim(a: Any) -> int:
     return len(getattr(a, "shape", ())) if not isinstance(a, float | int) else 0
 
 
-def _layout(args: Sequence[Any], n_inputs: int | None) -> tuple[list[Any], list[Any], int, Any]:
-    """Split ``args`` into a template, the dask arrays and their shared row chunks."""
+def _argument(j: int) -> str:
+    return f"argument {j}"
+
+
+def _layout(
+    args: Sequence[Any], n_inputs: int | None, who: Callable[[int], str] | None = None
+) -> tuple[list[Any], list[Any], int, Any]:
+    """Split ``args`` into a template, the dask arrays and their shared row chunks.
+
+    ``who(j)`` names the program's input ``j`` in errors (``"argument j"`` by
+    default): an empty array, or arrays of different lengths, are refused in
+    the NumPy path's words before anything is built.
+    """
+    from autograd_lite.compiled.program import _mismatch
+
+    if not any(_is_dask(a) for a in args):
+        raise ValueError("no dask array among the inputs")
+    widths: list[int] = []
+    for a in args:
+        nd = _ndim(a)
+        if nd > 2:
+            raise ValueError(
+                f"dask inputs must be 1-D (one input) or 2-D (one input per column), got {nd}-D"
+            )
+        widths.append(int(a.shape[1]) if nd == 2 else 1)
+    if n_inputs is not None and sum(widths) != n_inputs:
+        raise TypeError(f"program takes {n_inputs} inputs, the data gives {sum(widths)}")
+    name = who or _argument
+    first: int | None = None  # the first argument with a length, and where its columns start
+    pos = 0
+    for j, a in enumerate(args):
+        start, pos = pos, pos + widths[j]
+        if not _ndim(a):
+            continue
+        n = a.shape[0]
+        if n != n:  # NaN: unknown chunk sizes
+            raise ValueError("dask inputs need known chunk sizes: call compute_chunk_sizes()")
+        here = name(start)
+        if widths[j] != 1:
+            here = f"the 2-D array of {here} to {name(start + widths[j] - 1)}"
+        if n == 0:
+            raise ValueError(
+                f"compiled program: {here} is an empty array (a batch needs an example), "
+                f"got {type(a).__name__} {a!r:.60}"
+            )
+        if first is None:
+            first, first_name = j, here
+        elif n != args[first].shape[0]:
+            raise _mismatch(here, (int(n),), first_name, (int(args[first].shape[0]),))
     template: list[Any] = []
     arrays: list[Any] = []
-    width = 0
     m: int | None = None
     chunks = None
-    first = next((a for a in args if _is_dask(a)), None)
-    if first is not None and any(_ndim(a) for a in args if not _is_dask(a)):
+    lead = next(a for a in args if _is_dask(a))
+    if any(_ndim(a) for a in args if not _is_dask(a)):
         # NumPy arrays among dask ones are split into the same chunks (in the graph once).
         da = _da()
         args = [
             a
             if _is_dask(a) or not _ndim(a)
-            else da.from_array(a, chunks=(first.chunks[0], *(-1 for _ in a.shape[1:])))
+            else da.from_array(a, chunks=(lead.chunks[0], *(-1 for _ in a.shape[1:])))
             for a in args
         ]
     for a in args:
         if _is_dask(a):
             if a.ndim == 1:
                 template.append("1d")
-                width += 1
-            elif a.ndim == 2:
+            else:
                 a = a.rechunk({1: -1})
                 template.append("2d")
-                width += int(a.shape[1])
-            else:
-                raise ValueError(
-                    f"dask inputs must be 1-D (one input) or 2-D (one input per column), "
-                    f"got {a.ndim}-D"
-                )
-            if a.shape[0] != a.shape[0]:  # NaN: unknown chunk sizes
-                raise ValueError("dask inputs need known chunk sizes: call compute_chunk_sizes()")
             if m is None:
                 m, chunks = int(a.shape[0]), a.chunks[0]
-            elif int(a.shape[0]) != m:
-                raise ValueError(f"dask inputs have {m} and {a.shape[0]} examples")
             arrays.append(a)
         else:
             template.append(("const", a))
-            width += 1
-    if m is None:
-        raise ValueError("no dask array among the inputs")
-    if n_inputs is not None and width != n_inputs:
-        raise TypeError(f"program takes {n_inputs} inputs, the data gives {width}")
+    assert m is not None
     return template, arrays, m, chunks
 
 
@@ -227,6 +261,7 @@ def _blockwise(
     n_inputs: int | None,
     out_width: int | None,
     split: bool = True,
+    who: Callable[[int], str] | None = None,
 ) -> Any:
     """One task per chunk of rows: ``task(cols, n)`` → (1, W) partials, or (n, W) / (n,) rows.
 
@@ -235,7 +270,7 @@ def _blockwise(
     import numpy as np
 
     da = _da()
-    template, arrays, m, chunks = _layout(args, n_inputs)
+    template, arrays, m, chunks = _layout(args, n_inputs, who)
     index = da.arange(m, chunks=(chunks,))
     pairs: list[Any] = []
     letters = iter("abcdefghjklmnopqrstuvwxyz")
@@ -281,7 +316,7 @@ def block_sums(
     k = len(programs[0].inputs)
     width = sum(1 + len(p.params) for p in programs)
     task = functools.partial(_sums_task, list(programs), [list(map(float, P)) for P in params])
-    return _tree_sum(_blockwise(task, args, k, width), split_every)
+    return _tree_sum(_blockwise(task, args, k, width, who=programs[0]._who_input), split_every)
 
 
 def _tree_sum(parts: Any, split_every: int | None) -> Any:
@@ -356,7 +391,7 @@ def run(prog: Program, args: Sequence[Any], *, params: Sequence[float] | None = 
     """Return the program's per-example value over dask inputs, as a lazy 1-D dask array."""
     P = prog._params(params)
     task = functools.partial(_run_task, prog, P)
-    return _blockwise(task, args, len(prog.inputs), None)
+    return _blockwise(task, args, len(prog.inputs), None, who=prog._who_input)
 
 
 def value_and_grad(
@@ -396,7 +431,7 @@ def value_and_grad(
     """
     P = prog._params(params)
     k, p = len(prog.inputs), len(prog.params)
-    m = _layout(args, k)[2]
+    m = _layout(args, k, prog._who_input)[2]
     scale = 1.0 / m if reduce == "mean" else 1.0
     value: Any
     grads: list[Any]
@@ -408,7 +443,7 @@ def value_and_grad(
         ]
     else:
         task = functools.partial(_examples_task, prog, P)
-        rows = _blockwise(task, args, k, 1 + k + p)
+        rows = _blockwise(task, args, k, 1 + k + p, who=prog._who_input)
         rows = rows.rechunk({1: -1})
         cols = [rows[:, j] for j in range(1 + k + p)]
         if reduce is None:

@@ -143,6 +143,20 @@ def test_on_a_two_process_cluster(client) -> None:  # type: ignore[no-untyped-de
     assert np.isfinite(v0)
 
 
+def test_a_cluster_sums_the_chunks_to_the_bits_of_threads(client) -> None:  # type: ignore[no-untyped-def]
+    # The tree's shape is set by the chunks and split_every, not by who computes it.
+    prog = lr_program(3)
+    data = [da.from_array(c, chunks=37) for c in lr_columns(3, 500, seed=8)]
+    on = {
+        scheduler: scale.value_and_grad(
+            prog, data, input_grads=False, split_every=3, compute=True, scheduler=scheduler
+        )
+        for scheduler in ("threads", None)  # None: the active distributed client
+    }
+    (v0, g0), (v1, g1) = on["threads"], on[None]
+    assert v0 == v1 and g0[4:] == g1[4:]
+
+
 def _moments(blocks: list[np.ndarray], n: int) -> np.ndarray:
     X, y, c = blocks
     return np.concatenate([[n], X.sum(axis=0), [(y * c).sum()]])

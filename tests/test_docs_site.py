@@ -32,6 +32,7 @@ PUBLIC = (
     "optimize",
     "scale",
     "textout",
+    "persist",
 )
 TOCTREE = re.compile(r"^```\{toctree\}\n(.*?)^```", re.DOTALL | re.MULTILINE)
 

@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
+import math
+import operator
 import os
+import re
+import struct
 import subprocess
 import sys
 import warnings
@@ -16,10 +21,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+import autograd_lite as al
 import autograd_lite.viz.render as render_mod
 from autograd_lite.cli import main
+from autograd_lite.compiled import Program, compile_graph
 from autograd_lite.core import mode
 from autograd_lite.core.mode import grad_enabled, no_grad, set_grad_enabled
 from autograd_lite.core.value import Value
@@ -416,3 +426,247 @@ def test_blocks_ending_out_of_order_in_tasks_leave_the_thread_recording() -> Non
     asyncio.run(both())
     assert grad_enabled() is True  # stuck off for good before
     assert mode.is_fast()
+
+
+# ----------------------------- 5. every door checks: empty and mismatched arrays
+def two_inputs() -> Program:
+    x, y, w = Value(0.0, "x"), Value(0.0, "y"), Value(0.5, "w")
+    return compile_graph(((w * x - y) ** 2).named("L"), [x, y], [w])
+
+
+MISMATCH = (
+    "compiled program: input 1 ('y') has 2 examples but input 0 ('x') has 3 "
+    "(every array input needs the same number of examples)"
+)
+EMPTY = "compiled program: input 0 ('x') is an empty array (a batch needs an example), got "
+CALLS: dict[str, Callable[..., Any]] = {
+    "run": lambda p, *a: p.run(*a),
+    "sum": lambda p, *a: p.value_and_grad(*a, reduce="sum", input_grads=False),
+    "mean": lambda p, *a: p.value_and_grad(*a, reduce="mean"),
+    "per example": lambda p, *a: p.value_and_grad(*a, reduce=None),
+}
+
+
+@pytest.mark.parametrize("call", CALLS)
+def test_numpy_arrays_of_different_lengths_name_both_inputs(call: str) -> None:
+    with pytest.raises(ValueError, match=f"^{re.escape(MISMATCH)}$"):
+        CALLS[call](two_inputs(), np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0]))
+    with pytest.raises(ValueError, match=r"^compiled program: input 1 \('y'\) has shape \(2,\) "):
+        CALLS[call](two_inputs(), np.ones((4, 3)), np.array([1.0, 2.0]))
+    assert two_inputs().run(np.ones((2, 3)), np.ones(3)).shape == (2, 3)  # broadcasting is fine
+
+
+@pytest.mark.parametrize("call", CALLS)
+def test_array_api_arrays_of_different_lengths_name_both_inputs(call: str) -> None:
+    xp = pytest.importorskip("array_api_strict")
+    with pytest.raises(ValueError, match=f"^{re.escape(MISMATCH)}$"):
+        CALLS[call](two_inputs(), xp.asarray([1.0, 2.0, 3.0]), xp.asarray([1.0, 2.0]))
+
+
+@pytest.mark.parametrize("call", CALLS)
+def test_dask_arrays_of_different_lengths_name_both_inputs(call: str) -> None:
+    da = pytest.importorskip("dask.array")
+    x3, y2 = np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0])
+    for x, y in (
+        (da.from_array(x3, chunks=2), da.from_array(y2, chunks=2)),
+        (da.from_array(x3, chunks=2), y2),
+        (x3, da.from_array(y2, chunks=1)),
+    ):
+        # Refused while the graph is built, in the NumPy path's words.
+        with pytest.raises(ValueError, match=f"^{re.escape(MISMATCH)}$"):
+            CALLS[call](two_inputs(), x, y)
+
+
+@pytest.mark.parametrize("call", CALLS)
+def test_empty_arrays_are_named_on_numpy_and_dask(call: str) -> None:
+    da = pytest.importorskip("dask.array")
+    for x in (np.array([]), da.zeros(0, chunks=1)):
+        with pytest.raises(ValueError, match=f"^{re.escape(EMPTY)}"):
+            CALLS[call](two_inputs(), x, 1.0)
+        with pytest.raises(ValueError, match=f"^{re.escape(EMPTY)}"):
+            CALLS[call](two_inputs(), x, x)
+
+
+def test_empty_and_mismatched_dask_data_are_named_by_every_scale_entry() -> None:
+    da = pytest.importorskip("dask.array")
+    from autograd_lite import scale
+
+    prog = two_inputs()
+    empty2d = da.zeros((0, 2), chunks=(1, 2))
+    both = "compiled program: the 2-D array of input 0 ('x') to input 1 ('y') is an empty array"
+    with pytest.raises(ValueError, match=f"^{re.escape(both)}"):
+        scale.value_and_grad(prog, [empty2d], reduce="mean", input_grads=False)
+    with pytest.raises(ValueError, match=f"^{re.escape(both)}"):
+        scale.run(prog, [empty2d])
+    with pytest.raises(ValueError, match=f"^{re.escape(EMPTY)}"):
+        scale.block_sums([prog], [[0.5]], da.zeros(0, chunks=1), 1.0)
+    with pytest.raises(
+        ValueError,
+        match=r"^compiled program: argument 1 has 4 examples but argument 0 has 3 ",
+    ):
+        scale.chunk_sums(
+            lambda blocks, n: [0.0], da.ones(3, chunks=2), da.ones(4, chunks=2), width=1
+        )
+    x, y, z = Value(0.0, "x"), Value(0.0, "y"), Value(0.0, "z")
+    three = compile_graph(x * y + z, [x, y, z])
+    columns = "the 2-D array of input 0 ('x') to input 1 ('y') has 3"
+    with pytest.raises(
+        ValueError,
+        match=rf"^compiled program: input 2 \('z'\) has 4 examples but {re.escape(columns)} ",
+    ):
+        scale.value_and_grad(three, [da.ones((3, 2), chunks=2), da.ones(4, chunks=2)])
+
+
+# ------------------------ 6. sums: what agrees to the bit, and a bound on the rest
+# The bound of docs/design.md ("Sums over a batch"): any order of m additions
+# (and one product per term) is within GAMMA(m)·Σ|t| of the exact sum.
+U = 2.0**-53
+
+
+def gamma(m: int) -> float:
+    k = (m + 1) * U
+    return k / (1.0 - k)
+
+
+def left_to_right(terms: Any) -> float:
+    return functools.reduce(operator.add, [float(t) for t in terms], -0.0)
+
+
+def abs_sum(terms: Any) -> float:
+    return math.fsum(abs(float(t)) for t in terms)
+
+
+def bits(x: float) -> bytes:
+    return struct.pack("<d", x)
+
+
+@given(st.lists(st.floats(-1e300, 1e300), min_size=1, max_size=40))
+def test_al_sum_al_mean_and_a_chain_of_plus_have_the_same_bits(values: list[float]) -> None:
+    want = left_to_right(values)
+    leaves = [Value(v) for v in values]
+    chain = leaves[0]
+    for v in leaves[1:]:
+        chain = chain + v
+    assert bits(al.sum(leaves).data) == bits(want)
+    assert bits(al.mean(leaves).data) == bits(want / len(values))
+    if len(values) > 1:  # a chain of one value is that value, -0.0 included
+        assert bits(chain.data) == bits(want)
+    with al.no_grad():
+        assert bits(al.sum(leaves).data) == bits(want)
+
+
+def test_arithmetic_alone_gives_the_eager_bits_for_every_example() -> None:
+    rng = np.random.default_rng(6)
+    x, y, w = Value(0.0, "x"), Value(0.0, "y"), Value(0.7, "w")
+    root = (x * w - y) / (1.0 + x * x) + al.sum([x * y * 3.0, -w, y])
+    prog = compile_graph(root, [x, y], [w])
+    xs, ys = rng.normal(size=500) * 10.0, rng.normal(size=500)
+    value, (gx, gy, gw) = prog.value_and_grad(xs, ys, reduce=None)
+    for e in range(500):
+        xe, ye, we = Value(float(xs[e])), Value(float(ys[e])), Value(0.7)
+        r = (xe * we - ye) / (1.0 + xe * xe) + al.sum([xe * ye * 3.0, -we, ye])
+        r.backward()
+        assert (value[e], gx[e], gy[e], gw[e]) == (r.data, xe.grad, ye.grad, we.grad)
+
+
+def tanh_program(w0: float) -> Program:
+    x, w = Value(0.0, "x"), Value(w0, "w")
+    return compile_graph((x * w).tanh(), [x], [w])
+
+
+def tanh_cases() -> Any:
+    """The reported programs: (x·w).tanh() over m = 8, 16 and 1000 examples, 40 of them."""
+    rng = np.random.default_rng(40)
+    for t in range(40):
+        m = (8, 16, 1000)[t % 3]
+        w0 = float(rng.normal())
+        xs = rng.normal(size=m) * 10.0 ** rng.uniform(-2, 1)
+        yield tanh_program(w0), w0, xs
+
+
+def sums(prog: Program, data: Any) -> Callable[[str], tuple[float, float]]:
+    """reduce → (the reduced value, the parameter's reduced gradient), as floats."""
+
+    def run(reduce: str) -> tuple[float, float]:
+        value, (_, g) = prog.value_and_grad(data, reduce=reduce, input_grads=False)  # type: ignore[arg-type]
+        return float(value), float(g)
+
+    return run
+
+
+def assert_sums_within_the_bound(
+    run: Callable[[str], tuple[float, float]], terms: Any, gterms: Any
+) -> None:
+    """The value and the parameter's gradient, summed and averaged, against left to right."""
+    m = len(terms)
+    value, g = run("sum")
+    assert abs(value - left_to_right(terms)) <= 2 * gamma(m) * abs_sum(terms)
+    assert abs(g - left_to_right(gterms)) <= 2 * gamma(m) * abs_sum(gterms)
+    value, g = run("mean")
+    for got, ts in ((value, terms), (g, gterms)):
+        assert abs(got - left_to_right(ts) / m) <= (2 * gamma(m) + 4 * U) * abs_sum(ts) / m
+
+
+def test_sums_over_a_numpy_batch_are_within_the_bound_of_left_to_right() -> None:
+    for prog, _, xs in tanh_cases():
+        values, (_, gw) = prog.value_and_grad(xs, reduce=None)
+        assert_sums_within_the_bound(sums(prog, xs), values, gw)
+
+
+def test_sums_over_an_array_api_batch_are_within_the_bound_of_left_to_right() -> None:
+    xp = pytest.importorskip("array_api_strict")
+    for prog, _, xs in tanh_cases():
+        data = xp.asarray(xs)
+        values, (_, gw) = prog.value_and_grad(data, reduce=None)
+        assert_sums_within_the_bound(sums(prog, data), np.asarray(values), np.asarray(gw))
+
+
+def test_the_reported_programs_agree_with_eager_within_the_bound() -> None:
+    for prog, w0, xs in tanh_cases():
+        m = len(xs)
+        values, (_, gw) = prog.value_and_grad(xs, reduce=None)
+        value, (_, g) = prog.value_and_grad(xs, reduce="sum", input_grads=False)
+        W = Value(w0, "w")
+        losses = [(Value(float(a)) * W).tanh() for a in xs]
+        total = al.sum(losses)
+        total.backward()
+        eager = [v.data for v in losses]
+        terms = []  # each example's gradient, as the eager engine computes it
+        for a in xs:
+            Wi = Value(w0)
+            (Value(float(a)) * Wi).tanh().backward()
+            terms.append(Wi.grad)
+        # The eager gradient adds the same terms, last example first.
+        assert W.grad == functools.reduce(operator.add, reversed(terms), 0.0)
+        for got, want, ts, es in ((value, total.data, values, eager), (g, W.grad, gw, terms)):
+            apart = math.fsum(abs(float(t) - e) for t, e in zip(ts, es, strict=True))
+            assert abs(got - want) <= gamma(m) * (abs_sum(ts) + abs_sum(es)) + apart
+
+
+def test_sums_over_dask_chunks_are_within_the_bound_and_repeat_their_bits() -> None:
+    da = pytest.importorskip("dask.array")
+    from autograd_lite import scale
+
+    for prog, _, xs in tanh_cases():
+        if len(xs) < 1000:
+            continue
+        values, (_, gw) = prog.value_and_grad(xs, reduce=None)
+        m = len(xs)
+        for chunks, split_every in ((97, 2), (250, None), (1000, None)):
+            data = da.from_array(xs, chunks=chunks)
+            runs = [
+                scale.value_and_grad(
+                    prog,
+                    [data],
+                    reduce="sum",
+                    input_grads=False,
+                    split_every=split_every,
+                    compute=True,
+                    scheduler=scheduler,
+                )
+                for scheduler in ("threads", "sync", "threads")
+            ]
+            value, (_, g) = runs[0]
+            assert abs(value - left_to_right(values)) <= 2 * gamma(m) * abs_sum(values)
+            assert abs(g - left_to_right(gw)) <= 2 * gamma(m) * abs_sum(gw)
+            assert {(bits(v), bits(gg)) for v, (_, gg) in runs} == {(bits(value), bits(g))}

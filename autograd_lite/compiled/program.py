@@ -17,9 +17,13 @@ only *detects* trouble; the program then re-runs the graph step by step
 from __future__ import annotations
 
 import builtins
+import copy
 import math
+import pickle
 import sys
+import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any, Literal, NoReturn
 
 from autograd_lite.compiled import codegen
@@ -31,8 +35,9 @@ from autograd_lite.compiled.runtime import (
     Recheck,
     require_jax_x64,
 )
+from autograd_lite.core import ops
 from autograd_lite.core.graph import topological
-from autograd_lite.core.value import Value
+from autograd_lite.core.value import Value, record_node
 
 __all__ = ["Program", "Reduce", "compile_graph", "trace"]
 
@@ -120,6 +125,41 @@ def _broadcast(shapes: Sequence[tuple[int, ...]]) -> tuple[int, ...]:
                     )
                 out[i] = d
     return tuple(out)
+
+
+def _batch_shape(shapes: Sequence[tuple[int, ...]], who: Callable[[int], str]) -> tuple[int, ...]:
+    """The broadcast shape of the inputs' ``shapes``, or a ValueError naming two that clash.
+
+    ``who(j)`` names input ``j`` (``"input 1 ('y')"``); dask inputs are checked
+    with the same words.
+    """
+    ndim = max((len(s) for s in shapes), default=0)
+    out = [1] * ndim
+    owner = [-1] * ndim  # the input that set each dimension
+    for j, s in enumerate(shapes):
+        for d, size in enumerate(s, ndim - len(s)):
+            if size == 1:
+                continue
+            if out[d] not in (1, size):
+                i = owner[d]
+                raise _mismatch(who(j), s, who(i), shapes[i])
+            out[d], owner[d] = size, j
+    return tuple(out)
+
+
+def _mismatch(
+    who_j: str, shape_j: tuple[int, ...], who_i: str, shape_i: tuple[int, ...]
+) -> ValueError:
+    """The error for two inputs whose shapes do not broadcast together."""
+    if len(shape_j) == 1 and len(shape_i) == 1:
+        return ValueError(
+            f"compiled program: {who_j} has {shape_j[0]} examples but {who_i} has "
+            f"{shape_i[0]} (every array input needs the same number of examples)"
+        )
+    return ValueError(
+        f"compiled program: {who_j} has shape {shape_j} but {who_i} has shape {shape_i}; "
+        f"they do not broadcast together"
+    )
 
 
 def _shape_of(x: Any) -> tuple[int, ...]:
@@ -234,8 +274,11 @@ class Program:
     any array library that follows the array API standard: NumPy (its own
     fast path), array-api-strict, JAX (float64 only), CuPy...; the namespace
     is picked from the inputs. Dask arrays run lazily, chunk by chunk (see
-    :mod:`autograd_lite.scale`). A program pickles: the generated source and
-    the graph are kept, the functions are compiled again on load.
+    :mod:`autograd_lite.scale`). A program pickles as data, never as code: its
+    graph as a flat list of instructions (op-table names, parent indices,
+    numbers, labels); loading checks every field and writes the code again.
+    A program using an op row that is not in :data:`autograd_lite.core.ops.TABLE`
+    cannot be pickled (``pickle.PicklingError``).
 
     Attributes:
         inputs: The leaves that are arguments of the program, in order.
@@ -278,27 +321,35 @@ class Program:
         self._grad: Callable[..., Any] = scope["value_and_grad"]
         self._grad_params: Callable[..., Any] = scope["value_and_grad_params"]
         self._jitted: dict[Any, Any] = {}
+        self._token = uuid.uuid4().hex
 
-    # A program pickles as its graph (nodes pickle flat, rows by name) and its
-    # generated source; the functions are compiled again on load.
-    def __getstate__(self) -> dict[str, Any]:
-        return {
-            "root": self.root,
-            "inputs": self.inputs,
-            "params": self.params,
-            "nodes": self._nodes,
-            "code": self._code,
-        }
+    # A program pickles as data only (see _state): loading checks every field
+    # and writes the code again, so no code text ever travels in a pickle.
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_load_program, (_state(self),))
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.root = state["root"]
-        self.inputs = tuple(state["inputs"])
-        self.params = tuple(state["params"])
-        self._nodes = list(state["nodes"])
-        self._code = state["code"]
-        self.n_nodes = len(self._nodes)
-        self.labels = dict(self._code.labels)
-        self._build()
+    def __setstate__(self, state: object) -> NoReturn:
+        # __reduce__ never writes a state: one in a pickle was put there by hand.
+        raise pickle.UnpicklingError(
+            "compiled program pickle: it carries a state (written by an earlier version, or "
+            "by hand); a program loads from its instructions only: compile the graph again"
+        )
+
+    def __copy__(self) -> Program:
+        """Return a program over the same graph (nodes, inputs and parameters shared)."""
+        return Program(self.root, self.inputs, self.params, self._nodes, self._code)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Program:
+        """Return a program over a copy of the graph (new inputs and parameters)."""
+        root, inputs, params = copy.deepcopy((self.root, self.inputs, self.params), memo)
+        nodes = topological(root)
+        return Program(root, inputs, params, nodes, codegen.write(nodes, root, inputs, params))
+
+    def __dask_tokenize__(self) -> tuple[str, str]:
+        # dask names tasks by a token of their arguments; without this method it
+        # would pickle and load the program two or three times per graph built.
+        # A program never changes after it is made (parameters travel by value).
+        return ("autograd_lite.compiled.Program", self._token)
 
     def source(self) -> str:
         """Return the generated Python code: the forward, then forward + backward."""
@@ -338,11 +389,15 @@ class Program:
                 batched = batched or not isinstance(out[-1], float)
         if not batched:
             return out, FLOAT
+        _batch_shape([_shape_of(x) for x in out], self._who_input)
         return out, NUMPY if xp is None else _array_math(xp)
 
-    def _bad_input(self, j: int, a: Any, kind: type[Exception], why: str) -> NoReturn:
+    def _who_input(self, j: int) -> str:
         label = self.inputs[j].label
-        who = f"input {j} ({label!r})" if label else f"input {j}"
+        return f"input {j} ({label!r})" if label else f"input {j}"
+
+    def _bad_input(self, j: int, a: Any, kind: type[Exception], why: str) -> NoReturn:
+        who = self._who_input(j)
         raise kind(f"compiled program: {who} {why}, got {type(a).__name__} {a!r:.60}")
 
     def _array(self, j: int, a: Any) -> Any:
@@ -930,6 +985,186 @@ def _nonfinite_kind(x: float) -> tuple[type[Exception], str]:
 def _refused(x: float) -> tuple[type[Exception], str]:
     """An input or parameter that is not finite is refused with ``ValueError``."""
     return ValueError, f"must be finite ({_nonfinite_kind(x)[1]})"
+
+
+# ------------------------------------------------------------ pickling
+# Version of the pickled instructions; a change of layout gets a new number.
+_FORMAT = 1
+_FIELDS = frozenset(
+    {"format", "ops", "powc", "counts", "parents", "data", "labels", "inputs", "params", "extra"}
+)
+
+
+def _row_name(op: ops.Op, i: int) -> str:
+    """The name a node's row pickles under: rows of the op table (and ``powc`` rows) only."""
+    if ops.TABLE.get(op.name) is op:
+        return op.name
+    k = op.param
+    if (
+        op.name == "powc"
+        and type(k) is float
+        and k - k == 0.0
+        and replace(ops.TABLE["powc"], param=k) == op
+    ):
+        return op.name
+    raise pickle.PicklingError(
+        f"cannot pickle the compiled program: node v{i} uses the op row {op.name!r}, which "
+        f"is not in autograd_lite.TABLE; a program pickles its rows by name only "
+        f"(compile the graph again where it is needed)"
+    )
+
+
+def _state(prog: Program) -> dict[str, Any]:
+    """The program as plain data: one instruction per node, in topological order.
+
+    ``ops[i]`` is the row's name (None for a leaf), ``powc`` the exponent of
+    each ``powc`` node, ``counts[i]`` its number of parents, whose indices
+    follow one another in ``parents``; ``data`` holds every node's number.
+    ``inputs`` and ``params`` are node indices, or ``-1 - k`` for entry ``k``
+    of ``extra`` (a leaf not in the graph: its number and label).
+    """
+    nodes = prog._nodes
+    index = {id(n): i for i, n in enumerate(nodes)}
+    names: list[str | None] = []
+    powc: dict[int, float] = {}
+    counts: list[int] = []
+    parents: list[int] = []
+    for i, n in enumerate(nodes):
+        op = n.op
+        if op is None:
+            names.append(None)
+        else:
+            names.append(_row_name(op, i))
+            if op.name == "powc":
+                powc[i] = float(op.param)  # type: ignore[arg-type]
+        ps = n.parents
+        counts.append(len(ps))
+        parents.extend(index[id(q)] for q in ps)
+    extra: list[tuple[float, str]] = []
+
+    def place(v: Value) -> int:
+        i = index.get(id(v))
+        if i is not None:
+            return i
+        extra.append((v.data, v.label))
+        return -len(extra)
+
+    return {
+        "format": _FORMAT,
+        "ops": names,
+        "powc": powc,
+        "counts": counts,
+        "parents": parents,
+        "data": [n.data for n in nodes],
+        "labels": {i: n.label for i, n in enumerate(nodes) if n.label},
+        "inputs": [place(v) for v in prog.inputs],
+        "params": [place(v) for v in prog.params],
+        "extra": extra,
+    }
+
+
+def _bad_pickle(why: str) -> NoReturn:
+    raise pickle.UnpicklingError(f"compiled program pickle: {why}")
+
+
+def _ints(x: object, what: str) -> list[int]:
+    if not isinstance(x, list | tuple) or any(type(k) is not int for k in x):
+        _bad_pickle(f"{what} must be a list of integers")
+    return list(x)
+
+
+def _finite(x: object, what: str) -> float:
+    if type(x) is not float or x - x != 0.0:
+        _bad_pickle(f"{what} must be a finite float, got {type(x).__name__} {x!r:.40}")
+    return x
+
+
+def _load_program(state: object) -> Program:
+    """Rebuild a pickled program from its instructions (see :func:`_state`), checking each.
+
+    Every name must be a row of the op table, every parent an earlier node,
+    every count the row's arity, every number a finite float and every label
+    a string; then the code is written again by :mod:`codegen`.
+
+    Raises:
+        pickle.UnpicklingError: Naming the first field that is not as written.
+    """
+    if type(state) is not dict or set(state) != _FIELDS:
+        _bad_pickle("not a program's instructions")
+    if state["format"] != _FORMAT or type(state["format"]) is not int:
+        _bad_pickle(f"unknown format {state['format']!r:.40}")
+    names = state["ops"]
+    if not isinstance(names, list | tuple) or not names:
+        _bad_pickle("ops must be a non-empty list")
+    n = len(names)
+    counts = _ints(state["counts"], "counts")
+    parents = _ints(state["parents"], "parents")
+    data = state["data"]
+    if not isinstance(data, list | tuple) or len(data) != n or len(counts) != n:
+        _bad_pickle("ops, counts and data must have one entry per node")
+    if sum(c for c in counts if c > 0) != len(parents):
+        _bad_pickle("counts do not match the parent list")
+    powc, labels = state["powc"], state["labels"]
+    if type(powc) is not dict or type(labels) is not dict:
+        _bad_pickle("powc and labels must be dicts")
+    for i, label in labels.items():
+        if type(i) is not int or not 0 <= i < n or type(label) is not str:
+            _bad_pickle(f"labels must map node indices to strings, got {i!r:.40}: {label!r:.40}")
+    for i in powc:
+        if type(i) is not int or not 0 <= i < n or names[i] != "powc":
+            _bad_pickle(f"powc names node {i!r:.40}, which is not a powc node")
+
+    nodes: list[Value] = []
+    j = 0
+    for i, name in enumerate(names):
+        x = _finite(data[i], f"the number of node v{i}")
+        c = counts[i]
+        if name is None:
+            if c != 0:
+                _bad_pickle(f"node v{i} is a leaf with {c} parents")
+            v = Value(x)
+        else:
+            if type(name) is not str or name not in ops.TABLE:
+                _bad_pickle(f"node v{i}: unknown op {name!r:.60}")
+            if name == "powc":
+                if i not in powc:
+                    _bad_pickle(f"node v{i}: a powc node without its exponent")
+                row = ops.pow_const(_finite(powc[i], f"the exponent of node v{i}"))
+            else:
+                row = ops.TABLE[name]
+            if c != row.arity and not (row.arity == -1 and c >= 1):
+                _bad_pickle(f"node v{i}: {name} takes {row.arity} inputs, got {c}")
+            ps = parents[j : j + c]
+            if any(not 0 <= k < i for k in ps):
+                _bad_pickle(f"node v{i}: a parent index is not an earlier node ({ps!r:.60})")
+            v = record_node(x, tuple(nodes[k] for k in ps), row)
+        j += c
+        v.label = labels.get(i, "")
+        nodes.append(v)
+
+    extra = state["extra"]
+    if not isinstance(extra, list | tuple):
+        _bad_pickle("extra must be a list")
+    leaves: list[Value] = []
+    for e in extra:
+        if not isinstance(e, tuple) or len(e) != 2 or type(e[1]) is not str:
+            _bad_pickle("extra must hold (number, label) pairs")
+        leaves.append(Value(_finite(e[0], "an extra leaf's number"), e[1]))
+    wrt: list[list[Value]] = []
+    seen: set[int] = set()
+    for what in ("inputs", "params"):
+        chosen = []
+        for k in _ints(state[what], what):
+            if not (0 <= k < n and names[k] is None) and not (-len(leaves) <= k < 0):
+                _bad_pickle(f"{what}: {k} is neither a leaf of the graph nor an extra leaf")
+            if k in seen:
+                _bad_pickle(f"{what}: {k} is listed twice")
+            seen.add(k)
+            chosen.append(nodes[k] if k >= 0 else leaves[-1 - k])
+        wrt.append(chosen)
+    inputs, params = wrt
+    root = nodes[-1]
+    return Program(root, inputs, params, nodes, codegen.write(nodes, root, inputs, params))
 
 
 def compile_graph(

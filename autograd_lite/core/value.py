@@ -28,7 +28,7 @@ from itertools import count
 from types import SimpleNamespace
 from typing import Any
 
-from autograd_lite.core import autodiff, mode, persist
+from autograd_lite.core import autodiff, mode, pickling
 from autograd_lite.core.autodiff import inputs_text, node_name, seed_gradient
 from autograd_lite.core.graph import reachable
 from autograd_lite.core.primitives import FLOAT_MATH, PRIMITIVES
@@ -251,7 +251,7 @@ class Op:
         base = TABLE.get(self.name)
         if base is self or (base is not None and replace(base, param=self.param) == self):
             return (_table_row, (self.name, self.param))
-        raise persist.PicklingError(
+        raise pickling.PicklingError(
             f"cannot pickle the op row {self.name!r}: it is not registered in the op table; "
             f"register it with autograd_lite.register(row) in the process that pickles and "
             f"in the one that loads"
@@ -280,7 +280,7 @@ def _table_row(name: str, param: float | None = None) -> Op:
     """The registered row ``name`` (with ``param``): how a pickled row is loaded."""
     row = TABLE.get(name) if type(name) is str else None
     if row is None:
-        raise persist.UnpicklingError(f"unknown op {name!r}: no such row in the op table")
+        raise pickling.UnpicklingError(f"unknown op {name!r}: no such row in the op table")
     if param is not None and param != row.param:
         return row.with_param(real_number(param, name))
     return row
@@ -580,11 +580,11 @@ class Value:
         Shared nodes stay shared, also across several nodes copied with one
         memo (``copy.deepcopy([a, b])``); op rows and labels are shared.
         """
-        return persist.deepcopy_graph(self, memo, record_node)  # type: ignore[no-any-return]
+        return pickling.deepcopy_graph(self, memo, record_node)  # type: ignore[no-any-return]
 
     def __reduce_ex__(self, protocol: object) -> tuple[Any, ...]:
         """Pickle the node with everything it depends on as flat arrays (no code, no recursion)."""
-        return persist.reduce_graph(self, record_node)
+        return pickling.reduce_graph(self, record_node)
 
 
 _new = object.__new__
