@@ -142,7 +142,7 @@ __all__ = [
     "trace",
     "value_and_grad",
 ]
-__all__ += [name for name in ops.__all__ if name not in ("TABLE", "pow_const")]
+__all__ += [name for name in ops.__all__ if name not in __all__ and name != "pow_const"]
 
 # Names whose modules import third-party packages: loaded on first access.
 _LAZY = {

@@ -27,6 +27,8 @@ from autograd_lite.core.value import BUILTIN, TABLE, Check, Op
 
 __all__ = [
     "TABLE",
+    "Check",
+    "Op",
     "abs",
     "add",
     "const",
