@@ -9,9 +9,9 @@ functions (``to_dot``, ``draw``, ``render_svg``, ``stepper_html``) and the
 compiled path (``compile_graph``, ``trace``) are loaded on first use, so
 ``import autograd_lite`` never imports graphviz or NumPy.
 
-Submodules with their own namespace: :mod:`autograd_lite.explain`,
-:mod:`autograd_lite.viz`, :mod:`autograd_lite.nn`, :mod:`autograd_lite.testing`,
-:mod:`autograd_lite.logistic`, :mod:`autograd_lite.compiled`,
+Submodules with their own namespace: :mod:`autograd_lite.teach.explain`,
+:mod:`autograd_lite.teach.viz`, :mod:`autograd_lite.models.nn`, :mod:`autograd_lite.testing`,
+:mod:`autograd_lite.models.logistic`, :mod:`autograd_lite.compiled`,
 :mod:`autograd_lite.persist` (``safe_loads``: loading pickles from elsewhere).
 """
 
@@ -51,24 +51,23 @@ from autograd_lite.functional import (
     jvp,
     value_and_grad,
 )
-from autograd_lite.logistic import (
+from autograd_lite.models.logistic import LogisticRegression, make_data
+from autograd_lite.persist import safe_load, safe_loads
+from autograd_lite.teach.lesson import (
     Analytic,
     AnalyticBatch,
     LessonGraph,
-    LogisticRegression,
     analytic,
     analytic_batch,
     lesson_graph,
-    make_data,
 )
-from autograd_lite.persist import safe_load, safe_loads
 
 _fast.install()
 
 if TYPE_CHECKING:
     from autograd_lite.compiled import Program, compile_graph, trace
-    from autograd_lite.optimize import FitResult, fit_logistic
-    from autograd_lite.viz import (
+    from autograd_lite.models.optimize import FitResult, fit_logistic
+    from autograd_lite.teach.viz import (
         Diagram,
         RendererNotFound,
         RenderError,
@@ -146,19 +145,19 @@ __all__ += [name for name in ops.__all__ if name not in __all__ and name != "pow
 
 # Names whose modules import third-party packages: loaded on first access.
 _LAZY = {
-    "Diagram": "autograd_lite.viz",
-    "RendererNotFound": "autograd_lite.viz",
-    "RenderError": "autograd_lite.viz",
-    "RenderTimeout": "autograd_lite.viz",
-    "draw": "autograd_lite.viz",
-    "render_svg": "autograd_lite.viz",
-    "stepper_html": "autograd_lite.viz",
-    "to_dot": "autograd_lite.viz",
+    "Diagram": "autograd_lite.teach.viz",
+    "RendererNotFound": "autograd_lite.teach.viz",
+    "RenderError": "autograd_lite.teach.viz",
+    "RenderTimeout": "autograd_lite.teach.viz",
+    "draw": "autograd_lite.teach.viz",
+    "render_svg": "autograd_lite.teach.viz",
+    "stepper_html": "autograd_lite.teach.viz",
+    "to_dot": "autograd_lite.teach.viz",
     "Program": "autograd_lite.compiled",
     "compile_graph": "autograd_lite.compiled",
     "trace": "autograd_lite.compiled",
-    "FitResult": "autograd_lite.optimize",
-    "fit_logistic": "autograd_lite.optimize",
+    "FitResult": "autograd_lite.models.optimize",
+    "fit_logistic": "autograd_lite.models.optimize",
 }
 
 

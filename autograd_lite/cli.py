@@ -14,7 +14,7 @@ on what works without it.
 
 Text goes out in what the terminal's encoding can show: where it lacks a symbol
 (``σ``, ``−``, ``×``...), the symbols are spelt in ASCII (see
-:mod:`autograd_lite.textout`) and one note on stderr says how to see them all.
+:mod:`autograd_lite.teach.textout`) and one note on stderr says how to see them all.
 """
 
 from __future__ import annotations
@@ -33,14 +33,14 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn, cast
 
 from autograd_lite.core.value import Value
+from autograd_lite.models.progress import ProgressBar
 from autograd_lite.parse import (
     FUNCTIONS,
     ExpressionError,
     compile_expression,
     normalize_name,
 )
-from autograd_lite.progress import ProgressBar
-from autograd_lite.textout import ASCII_SPELLINGS, printable_for, write_rendered, write_text
+from autograd_lite.teach.textout import ASCII_SPELLINGS, printable_for, write_rendered, write_text
 
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
@@ -500,7 +500,7 @@ _ERRNO = re.compile(r"\(\d+, '[^']*'\)")
 
 
 def _cmd_explain(args: argparse.Namespace, out: _Output, err: _Output) -> int:
-    from autograd_lite.explain import explain
+    from autograd_lite.teach.explain import explain
 
     root = _build(args)
     e = explain(root, precision=args.precision)
@@ -519,8 +519,8 @@ def _cmd_draw(args: argparse.Namespace, out: _Output, err: _Output) -> int:
             f"cannot draw to {str(path)!r}: use a file ending in {', '.join(_DRAW_SUFFIXES)}"
         )
     root = _build(args)
-    from autograd_lite.viz import draw
-    from autograd_lite.viz.render import RendererNotFound, RenderError
+    from autograd_lite.teach.viz import draw
+    from autograd_lite.teach.viz.render import RendererNotFound, RenderError
 
     root.backward()
     if path.parent and not path.parent.exists():
@@ -545,7 +545,7 @@ def _cmd_draw(args: argparse.Namespace, out: _Output, err: _Output) -> int:
         first = _one_line(exc).split(". Pass ")[0].split(". Draw ")[0].rstrip(".")
         raise RenderError(
             f"{first}. Draw it as .dot (no layout needed), raise --timeout, or use "
-            "autograd_lite.viz from Python to draw a part (focus=)"
+            "autograd_lite.teach.viz from Python to draw a part (focus=)"
         ) from None
     except ValueError as exc:
         # The library's message names Python options (max_steps=, focus=) the CLI lacks.
@@ -553,7 +553,7 @@ def _cmd_draw(args: argparse.Namespace, out: _Output, err: _Output) -> int:
             what = "steps for one stepper page" if suffix == ".html" else "nodes to lay out"
             raise ValueError(
                 f"this expression's graph has too many {what} ({_one_line(exc).split(';')[0]}); "
-                "draw it as .dot (never refused for size), or use autograd_lite.viz from "
+                "draw it as .dot (never refused for size), or use autograd_lite.teach.viz from "
                 "Python for its options"
             ) from None
         raise
@@ -577,11 +577,12 @@ def _cmd_demo(args: argparse.Namespace, out: _Output, err: _Output) -> int:
 
 
 def _demo(args: argparse.Namespace, folder: Path, out: _Output, err: _Output) -> int:
-    from autograd_lite.explain import explain, explain_lesson
-    from autograd_lite.logistic import LogisticRegression, lesson_graph, make_data
-    from autograd_lite.plot import save_line_chart
-    from autograd_lite.viz import draw
-    from autograd_lite.viz.files import write_atomic
+    from autograd_lite.models.logistic import LogisticRegression, make_data
+    from autograd_lite.models.plot import save_line_chart
+    from autograd_lite.teach.explain import explain
+    from autograd_lite.teach.lesson import explain_lesson, lesson_graph
+    from autograd_lite.teach.viz import draw
+    from autograd_lite.teach.viz.files import write_atomic
 
     ex = DEMO_EXAMPLE
     g = lesson_graph(ex["x"], ex["y"], ex["w"], ex["b"])  # type: ignore[arg-type]

@@ -67,16 +67,16 @@ def _refuse(why: str) -> Any:
     raise pickle.UnpicklingError(f"safe_loads: {why}")
 
 
-def _table_row(name: object, param: object = None) -> ops.Op:
+def _checked_row(name: object, param: object = None) -> ops.Op:
     if type(name) is not str or name not in ops.TABLE:
         _refuse(f"unknown op row {name!r:.60}")
     if param is not None and (type(param) is not float or param - param != 0.0):
         _refuse(f"the parameter of the row {name!r:.40} must be a finite float, got {param!r:.60}")
-    return _value._table_row(name, param)  # type: ignore[arg-type]
+    return _value.table_row(name, param)  # type: ignore[arg-type]
 
 
-def _load_program(state: object) -> Any:
-    from autograd_lite.compiled.program import _load_program as load
+def _checked_program(state: object) -> Any:
+    from autograd_lite.compiled.program import load_program as load
 
     return load(state)
 
@@ -95,13 +95,13 @@ def _allowed() -> dict[tuple[str, str], Callable[..., Any]]:
     return {
         ("array", "array"): array.array,
         ("array", "_array_reconstructor"): array._array_reconstructor,  # type: ignore[attr-defined]
-        key(_value._table_row): _table_row,
+        key(_value.table_row): _checked_row,
         key(_value.record_node): _value.record_node,
-        key(pickling._load_record): pickling._load_record,
-        key(pickling._lone): pickling._lone,
-        key(pickling._pick): pickling._pick,
-        key(pickling._no_session): pickling._no_session,
-        key(program._load_program): _load_program,
+        key(pickling.load_record): pickling.load_record,
+        key(pickling.load_lone): pickling.load_lone,
+        key(pickling.pick_node): pickling.pick_node,
+        key(pickling.no_session): pickling.no_session,
+        key(program.load_program): _checked_program,
     }
 
 

@@ -36,7 +36,7 @@ SIZES = (2, 16, 16, 1)
 # ---------------------------------------------------------------- data
 def lr_data(m: int, n: int, seed: int = 0) -> tuple[list[list[float]], list[float]]:
     try:
-        from autograd_lite.logistic import make_data
+        from autograd_lite.models.logistic import make_data
 
         X, Y = make_data(m, n, seed=seed)
         return [list(map(float, x)) for x in X], [float(y) for y in Y]
@@ -72,7 +72,7 @@ def two_moons(
 
 def init_params(seed: int = 1) -> list[float]:
     """Initial parameters of MLP(2, [16, 16, 1]) in micrograd's order."""
-    from autograd_lite.nn import MLP
+    from autograd_lite.models.nn import MLP
 
     return [p.data for p in MLP(2, [16, 16, 1], seed=seed).parameters()]
 
@@ -224,14 +224,14 @@ def mlp_numpy_loss_grad(params: Sequence[float], Xa, Ya) -> tuple[float, list[fl
 
 # ------------------------------------------------------- (c)'s forward
 def nn_mlp_forward(params, X, Y, vsum):
-    """micrograd's demo model as ``autograd_lite.nn`` builds it, and its loss.
+    """micrograd's demo model as ``autograd_lite.models.nn`` builds it, and its loss.
 
     Returns ``(parameters, build)``: ``build()`` is the forward of one training
     step of (c), the hinge loss + L2 of ``MLP(2, [16, 16, 1])`` over the data.
     The eager engine and the floor both run this code, so their graphs have
     the same ops.
     """
-    from autograd_lite.nn import MLP
+    from autograd_lite.models.nn import MLP
 
     model = MLP(2, [16, 16, 1])
     ps = model.parameters()
@@ -329,7 +329,7 @@ class AutogradLite:
     @staticmethod
     def mlp(params, X, Y) -> MLPCase:
         from autograd_lite.core.value import vsum
-        from autograd_lite.nn import SGD
+        from autograd_lite.models.nn import SGD
 
         ps, build = nn_mlp_forward(params, X, Y, vsum)
         opt = SGD(ps, lr=LR_MLP)
@@ -386,7 +386,7 @@ class AutogradLiteFit:
     @staticmethod
     def available() -> bool:
         try:
-            from autograd_lite.logistic import LogisticRegression  # noqa: F401
+            from autograd_lite.models.logistic import LogisticRegression  # noqa: F401
         except ImportError:
             return False
         return True
@@ -397,7 +397,7 @@ class AutogradLiteFit:
 
     @staticmethod
     def lr(X, Y, w0, b0) -> LRCase:
-        from autograd_lite.logistic import LogisticRegression
+        from autograd_lite.models.logistic import LogisticRegression
 
         model = LogisticRegression(len(w0))
 
@@ -464,7 +464,7 @@ class AutogradLiteCompiled:
 
         from autograd_lite.compiled import compile_graph
         from autograd_lite.core.value import Value, vsum
-        from autograd_lite.nn import MLP, SGD
+        from autograd_lite.models.nn import MLP, SGD
 
         model = MLP(2, [16, 16, 1])
         ps = model.parameters()
@@ -900,7 +900,7 @@ def bare_nodes(root: Bare) -> int:
 class Floor:
     """(c)'s forward on ``Bare`` nodes: what CPython charges for the graph alone.
 
-    The model is ``autograd_lite.nn``'s own ``MLP`` and the loss the eager
+    The model is ``autograd_lite.models.nn``'s own ``MLP`` and the loss the eager
     engine's (``nn_mlp_forward``), with ``Bare`` put in place of ``Value`` and
     ``vsum`` in the module that defines ``MLP``. That swap lasts for the rest
     of the process, so this engine runs only in a worker process of its own.
@@ -920,7 +920,7 @@ class Floor:
 
     @staticmethod
     def mlp(params, X, Y) -> MLPCase:
-        from autograd_lite.nn import MLP
+        from autograd_lite.models.nn import MLP
 
         module = sys.modules[MLP.__module__]
         module.Value, module.vsum = Bare, bare_sum  # type: ignore[attr-defined]

@@ -154,7 +154,7 @@ def worker_in_memory(m: int, chunk: int) -> dict:
     import dask
     import numpy as np
 
-    from autograd_lite.optimize import fit_logistic
+    from autograd_lite.models.optimize import fit_logistic
 
     X, y = dask.compute(*_data(m, chunk), scheduler="threads")
     t = time.perf_counter()
@@ -183,7 +183,7 @@ def worker_cluster(engine: str, m: int, address: str, chunk: int) -> dict:
     tracemalloc.start()
     t = time.perf_counter()
     if engine.startswith("autograd_lite"):
-        from autograd_lite.optimize import fit_logistic
+        from autograd_lite.models.optimize import fit_logistic
 
         fit = fit_logistic(X, y, solver=engine.split()[1], tol=1e-9, max_iter=100)
         w, b, iters = fit.weights, fit.bias, fit.n_iter

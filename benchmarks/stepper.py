@@ -1,4 +1,4 @@
-"""Build time and page size of the backward stepper (autograd_lite.viz.stepper_html).
+"""Build time and page size of the backward stepper (autograd_lite.teach.viz.stepper_html).
 
     python benchmarks/stepper.py                      # the current stepper
     python benchmarks/stepper.py --old OLD.py         # and an older stepper.py beside it
@@ -45,9 +45,9 @@ except ImportError:  # run from the source tree
 from autograd_lite import Value  # noqa: E402
 from autograd_lite.cli import main as cli_main  # noqa: E402
 from autograd_lite.core.autodiff import backward_steps  # noqa: E402
-from autograd_lite.logistic import lesson_graph  # noqa: E402
 from autograd_lite.parse import parse_expression  # noqa: E402
-from autograd_lite.viz import stepper_html  # noqa: E402
+from autograd_lite.teach.lesson import lesson_graph  # noqa: E402
+from autograd_lite.teach.viz import stepper_html  # noqa: E402
 
 CLI_NAMES = {**{f"x{i}": round(0.1 * i - 1, 2) for i in range(20)}, "w": 0.7, "b": -0.2}
 CLI_EXPR = "sum(" + ",".join(f"tanh(w*x{i} + b)" for i in range(20)) + ")"

@@ -95,9 +95,9 @@ html_show_sourcelink = False
 
 # --- one page per object, every name that leads to it resolves -----------------------------
 # Each object is documented once, under the first public name that exports it
-# (``autograd_lite.lesson_graph``, not ``autograd_lite.logistic.lesson_graph``), while the
+# (``autograd_lite.lesson_graph``, not ``autograd_lite.teach.lesson.lesson_graph``), while the
 # docstrings refer to it by whichever name is natural where they are written
-# (``:func:`lesson_graph``` inside the logistic module, ``autograd_lite.viz.to_dot``...).
+# (``:func:`lesson_graph``` inside the logistic module, ``autograd_lite.teach.viz.to_dot``...).
 # A reference Sphinx cannot resolve by name is resolved by identity: import what it names
 # and link to the documented name of that same object.
 

@@ -1,4 +1,4 @@
-"""Generate the pictures of docs/diagrams.md with autograd_lite.viz itself.
+"""Generate the pictures of docs/diagrams.md with autograd_lite.teach.viz itself.
 
 Rendering is pinned to the in-process WebAssembly Graphviz, so the SVG bytes do
 not depend on whether (or which) system Graphviz is installed.
@@ -10,8 +10,9 @@ from pathlib import Path
 
 from autograd_lite import Value
 from autograd_lite.core.graph import topological
-from autograd_lite.logistic import LogisticRegression, lesson_graph, make_data
-from autograd_lite.viz import render_svg, to_dot
+from autograd_lite.models.logistic import LogisticRegression, make_data
+from autograd_lite.teach.lesson import lesson_graph
+from autograd_lite.teach.viz import render_svg, to_dot
 
 LESSON = {"x": [1.5, -0.5], "y": 1.0, "w": [0.4, -0.8], "b": 0.1}
 

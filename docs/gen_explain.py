@@ -15,8 +15,8 @@ from pathlib import Path
 
 from autograd_lite import Value
 from autograd_lite.cli import DEMO_EXAMPLE, main
-from autograd_lite.explain import explain, explain_lesson
-from autograd_lite.logistic import lesson_graph
+from autograd_lite.teach.explain import explain
+from autograd_lite.teach.lesson import explain_lesson, lesson_graph
 
 CLI_EXPLAIN = [
     "explain",

@@ -29,7 +29,7 @@ def gradient_graph() -> Value:
 
 def generate(out: pathlib.Path) -> list[pathlib.Path]:
     """Write the diagram of the gradient's graph into ``out``."""
-    from autograd_lite.viz import render_svg, to_dot
+    from autograd_lite.teach.viz import render_svg, to_dot
 
     out.mkdir(parents=True, exist_ok=True)
     path = out / NAME

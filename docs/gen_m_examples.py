@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from autograd_lite.compiled import compile_graph
-from autograd_lite.logistic import lesson_graph
+from autograd_lite.teach.lesson import lesson_graph
 
 NAME = "m_examples_program.txt"
 

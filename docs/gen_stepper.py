@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from autograd_lite.logistic import lesson_graph
-from autograd_lite.viz import stepper_html
-from autograd_lite.viz.stepper import frames
+from autograd_lite.teach.lesson import lesson_graph
+from autograd_lite.teach.viz import stepper_html
+from autograd_lite.teach.viz.stepper import frames
 
 LESSON = {"x": [1.5, -0.5], "y": 1.0, "w": [0.4, -0.8], "b": 0.1}
 

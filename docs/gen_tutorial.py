@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pathlib
 
-from autograd_lite.logistic import lesson_graph
+from autograd_lite.teach.lesson import lesson_graph
 
 NAME = "tutorial_lesson_graph.svg"
 
 
 def generate(out: pathlib.Path) -> list[pathlib.Path]:
     """Write the diagram of the tutorial's two-feature example into ``out``."""
-    from autograd_lite.viz import render_svg
+    from autograd_lite.teach.viz import render_svg
 
     out.mkdir(parents=True, exist_ok=True)
     g = lesson_graph(x=[1.5, -0.5], y=1.0, w=[0.4, -0.8], b=0.1)

@@ -5,7 +5,8 @@ Run: python examples/lesson.py
 
 from __future__ import annotations
 
-from autograd_lite.logistic import LogisticRegression, analytic, lesson_graph, make_data
+from autograd_lite.models.logistic import LogisticRegression, make_data
+from autograd_lite.teach.lesson import analytic, lesson_graph
 
 # One example with two features, as in the lesson.
 x = [1.5, -0.5]

@@ -10,7 +10,7 @@ import numpy as np
 
 from autograd_lite.compiled import Program, compile_graph
 from autograd_lite.core.value import Value, vsum
-from autograd_lite.nn import MLP
+from autograd_lite.models.nn import MLP
 
 
 class Case(NamedTuple):

@@ -258,7 +258,7 @@ def test_python_m_runs_and_sets_exit_codes() -> None:
 
 # ------------------------------------------------------------------ the cost plot
 def test_nice_ticks_cover_the_range_with_round_steps() -> None:
-    from autograd_lite.plot import nice_ticks
+    from autograd_lite.models.plot import nice_ticks
 
     for lo, hi in [(0.1815, 0.638), (0.0, 100.0), (-3.2, 7.9), (5.0, 5.0), (1e-9, 3e-9)]:
         ticks = nice_ticks(lo, hi)
@@ -273,7 +273,7 @@ def test_nice_ticks_cover_the_range_with_round_steps() -> None:
 
 
 def test_line_chart_maps_points_and_escapes_text() -> None:
-    from autograd_lite.plot import line_chart_svg
+    from autograd_lite.models.plot import line_chart_svg
 
     svg = line_chart_svg([4.0, 1.0, 2.0], xs=[1, 2, 3], title="a < b & c", y_label="J")
     root = ET.fromstring(svg)
@@ -421,7 +421,7 @@ def test_a_demo_folder_that_cannot_be_made_names_it(
 def test_a_demo_file_that_cannot_be_written_names_it(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import autograd_lite.viz.files as files
+    import autograd_lite.teach.viz.files as files
 
     def refuse(path: object, data: object) -> None:
         raise PermissionError(13, "Permission denied", str(tmp_path / ".explanation.md.ab12.tmp"))
@@ -519,7 +519,7 @@ def test_png_and_pdf_without_graphviz_say_what_to_install_in_two_lines(
     tmp_path: Path,
     suffix: str,
 ) -> None:
-    from autograd_lite.viz import render
+    from autograd_lite.teach.viz import render
 
     monkeypatch.setattr(render, "_system_dot", lambda: None)
     target = tmp_path / f"g{suffix}"

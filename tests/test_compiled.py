@@ -26,7 +26,7 @@ from autograd_lite.compiled.codegen import comment, label_comment
 from autograd_lite.core.graph import topological
 from autograd_lite.core.ops import Check, Op
 from autograd_lite.core.value import Value, apply, mean, vsum
-from autograd_lite.nn import MLP
+from autograd_lite.models.nn import MLP
 
 
 def _eager(expr: Expr, inputs: list[float]) -> tuple[float, list[float]]:

@@ -11,8 +11,7 @@ from hypothesis import given, settings
 from models import close, lr_columns, lr_program
 from strategies import Expr, expressions
 
-from autograd_lite import scale
-from autograd_lite.compiled import compile_graph
+from autograd_lite.compiled import compile_graph, scale
 from autograd_lite.core.value import Value
 
 dask = pytest.importorskip("dask")
@@ -183,7 +182,7 @@ def test_chunk_sums_passes_whole_blocks_and_adds_them_in_a_tree() -> None:
 
 
 def test_fit_on_a_two_process_cluster(client) -> None:  # type: ignore[no-untyped-def]
-    from autograd_lite.optimize import fit_logistic
+    from autograd_lite.models.optimize import fit_logistic
 
     sk = pytest.importorskip("sklearn.linear_model")
     # Rows generated chunk by chunk on the workers; the client fetches them only for the oracle.

@@ -18,20 +18,22 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 API = DOCS / "api"
 PUBLIC = (
-    "explain",
-    "viz",
-    "nn",
+    "teach.explain",
+    "teach.lesson",
+    "teach.names",
+    "teach.textout",
+    "teach.viz",
+    "models.nn",
+    "models.logistic",
+    "models.plot",
+    "models.optimize",
     "testing",
-    "logistic",
     "compiled",
-    "plot",
+    "compiled.scale",
     "core.mode",
     "core.forward",
     "core.ops",
     "core.primitives",
-    "optimize",
-    "scale",
-    "textout",
     "persist",
 )
 TOCTREE = re.compile(r"^```\{toctree\}\n(.*?)^```", re.DOTALL | re.MULTILINE)

@@ -14,18 +14,17 @@ from autograd_lite.core.autodiff import backward_steps
 from autograd_lite.core.forward import forward_steps
 from autograd_lite.core.graph import reachable
 from autograd_lite.core.value import Value, fmt_number, vsum
-from autograd_lite.explain import (
+from autograd_lite.functional import gradients
+from autograd_lite.teach.explain import (
     Explanation,
     ForwardExplanation,
     ForwardNodeStep,
     NodeStep,
     explain,
     explain_forward,
-    explain_lesson,
-    latex_name,
 )
-from autograd_lite.functional import gradients
-from autograd_lite.logistic import lesson_graph
+from autograd_lite.teach.lesson import explain_lesson, lesson_graph
+from autograd_lite.teach.names import latex_name
 
 
 def _small() -> tuple[Value, Value, Value]:

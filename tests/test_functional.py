@@ -264,9 +264,9 @@ def test_hessian_against_central_differences_of_analytic_gradient(x: float, y: f
 
 @pytest.mark.parametrize("stable", [False, True])
 def test_hessian_of_the_shared_logistic_model_cost(stable: bool) -> None:
-    # The same analytic Hessian, through the model of autograd_lite.logistic
+    # The same analytic Hessian, through the model of autograd_lite.models.logistic
     # and the core create_graph path instead of the function transforms.
-    from autograd_lite.logistic import LogisticRegression
+    from autograd_lite.models.logistic import LogisticRegression
 
     xs, ys = lr_data(30, seed=3)
     model = LogisticRegression(2, seed=4)

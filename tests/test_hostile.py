@@ -27,15 +27,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import autograd_lite as al
-import autograd_lite.viz.render as render_mod
+import autograd_lite.teach.viz.render as render_mod
 from autograd_lite.cli import main
 from autograd_lite.compiled import Program, compile_graph
 from autograd_lite.core import mode
 from autograd_lite.core.mode import grad_enabled, no_grad, set_grad_enabled
 from autograd_lite.core.value import Value
 from autograd_lite.parse import ExpressionError, parse_expression
-from autograd_lite.viz import RendererNotFound, RenderError, RenderTimeout, draw, to_dot
-from autograd_lite.viz.files import write_atomic, write_new
+from autograd_lite.teach.viz import RendererNotFound, RenderError, RenderTimeout, draw, to_dot
+from autograd_lite.teach.viz.files import write_atomic, write_new
 
 GUARD = 120  # seconds: a regression must fail, never hang CI
 T = TypeVar("T")
@@ -232,7 +232,7 @@ def test_rejected_dot_is_a_render_error() -> None:
     ["a\x00b", "\ud800", "</script><script>alert(1)</script>", "{a|b}", "\\N", "\u2028", "&amp;"],
 )
 def test_any_label_is_drawn_explained_and_stepped(tmp_path: Path, label: str) -> None:
-    from autograd_lite.explain import explain
+    from autograd_lite.teach.explain import explain
 
     x = Value(2.0, label)
     y = (x * x).named(label)
@@ -489,7 +489,7 @@ def test_empty_arrays_are_named_on_numpy_and_dask(call: str) -> None:
 
 def test_empty_and_mismatched_dask_data_are_named_by_every_scale_entry() -> None:
     da = pytest.importorskip("dask.array")
-    from autograd_lite import scale
+    from autograd_lite.compiled import scale
 
     prog = two_inputs()
     empty2d = da.zeros((0, 2), chunks=(1, 2))
@@ -645,7 +645,7 @@ def test_the_reported_programs_agree_with_eager_within_the_bound() -> None:
 
 def test_sums_over_dask_chunks_are_within_the_bound_and_repeat_their_bits() -> None:
     da = pytest.importorskip("dask.array")
-    from autograd_lite import scale
+    from autograd_lite.compiled import scale
 
     for prog, _, xs in tanh_cases():
         if len(xs) < 1000:

@@ -26,9 +26,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from autograd_lite import Value
-from autograd_lite.explain import explain
-from autograd_lite.logistic import lesson_graph
-from autograd_lite.viz import draw, render_svg, stepper_html, to_dot
+from autograd_lite.teach.explain import explain
+from autograd_lite.teach.lesson import lesson_graph
+from autograd_lite.teach.viz import draw, render_svg, stepper_html, to_dot
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -45,9 +45,9 @@ HOSTILE = (
     "__import__('os').system('touch PWNED')",
     "no_such_op",
     "MUL",
-    "_load_record",
-    "_load_program",
-    "_lone",
+    "load_record",
+    "load_program",
+    "load_lone",
     "pow_const",
     "array",
     "",
@@ -196,7 +196,7 @@ def test_a_program_pickle_holds_no_code() -> None:
     data = pickle.dumps(prog)
     strings = {arg for op, arg, _ in _spans(data) if op.name in _STR or op.name == "GLOBAL"} - {
         "autograd_lite.compiled.program",
-        "_load_program",
+        "load_program",
     }
     fields = {"format", "ops", "powc", "counts", "parents", "data", "labels", "inputs"}
     fields |= {"params", "extra"}
@@ -211,7 +211,7 @@ def test_a_program_pickle_holds_no_code() -> None:
             return super().find_class(module, name)
 
     loaded = Recording(io.BytesIO(data)).load()
-    assert Recording.names == [("autograd_lite.compiled.program", "_load_program")]
+    assert Recording.names == [("autograd_lite.compiled.program", "load_program")]
     assert outputs(loaded) == outputs(prog)
     assert loaded.source() == prog.source()  # the same code, written again
     assert loaded.labels == prog.labels
@@ -373,7 +373,7 @@ class _Reduced:
         self.state = state
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (program_module._load_program, (self.state,))
+        return (program_module.load_program, (self.state,))
 
 
 @pytest.mark.parametrize("message", EDITS)
@@ -389,7 +389,7 @@ def test_each_field_of_a_program_pickle_is_checked(message: str) -> None:
 def test_a_state_added_to_a_program_pickle_is_refused() -> None:
     class WithState(_Reduced):
         def __reduce__(self) -> tuple[Any, ...]:
-            return (program_module._load_program, (self.state,), {"_forward": None})
+            return (program_module.load_program, (self.state,), {"_forward": None})
 
     data = pickle.dumps(WithState(_state()))
     for load in (pickle.loads, safe_loads):
@@ -449,7 +449,7 @@ class _Build:
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (
-            pickling._lone,
+            pickling.load_lone,
             (value_module.record_node, 1.0, 0.0, "x", None),
             (None, self.fields),
         )

@@ -24,15 +24,14 @@ from hypothesis import strategies as st
 from autograd_lite.core.mode import no_grad
 from autograd_lite.core.value import Value
 from autograd_lite.functional import gradients
-from autograd_lite.logistic import (
+from autograd_lite.models.logistic import LogisticRegression, make_data
+from autograd_lite.teach.lesson import (
     LessonGraph,
-    LogisticRegression,
     analytic,
     analytic_batch,
     da,
     dz,
     lesson_graph,
-    make_data,
 )
 
 EPS = 2.0**-52

@@ -1,4 +1,4 @@
-"""Tests of autograd_lite.nn: micrograd's surface, gradients, SGD with momentum."""
+"""Tests of autograd_lite.models.nn: micrograd's surface, gradients, SGD with momentum."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from autograd_lite.core.value import Value, vsum
-from autograd_lite.nn import MLP, SGD, Layer, Neuron
+from autograd_lite.models.nn import MLP, SGD, Layer, Neuron
 
 
 def _float_mlp(params: list[float], sizes: list[int], x: list[float]) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograd_lite.optimize import LogisticObjective, fit_logistic
+from autograd_lite.models.optimize import LogisticObjective, fit_logistic
 
 sklearn_lm = pytest.importorskip("sklearn.linear_model")
 

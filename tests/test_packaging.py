@@ -80,7 +80,7 @@ def test_extras_for_progress_and_plots_are_in_dev() -> None:
 
 def test_importing_the_package_loads_no_optional_dependency() -> None:
     code = (
-        "import sys, autograd_lite, autograd_lite.logistic, autograd_lite.plot, "
+        "import sys, autograd_lite, autograd_lite.models.logistic, autograd_lite.models.plot, "
         "autograd_lite.cli; "
         "print(sorted(m for m in ('tqdm', 'matplotlib', 'numpy', 'graphviz') if m in sys.modules))"
     )

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from autograd_lite.logistic import LogisticRegression, make_data
+from autograd_lite.models.logistic import LogisticRegression, make_data
 
 X, Y = make_data(30, 2, seed=3)
 
@@ -219,7 +219,7 @@ def test_plot_cost_draws_the_history_on_agg() -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from autograd_lite.plot import plot_cost
+    from autograd_lite.models.plot import plot_cost
 
     history = LogisticRegression(2).fit(X, Y, lr=0.5, epochs=8, progress=False)
     ax = plot_cost(history)
@@ -239,7 +239,7 @@ def test_plot_cost_draws_the_history_on_agg() -> None:
 def test_plot_cost_without_matplotlib_says_how_to_install(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from autograd_lite.plot import plot_cost
+    from autograd_lite.models.plot import plot_cost
 
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(ImportError, match=r'pip install "autograd_lite\[plot\]"'):
@@ -248,7 +248,7 @@ def test_plot_cost_without_matplotlib_says_how_to_install(
 
 @pytest.mark.parametrize("bad", [[], [1.0, math.nan]])
 def test_plot_cost_refuses_empty_or_non_finite(bad: list[float]) -> None:
-    from autograd_lite.plot import plot_cost
+    from autograd_lite.models.plot import plot_cost
 
     with pytest.raises(ValueError, match="plot_cost"):
         plot_cost(bad)
@@ -266,7 +266,7 @@ def _lr_arrays():  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("solver", ["newton", "lbfgs"])
 def test_fit_logistic_drives_tqdm(fake_tqdm: type[FakeTqdm], solver: str) -> None:
-    from autograd_lite.optimize import fit_logistic
+    from autograd_lite.models.optimize import fit_logistic
 
     fit = fit_logistic(*_lr_arrays(), solver=solver, tol=1e-7, max_iter=50)  # type: ignore[arg-type]
     (bar,) = fake_tqdm.made
@@ -279,7 +279,7 @@ def test_fit_logistic_drives_tqdm(fake_tqdm: type[FakeTqdm], solver: str) -> Non
 def test_fit_logistic_builtin_bar_on_a_terminal(
     no_tqdm: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from autograd_lite.optimize import fit_logistic
+    from autograd_lite.models.optimize import fit_logistic
 
     tty = _Tty()
     monkeypatch.setattr(sys, "stderr", tty)
@@ -293,7 +293,7 @@ def test_fit_logistic_builtin_bar_on_a_terminal(
 def test_fit_logistic_progress_callable_and_quiet_cases(
     no_tqdm: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from autograd_lite.optimize import fit_logistic
+    from autograd_lite.models.optimize import fit_logistic
 
     tty = _Tty()
     monkeypatch.setattr(sys, "stderr", tty)

@@ -22,7 +22,7 @@ from autograd_lite.core import ops
 from autograd_lite.core.graph import reachable, topological
 from autograd_lite.core.value import Value, apply
 from autograd_lite.functional import gradients
-from autograd_lite.logistic import lesson_graph
+from autograd_lite.teach.lesson import lesson_graph
 
 PROTOCOLS = range(2, pickle.HIGHEST_PROTOCOL + 1)
 

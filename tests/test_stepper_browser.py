@@ -240,8 +240,8 @@ def _chain() -> tuple[Value, list[str]]:
 
 
 def _lesson_page(folder: Path) -> tuple[Path, int]:
-    from autograd_lite.logistic import lesson_graph
-    from autograd_lite.viz import stepper_html
+    from autograd_lite.teach.lesson import lesson_graph
+    from autograd_lite.teach.viz import stepper_html
 
     g = lesson_graph([1.5, -0.5], 1.0, [0.4, -0.6], 0.1)
     page = folder / "lesson.html"
@@ -251,7 +251,7 @@ def _lesson_page(folder: Path) -> tuple[Path, int]:
 
 def _long_chain_page(folder: Path) -> tuple[Path, int]:
     # 100 ops; w feeds every multiply, from one end of the graph to the other.
-    from autograd_lite.viz import stepper_html
+    from autograd_lite.teach.viz import stepper_html
 
     x, w = Value(0.5, "x"), Value(0.9, "w")
     y = x
@@ -271,7 +271,7 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, int
 def test_stepping_in_chromium_changes_highlight_and_explanation(
     browser: Chromium, tmp_path: Path
 ) -> None:
-    from autograd_lite.viz import stepper_html
+    from autograd_lite.teach.viz import stepper_html
 
     loss, order = _chain()
     page = tmp_path / "stepper.html"
@@ -323,7 +323,7 @@ def test_stepping_in_chromium_changes_highlight_and_explanation(
 
 
 def test_play_walks_through_the_steps(browser: Chromium, tmp_path: Path) -> None:
-    from autograd_lite.viz import stepper_html
+    from autograd_lite.teach.viz import stepper_html
 
     loss, order = _chain()
     page = tmp_path / "stepper.html"
@@ -338,7 +338,7 @@ def test_play_walks_through_the_steps(browser: Chromium, tmp_path: Path) -> None
 
 
 def test_page_is_self_contained(tmp_path: Path) -> None:
-    from autograd_lite.viz import stepper_html
+    from autograd_lite.teach.viz import stepper_html
 
     loss, _ = _chain()
     page = stepper_html(loss)
@@ -348,7 +348,7 @@ def test_page_is_self_contained(tmp_path: Path) -> None:
 
 
 def test_the_page_holds_one_layout(tmp_path: Path) -> None:
-    from autograd_lite.viz import stepper_html
+    from autograd_lite.teach.viz import stepper_html
 
     def page(n: int) -> str:
         y = Value(0.5, "x")
@@ -438,8 +438,8 @@ def test_every_step_is_in_view_and_readable(
 def test_the_address_follows_the_step(
     browser: Chromium, pages: dict[str, tuple[Path, int]]
 ) -> None:
-    from autograd_lite.explain import explain
-    from autograd_lite.logistic import lesson_graph
+    from autograd_lite.teach.explain import explain
+    from autograd_lite.teach.lesson import lesson_graph
 
     texts = [
         explain(lesson_graph([1.5, -0.5], 1.0, [0.4, -0.6], 0.1).loss).step_text(k)
@@ -546,7 +546,7 @@ def test_zoom_pan_and_fit(browser: Chromium, pages: dict[str, tuple[Path, int]])
 
 
 def test_hostile_labels_cannot_break_out_of_the_page(browser: Chromium, tmp_path: Path) -> None:
-    from autograd_lite.viz import stepper_html
+    from autograd_lite.teach.viz import stepper_html
 
     x = Value(2.0, "<!--<script>")
     y = Value(1.0, "</script><script>document.title='pwned'</script>")
@@ -579,9 +579,9 @@ def test_the_forward_page_steps_through_the_tangents(
     browser: Chromium, tmp_path: Path, shots: Path
 ) -> None:
     from autograd_lite.core.value import fmt_number
-    from autograd_lite.explain import explain_forward
-    from autograd_lite.logistic import lesson_graph
-    from autograd_lite.viz import stepper_html
+    from autograd_lite.teach.explain import explain_forward
+    from autograd_lite.teach.lesson import lesson_graph
+    from autograd_lite.teach.viz import stepper_html
 
     g = lesson_graph([1.5, -0.5], 1.0, [0.4, -0.8], 0.1)  # the running example
     w1 = g.w[0]
@@ -631,7 +631,7 @@ def test_the_forward_page_steps_through_the_tangents(
 
 def test_the_forward_page_options_are_checked(tmp_path: Path) -> None:
     # No browser needed: the arguments, the title, and the backward default untouched.
-    from autograd_lite.viz import stepper_html, stepper_view
+    from autograd_lite.teach.viz import stepper_html, stepper_view
 
     loss, _ = _chain()
     w = next(n for n in _leaves(loss) if n.label == "w")

@@ -14,10 +14,10 @@ import pytest
 from autograd_lite import Value
 from autograd_lite.cli import DEMO_EXAMPLE, main
 from autograd_lite.core.graph import topological
-from autograd_lite.explain import explain, explain_lesson
-from autograd_lite.logistic import NEG_Y_LOG_A, lesson_graph
-from autograd_lite.viz import Stepper, stepper_html, stepper_view, to_dot
-from autograd_lite.viz.dot import NOT_RUN, backward_has_run
+from autograd_lite.teach.explain import explain
+from autograd_lite.teach.lesson import NEG_Y_LOG_A, explain_lesson, lesson_graph
+from autograd_lite.teach.viz import Stepper, stepper_html, stepper_view, to_dot
+from autograd_lite.teach.viz.dot import NOT_RUN, backward_has_run
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -138,7 +138,7 @@ def test_not_run_banner_only_where_gradients_are_shown_from_the_nodes() -> None:
 
 
 def test_the_banner_is_drawn() -> None:
-    from autograd_lite.viz import render_svg
+    from autograd_lite.teach.viz import render_svg
 
     g = lesson_graph(X, Y, W, B)
     svg = render_svg(g.diagram(show_local=False, legend=False).source, renderer="wasm")

@@ -19,10 +19,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd_lite import TABLE, Value
-from autograd_lite.explain import explain, explain_forward, explain_lesson
-from autograd_lite.logistic import lesson_graph
 from autograd_lite.parse import compile_expression
-from autograd_lite.textout import (
+from autograd_lite.teach.explain import explain, explain_forward
+from autograd_lite.teach.lesson import explain_lesson, lesson_graph
+from autograd_lite.teach.textout import (
     ASCII_SPELLINGS,
     fits,
     printable_for,

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from autograd_lite import Value
 from autograd_lite.core.ops import TABLE, pow_const
 from autograd_lite.core.value import apply, vsum
-from autograd_lite.viz import RendererNotFound, draw, render_svg, stepper_html, to_dot
-from autograd_lite.viz import render as render_mod
-from autograd_lite.viz.stepper import frames
+from autograd_lite.teach.viz import RendererNotFound, draw, render_svg, stepper_html, to_dot
+from autograd_lite.teach.viz import render as render_mod
+from autograd_lite.teach.viz.stepper import frames
 
 NODE = re.compile(r"^\t(\w+) \[label=(\"(?:[^\"\\]|\\.)*\"|\S+)(.*)\]$", re.M)
 EDGE = re.compile(r"^\t(\w+) -> (\w+)(?: \[(.*)\])?$", re.M)
@@ -138,7 +138,7 @@ def test_unlabelled_nodes_get_short_names_used_in_formulas() -> None:
 
 
 def test_diagram_and_explanation_call_every_node_the_same() -> None:
-    from autograd_lite.explain import explain
+    from autograd_lite.teach.explain import explain
 
     a, b = Value(2.0), Value(3.0, "b")
     out = (a * b + a).exp() * 1e-3
@@ -318,7 +318,7 @@ def test_draw_formats(tmp_path: Path) -> None:
 def test_a_drawing_displays_in_a_notebook_and_never_raises(tmp_path: Path) -> None:
     import base64
 
-    from autograd_lite.viz.drawing import Drawing
+    from autograd_lite.teach.viz.drawing import Drawing
 
     png = tmp_path / "g.png"
     png.write_bytes(b"\x89PNG\r\n\x1a\nfake")

@@ -33,7 +33,9 @@ from autograd_lite.compiled.runtime import (
     ArrayMath,
     BackwardFailure,
     Recheck,
+    is_dask,
     require_jax_x64,
+    shape_mismatch,
 )
 from autograd_lite.core import ops
 from autograd_lite.core.graph import topological
@@ -142,24 +144,9 @@ def _batch_shape(shapes: Sequence[tuple[int, ...]], who: Callable[[int], str]) -
                 continue
             if out[d] not in (1, size):
                 i = owner[d]
-                raise _mismatch(who(j), s, who(i), shapes[i])
+                raise shape_mismatch(who(j), s, who(i), shapes[i])
             out[d], owner[d] = size, j
     return tuple(out)
-
-
-def _mismatch(
-    who_j: str, shape_j: tuple[int, ...], who_i: str, shape_i: tuple[int, ...]
-) -> ValueError:
-    """The error for two inputs whose shapes do not broadcast together."""
-    if len(shape_j) == 1 and len(shape_i) == 1:
-        return ValueError(
-            f"compiled program: {who_j} has {shape_j[0]} examples but {who_i} has "
-            f"{shape_i[0]} (every array input needs the same number of examples)"
-        )
-    return ValueError(
-        f"compiled program: {who_j} has shape {shape_j} but {who_i} has shape {shape_i}; "
-        f"they do not broadcast together"
-    )
 
 
 def _shape_of(x: Any) -> tuple[int, ...]:
@@ -170,11 +157,6 @@ def _device(x: Any) -> Any:
     import array_api_compat
 
     return array_api_compat.device(x)
-
-
-def _is_dask(a: Any) -> bool:
-    da = sys.modules.get("dask.array")
-    return da is not None and isinstance(a, da.Array)
 
 
 def _is_numpy_like(a: Any) -> bool:
@@ -274,7 +256,7 @@ class Program:
     any array library that follows the array API standard: NumPy (its own
     fast path), array-api-strict, JAX (float64 only), CuPy...; the namespace
     is picked from the inputs. Dask arrays run lazily, chunk by chunk (see
-    :mod:`autograd_lite.scale`). A program pickles as data, never as code: its
+    :mod:`autograd_lite.compiled.scale`). A program pickles as data, never as code: its
     graph as a flat list of instructions (op-table names, parent indices,
     numbers, labels); loading checks every field and writes the code again.
     A program using an op row that is not in :data:`autograd_lite.core.ops.TABLE`
@@ -326,7 +308,7 @@ class Program:
     # A program pickles as data only (see _state): loading checks every field
     # and writes the code again, so no code text ever travels in a pickle.
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_load_program, (_state(self),))
+        return (load_program, (_state(self),))
 
     def __setstate__(self, state: object) -> NoReturn:
         # __reduce__ never writes a state: one in a pickle was put there by hand.
@@ -515,11 +497,11 @@ class Program:
             *args: One float or array per input, broadcastable together.
             params: Values for the parameters, instead of their current ``data``.
 
-        With dask arrays the result is a lazy dask array (see :mod:`autograd_lite.scale`).
+        With dask arrays the result is a lazy dask array (see :mod:`autograd_lite.compiled.scale`).
         """
         self._check_args(args)
-        if any(_is_dask(a) for a in args):
-            from autograd_lite import scale
+        if any(is_dask(a) for a in args):
+            from autograd_lite.compiled import scale
 
             return scale.run(self, args, params=params)
         xs, m = self._prepare(args)
@@ -567,8 +549,8 @@ class Program:
         self._check_args(args)
         if reduce not in ("sum", "mean", None):
             raise ValueError(f"reduce must be 'sum', 'mean' or None, got {reduce!r}")
-        if any(_is_dask(a) for a in args):
-            from autograd_lite import scale
+        if any(is_dask(a) for a in args):
+            from autograd_lite.compiled import scale
 
             lazy: tuple[Any, list[Any]] = scale.value_and_grad(
                 self, args, reduce=reduce, input_grads=input_grads, params=params
@@ -760,7 +742,7 @@ class Program:
         """
         if reduce is None:
             raise ValueError("backward needs a scalar objective: reduce='sum' or 'mean'")
-        if any(_is_dask(a) for a in args):
+        if any(is_dask(a) for a in args):
             raise TypeError(
                 "backward: use value_and_grad on dask arrays (it is lazy), then add the "
                 "computed gradients yourself"
@@ -1079,7 +1061,7 @@ def _finite(x: object, what: str) -> float:
     return x
 
 
-def _load_program(state: object) -> Program:
+def load_program(state: object) -> Program:
     """Rebuild a pickled program from its instructions (see :func:`_state`), checking each.
 
     Every name must be a row of the op table, every parent an earlier node,

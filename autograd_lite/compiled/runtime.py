@@ -35,8 +35,10 @@ __all__ = [
     "FloatMath",
     "NumpyMath",
     "Recheck",
+    "is_dask",
     "jax_x64_enabled",
     "require_jax_x64",
+    "shape_mismatch",
 ]
 
 
@@ -327,6 +329,29 @@ class NumpyMath(ArrayMath):
 #: The namespace instances programs run with.
 FLOAT = FloatMath()
 NUMPY = NumpyMath()
+
+
+def is_dask(a: Any) -> bool:
+    """Return whether ``a`` is a dask array (without importing dask)."""
+    import sys
+
+    mod = sys.modules.get("dask.array")
+    return mod is not None and isinstance(a, mod.Array)
+
+
+def shape_mismatch(
+    who_j: str, shape_j: tuple[int, ...], who_i: str, shape_i: tuple[int, ...]
+) -> ValueError:
+    """The error for two inputs whose shapes do not broadcast together."""
+    if len(shape_j) == 1 and len(shape_i) == 1:
+        return ValueError(
+            f"compiled program: {who_j} has {shape_j[0]} examples but {who_i} has "
+            f"{shape_i[0]} (every array input needs the same number of examples)"
+        )
+    return ValueError(
+        f"compiled program: {who_j} has shape {shape_j} but {who_i} has shape {shape_i}; "
+        f"they do not broadcast together"
+    )
 
 
 def jax_x64_enabled() -> bool:

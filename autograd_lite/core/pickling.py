@@ -48,10 +48,10 @@ class _Session:
         self.starts: list[int] = []
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_no_session, ())
+        return (no_session, ())
 
 
-def _no_session() -> None:
+def no_session() -> None:
     return None
 
 
@@ -141,7 +141,7 @@ class _Record:
         )
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_load_record, self.payload)
+        return (load_record, self.payload)
 
 
 @gc_paused()  # many objects, no cycles: skip the collector's rescans
@@ -151,23 +151,23 @@ def reduce_graph(v: Any, make: Make) -> tuple[Any, ...]:
     k = s.where.get(v)
     if k is not None and k >= 0:
         r = bisect_right(s.starts, k) - 1
-        return (_pick, (s.records[r], k - s.starts[r]))
+        return (pick_node, (s.records[r], k - s.starts[r]))
     if v.op is None and v.grad_node is None:
         s.where[v] = -1
-        return (_lone, (make, v.data, v.grad, v.label, s))
+        return (load_lone, (make, v.data, v.grad, v.label, s))
     nodes = _closure(v, s.where.__contains__ if s.where else None)
     _Record(nodes, s, make)
-    return (_pick, (s.records[-1], s.where[v] - s.starts[-1], s))
+    return (pick_node, (s.records[-1], s.where[v] - s.starts[-1], s))
 
 
-def _lone(make: Make, data: float, grad: float, label: str, session: object = None) -> Any:
+def load_lone(make: Make, data: float, grad: float, label: str, session: object = None) -> Any:
     v = make(_number(data), (), None)
     v.grad = _number(grad)
     v.label = label if type(label) is str else _bad("a label is not a string")
     return v
 
 
-def _pick(nodes: list[Any], i: int, session: object = None) -> Any:
+def pick_node(nodes: list[Any], i: int, session: object = None) -> Any:
     if type(i) is not int or not 0 <= i < len(nodes):
         _bad("a node index is out of range")
     return nodes[i]
@@ -184,7 +184,7 @@ def _number(x: object) -> float:
 
 
 @gc_paused()  # many objects: skip the collector's rescans while they are made
-def _load_record(
+def load_record(
     make: Make,
     datas: Sequence[float],
     grads: Sequence[float],

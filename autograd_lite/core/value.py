@@ -250,7 +250,7 @@ class Op:
     def __reduce__(self) -> tuple[Any, ...]:
         base = TABLE.get(self.name)
         if base is self or (base is not None and replace(base, param=self.param) == self):
-            return (_table_row, (self.name, self.param))
+            return (table_row, (self.name, self.param))
         raise pickling.PicklingError(
             f"cannot pickle the op row {self.name!r}: it is not registered in the op table; "
             f"register it with autograd_lite.register(row) in the process that pickles and "
@@ -276,7 +276,7 @@ def _substitute(text: str, names: Sequence[str], out: str, k: float | None) -> s
     return text
 
 
-def _table_row(name: str, param: float | None = None) -> Op:
+def table_row(name: str, param: float | None = None) -> Op:
     """The registered row ``name`` (with ``param``): how a pickled row is loaded."""
     row = TABLE.get(name) if type(name) is str else None
     if row is None:

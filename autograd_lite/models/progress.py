@@ -1,7 +1,7 @@
 """Progress reports of the library's training loops: tqdm when installed, a built-in bar otherwise.
 
 ``LogisticRegression.fit`` (one step per epoch) and
-:func:`autograd_lite.optimize.fit_logistic` (one step per iteration) take the
+:func:`autograd_lite.models.optimize.fit_logistic` (one step per iteration) take the
 same ``progress=`` argument, read here: ``None`` shows a bar on stderr
 (``tqdm.auto`` when tqdm is installed: a widget in Jupyter, a text bar on a
 terminal; else :class:`ProgressBar`), off when stderr is not a terminal or the

@@ -217,7 +217,7 @@ def write_rendered(render: Callable[[str | None], str], stream: IO[str] | None =
     Example:
         >>> import io
         >>> from autograd_lite import Value
-        >>> from autograd_lite.explain import explain
+        >>> from autograd_lite.teach.explain import explain
         >>> e = explain(Value(0.0, "z").sigmoid().named("a"))
         >>> out = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
         >>> write_rendered(lambda encoding: e.to_text(encoding=encoding), out)

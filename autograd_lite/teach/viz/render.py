@@ -263,8 +263,8 @@ def render(
 
     Characters Graphviz cannot read (control characters other than tab and
     line ends, lone surrogates, U+FFFE/U+FFFF) are drawn as U+FFFD. DOT from
-    :func:`autograd_lite.viz.to_dot` never holds any: it shows them as
-    ``\uXXXX`` escapes (see :func:`autograd_lite.explain.printable`).
+    :func:`autograd_lite.teach.viz.to_dot` never holds any: it shows them as
+    ``\uXXXX`` escapes (see :func:`autograd_lite.teach.names.printable`).
 
     Args:
         source: DOT text.

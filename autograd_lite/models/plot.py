@@ -203,6 +203,6 @@ def save_line_chart(path: str | Path, ys: Sequence[float], **kwargs: object) -> 
     Keyword arguments are those of :func:`line_chart_svg`. The file is written
     whole or not at all (a temporary file in the same folder, renamed into place).
     """
-    from autograd_lite.viz.files import write_atomic
+    from autograd_lite.teach.viz.files import write_atomic
 
     return write_atomic(Path(path), line_chart_svg(ys, **kwargs))  # type: ignore[arg-type]

@@ -6,7 +6,7 @@ and the page grows linearly with the graph. Step ``k`` (counted from 1, as in
 script from per-step data: the node being processed, its op and its input
 edges are highlighted, each box shows the gradient known so far, and nodes
 the pass has not reached yet are dimmed. Beside the diagram is that step's
-explanation from :mod:`autograd_lite.explain`. The view pans and zooms to
+explanation from :mod:`autograd_lite.teach.explain`. The view pans and zooms to
 each step at a readable size.
 
 A leaf used by ops far apart in the graph (``w`` in ``tanh(w·tanh(w·...))``,
@@ -18,7 +18,7 @@ page steps through the forward sweep instead (the records of
 :func:`autograd_lite.core.forward.forward_steps`): each box shows the node's tangent
 (``ṫ = …``) where the backward page shows its gradient, step ``k`` highlights
 the node whose tangent is computed and the edges whose contributions are added,
-and the text is :func:`autograd_lite.explain.explain_forward`'s.
+and the text is :func:`autograd_lite.teach.explain.explain_forward`'s.
 
 In a notebook, :func:`stepper_view` returns a :class:`Stepper`, which displays
 the page inline (an ``<iframe srcdoc="…">``); :func:`stepper_html` returns
@@ -39,12 +39,13 @@ from autograd_lite.core.forward import ForwardStep
 from autograd_lite.core.graph import topological
 from autograd_lite.core.ops import const as CONST
 from autograd_lite.core.value import Value, constant, fmt_number, record_node
-from autograd_lite.explain import node_names, printable
-from autograd_lite.viz.files import write_atomic
-from autograd_lite.viz.render import DEFAULT_TIMEOUT, Renderer, render_svg
+from autograd_lite.teach.names import node_names, printable
+from autograd_lite.teach.viz.embed import iframe
+from autograd_lite.teach.viz.files import write_atomic
+from autograd_lite.teach.viz.render import DEFAULT_TIMEOUT, Renderer, render_svg
 
 if TYPE_CHECKING:
-    from autograd_lite.viz.dot import Diagram
+    from autograd_lite.teach.viz.dot import Diagram
 
 __all__ = ["Frame", "Stepper", "frames", "stepper_html", "stepper_view"]
 
@@ -152,7 +153,7 @@ def _diagram(
     to_dot_kwargs: dict[str, Any],
     **state: Any,
 ) -> Diagram:
-    from autograd_lite.viz.dot import to_dot
+    from autograd_lite.teach.viz.dot import to_dot
 
     drawn = pic.boxes
     params = [c for p in parameters if p in drawn for c in drawn[p]]
@@ -169,7 +170,7 @@ def _diagram(
 
 
 def _render(dot: Diagram, renderer: Renderer, timeout: float | None) -> str:
-    from autograd_lite.viz.dot import check_layout
+    from autograd_lite.teach.viz.dot import check_layout
 
     check_layout(dot, timeout)
     return render_svg(dot.source, renderer=renderer, timeout=timeout)
@@ -190,7 +191,7 @@ def _prepare(
             f"(its size grows with the graph; the layout may still be refused: see focus=)"
         )
     if texts is None:
-        from autograd_lite.explain import explain
+        from autograd_lite.teach.explain import explain
 
         explanation = explain(root, precision=precision)
         out = [explanation.step_text(k) for k in range(len(grouped))]
@@ -228,7 +229,7 @@ def frames(
         renderer: Which renderer makes the SVG (see :func:`render_svg`).
         texts: Explanations per step; by default ``explain(root).step_text(k)``.
         timeout: Seconds each frame's layout may take (see :func:`render_svg`).
-        **to_dot_kwargs: Further options of :func:`autograd_lite.viz.to_dot`.
+        **to_dot_kwargs: Further options of :func:`autograd_lite.teach.viz.to_dot`.
 
     Raises:
         ValueError: If the pass has more than ``max_steps`` steps.
@@ -371,9 +372,9 @@ def _data_boxes(root: Value, to_dot_kwargs: Mapping[str, Any]) -> set[Value]:
     data = to_dot_kwargs.get("data", ())
     if to_dot_kwargs.get("show_data_grads") or not data:
         return set()
-    from autograd_lite.viz.dot import _data_nodes
+    from autograd_lite.teach.viz.dot import data_nodes
 
-    return _data_nodes(topological(root), list(data))
+    return data_nodes(topological(root), list(data))
 
 
 def _panel_width(texts: Sequence[str]) -> str:
@@ -403,7 +404,7 @@ def _prepare_forward(
     texts: Sequence[str] | None,
     precision: int,
 ) -> tuple[list[list[ForwardStep]], list[str], str]:
-    from autograd_lite.explain import explain_forward
+    from autograd_lite.teach.explain import explain_forward
 
     if not isinstance(root, Value):
         raise TypeError(f"stepper: root must be a Value, got {type(root).__name__}")
@@ -536,7 +537,7 @@ def stepper_html(
     U+2028/U+2029. Characters no page can carry (control characters other
     than the texts' newlines, lone surrogates, U+2028/U+2029, U+FFFE/U+FFFF)
     are shown as escapes such as ``\u0000`` (see
-    :func:`autograd_lite.explain.printable`).
+    :func:`autograd_lite.teach.names.printable`).
 
     With ``sweep="forward"`` and ``tangents`` (a direction, e.g.
     ``{w1: 1.0}``, as :func:`autograd_lite.core.forward.forward_steps` takes it),
@@ -547,7 +548,7 @@ def stepper_html(
     each box shows the node's tangent as ``ṫ = …`` (``ṫ = ?`` until it is
     computed; leaves, seeds and nodes that depend on no seed are known from
     the start); the text is
-    :meth:`autograd_lite.explain.ForwardExplanation.step_text`. The hooks are
+    :meth:`autograd_lite.teach.explain.ForwardExplanation.step_text`. The hooks are
     the same as on the backward page.
 
     Args:
@@ -565,7 +566,7 @@ def stepper_html(
         sweep: ``"backward"`` (the default) or ``"forward"``.
         tangents: The direction of the forward sweep (required with
             ``sweep="forward"``, refused otherwise).
-        **to_dot_kwargs: Further options of :func:`autograd_lite.viz.to_dot`
+        **to_dot_kwargs: Further options of :func:`autograd_lite.teach.viz.to_dot`
             (``rankdir``, ``fast``, ``max_nodes``, ``focus``...).
 
     Returns:
@@ -982,9 +983,7 @@ class Stepper:
         self.title = title
 
     def _repr_html_(self) -> str:
-        from autograd_lite.viz.drawing import _iframe
-
-        return _iframe(self.html, self.height, self.title or "Backward stepper")
+        return iframe(self.html, self.height, self.title or "Backward stepper")
 
     def __str__(self) -> str:
         return self.html

@@ -18,7 +18,7 @@ from autograd_lite.core.autodiff import local_derivatives
 from autograd_lite.core.graph import topological
 from autograd_lite.core.ops import const as CONST
 from autograd_lite.core.value import Value, fmt_number
-from autograd_lite.viz.render import DEFAULT_TIMEOUT, HINT, Renderer, RenderError, render_svg
+from autograd_lite.teach.viz.render import DEFAULT_TIMEOUT, HINT, Renderer, RenderError, render_svg
 
 __all__ = [
     "FAST_ABOVE",
@@ -230,7 +230,8 @@ def backward_has_run(root: Value) -> bool:
     return root.grad != 0.0
 
 
-def _data_nodes(nodes: list[Value], data: Collection[Value]) -> set[Value]:
+def data_nodes(nodes: list[Value], data: Collection[Value]) -> set[Value]:
+    """The given data leaves, and every node computed from data and numbers alone."""
     # The given data leaves, and every node computed from data and numbers
     # alone (the lesson's 1−y): its value is data too, and its gradient is
     # not something training uses.
@@ -244,9 +245,9 @@ def _data_nodes(nodes: list[Value], data: Collection[Value]) -> set[Value]:
 
 
 def _printable(text: str) -> str:
-    # The documented policy (see autograd_lite.explain.printable): what no
+    # The documented policy (see autograd_lite.teach.names.printable): what no
     # output can carry (NUL, controls, lone surrogates...) becomes an escape.
-    from autograd_lite.explain import printable
+    from autograd_lite.teach.names import printable
 
     return printable(text)
 
@@ -353,7 +354,7 @@ def to_dot(
     parser would drop as ``&#32;``. Characters no output can carry (control
     characters, lone surrogates, U+2028/U+2029, U+FFFE/U+FFFF) are shown as
     visible escapes, ``\n``, ``\t``, ``\r`` or ``\uXXXX``, exactly as in the
-    explanations (see :func:`autograd_lite.explain.printable`).
+    explanations (see :func:`autograd_lite.teach.names.printable`).
 
     Args:
         root: The output node; its whole graph is drawn.
@@ -443,8 +444,8 @@ def to_dot(
     # names its nodes exactly as the full diagram does.
     ids = {n: f"v{i}" for i, n in enumerate(nodes)}
     names = _names(root, nodes)
-    data_nodes = _data_nodes(nodes, data) if data else set()
-    hide = set() if show_data_grads else data_nodes
+    as_data = data_nodes(nodes, data) if data else set()
+    hide = set() if show_data_grads else as_data
     pending = show_grad and grads is None and not backward_has_run(root)
     if focus is not None:
         if focus not in set(nodes):
@@ -490,7 +491,7 @@ def to_dot(
     horizontal = rankdir in ("LR", "RL")
     kinds_used: list[str] = []
     for n in nodes:
-        kind = kind_of(n, root, params, data_nodes)
+        kind = kind_of(n, root, params, as_data)
         if kind not in kinds_used:
             kinds_used.append(kind)
         dim = reached is not None and n not in reached
@@ -541,7 +542,7 @@ def to_dot(
 
 def _names(root: Value, nodes: list[Value]) -> dict[Value, str]:
     # The explanations' names, so that a stepper's picture and text agree.
-    from autograd_lite.explain import node_names
+    from autograd_lite.teach.names import node_names
 
     out = node_names(root)
     for n in nodes:

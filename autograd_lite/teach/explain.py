@@ -6,41 +6,38 @@ and renders them as a plain-text table, as Markdown and as LaTeX. Nothing is
 derived here: every number comes from the step records, every formula from the
 op table. :func:`explain_forward` does the same for the forward sweep along a
 direction (the records of :func:`autograd_lite.core.forward.forward_steps`), with the
-same renderings. :func:`explain_lesson` adds the lesson-level summary of logistic
-regression (da, dz, dw1, dw2, db) beside the lesson's analytic formulas.
+same renderings. The lesson-level summary of logistic regression (da, dz, dw1, dw2, db)
+is :func:`autograd_lite.teach.lesson.explain_lesson`.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, NamedTuple
+from typing import IO
 
 from autograd_lite.core.autodiff import Step, backward_steps
 from autograd_lite.core.forward import ForwardStep, forward_steps
 from autograd_lite.core.graph import topological
 from autograd_lite.core.primitives import PRIMITIVES
 from autograd_lite.core.value import Value, fmt_number
-from autograd_lite.functional import gradients
-from autograd_lite.textout import fits, printable_for, write_rendered
-
-if TYPE_CHECKING:
-    from autograd_lite.logistic import LessonGraph
+from autograd_lite.teach.names import (
+    latex_name,
+    latex_number_text,
+    markdown_text,
+    node_names,
+    printable,
+)
+from autograd_lite.teach.textout import fits, printable_for, write_rendered
 
 __all__ = [
     "Explanation",
     "ForwardExplanation",
     "ForwardNodeStep",
-    "LessonExplanation",
-    "LessonRow",
     "NodeStep",
     "explain",
     "explain_forward",
-    "explain_lesson",
-    "node_names",
-    "printable",
 ]
 
 
@@ -63,83 +60,6 @@ class NodeStep:
 
 
 # --------------------------------------------------------------- names
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
-_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def _escape_char(ch: str) -> str:
-    return _NAMED_ESCAPES.get(ch) or f"\\u{ord(ch):04x}"
-
-
-def printable(text: str, *, keep: str = "") -> str:
-    r"""Return ``text`` with every character no output can carry shown as an escape.
-
-    Labels are arbitrary strings, but no output format can hold all of them:
-    control characters (U+0000–U+001F, U+007F–U+009F) break tables, DOT and
-    XML; lone surrogates (U+D800–U+DFFF) cannot be encoded as UTF-8; the line
-    and paragraph separators U+2028/U+2029 end lines; U+FFFE/U+FFFF are not
-    allowed in XML. Each such character is replaced, visibly, by an escape:
-    ``\n``, ``\r`` and ``\t`` for newline, carriage return and tab, ``\uXXXX``
-    (four lowercase hex digits) for the others. Every other character is kept.
-    Diagrams, explanations and the stepper all show labels this way; applying
-    it twice changes nothing.
-
-    Args:
-        text: Any string.
-        keep: Characters to leave alone (the stepper keeps the newlines of
-            its multi-line texts).
-
-    Example:
-        >>> print(printable("a\nb\x00\ud800"))
-        a\nb\u0000\ud800
-    """
-
-    def sub(m: re.Match[str]) -> str:
-        ch = m.group()
-        return ch if ch in keep else _escape_char(ch)
-
-    return _UNPRINTABLE.sub(sub, text)
-
-
-def node_names(root: Value, precision: int = 4) -> dict[Value, str]:
-    r"""Return the name every node of ``root``'s graph is shown by.
-
-    Labels where present; numbers for constants; otherwise fresh short names
-    (``out`` for the root, ``t1, t2, ...`` for results, ``v1, ...`` for leaves)
-    that avoid every label. Explanations and diagrams both use these names, so
-    the stepper's text and its picture call each node the same. Labels are
-    shown through :func:`printable` (control characters, lone surrogates and
-    line separators become visible escapes such as ``\n`` or ``\ud800``).
-    """
-    return _assign_names(root, precision)
-
-
-def _assign_names(root: Value, precision: int) -> dict[Value, str]:
-    nodes = topological(root)
-    taken = {printable(n.label) for n in nodes if n.label}
-    names: dict[Value, str] = {}
-    counters = {"t": 0, "v": 0}
-
-    def fresh(prefix: str) -> str:
-        while True:
-            counters[prefix] += 1
-            name = f"{prefix}{counters[prefix]}"
-            if name not in taken:
-                taken.add(name)
-                return name
-
-    for n in nodes:
-        if n.label:
-            names[n] = printable(n.label)
-        elif n.is_constant:
-            names[n] = fmt_number(n.data, precision)
-        elif n is root and "out" not in taken:
-            names[n] = "out"
-        else:
-            names[n] = fresh("v" if n.op is None else "t")
-    return names
-
-
 # ----------------------------------------------------------- formatting
 _TOKEN = "\x00"
 _LATEX_ATOM = re.compile(r"[A-Za-z0-9_{}]+|\\mathrm\{[^{}]*\}(_\{[^{}]*\})?")
@@ -196,25 +116,7 @@ _LATEX_SYMBOLS = (
 _NUM = r"-?[0-9.]+(?:e[-+]?[0-9]+)?"
 _POW_PAREN = re.compile(r"\^\(([^()]*)\)")
 _POW_ATOM = re.compile(rf"\^({_NUM}|{_TOKEN}\w+{_TOKEN})")
-_LATEX_SPECIAL = {
-    "\\": r"\backslash ",
-    "{": r"\{",
-    "}": r"\}",
-    "_": r"\_",
-    "^": r"\hat{}",
-    "#": r"\#",
-    "$": r"\$",
-    "%": r"\%",
-    "&": r"\&",
-    "~": r"\sim ",
-    " ": r"\ ",
-    "−": "-",
-}
-_SIMPLE_NAME = re.compile(r"([A-Za-z])([0-9]*)")
 _ATOMIC = re.compile(r"[^\W\d]\w*|[0-9.]+(?:e[-+]?[0-9]+)?")
-# All that Markdown could read as markup: emphasis, code, links, raw HTML,
-# entities (``&amp;``), cell borders (``|``), headings, strikethrough, math.
-_MD_SPECIAL = re.compile(r"([\\`*_|<>\[\]#&$~])")
 
 
 def _latex_template(text: str) -> str:
@@ -222,39 +124,6 @@ def _latex_template(text: str) -> str:
         text = text.replace(a, b)
     text = _POW_PAREN.sub(r"^{(\1)}", text)
     return _POW_ATOM.sub(r"^{\1}", text)
-
-
-def latex_name(name: str) -> str:
-    r"""Render a node name in LaTeX math mode: ``w1`` → ``w_{1}``, others upright and escaped.
-
-    Every LaTeX special (``\ { } $ & # ^ _ % ~``) is escaped, after
-    :func:`printable`, so no name can end the math, add a line or run a command.
-    """
-    name = printable(name)
-    if len(name) > 2 and name[0] == "(" and name[-1] == ")":
-        return f"({latex_name(name[1:-1])})"
-    m = _SIMPLE_NAME.fullmatch(name)
-    if m:
-        letter, digits = m.groups()
-        return f"{letter}_{{{digits}}}" if digits else letter
-    if re.fullmatch(_NUM, name):
-        return latex_number_text(name)
-    return r"\mathrm{" + "".join(_LATEX_SPECIAL.get(c, c) for c in name) + "}"
-
-
-def latex_number_text(text: str) -> str:
-    """Render a formatted number in LaTeX (``1e-05`` becomes 1 × 10 to the −5)."""
-    if text in ("inf", "-inf"):
-        return text.replace("inf", r"\infty")
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        return rf"{mantissa} \times 10^{{{int(exponent)}}}"
-    return text
-
-
-def _md(text: str) -> str:
-    # One line and no markup: a cell keeps its table's shape whatever the label.
-    return _MD_SPECIAL.sub(r"\\\1", printable(text))
 
 
 class _Format:
@@ -283,7 +152,7 @@ class _Format:
         if self.kind == "latex":
             return latex_name(n)
         if self.kind == "markdown":
-            return _md(n)
+            return markdown_text(n)
         return n
 
     def template(self, text: str) -> str:
@@ -394,11 +263,11 @@ class _Sweep:
                 library's symbols are spelt in ASCII (``σ`` as ``sigmoid``,
                 ``×`` as ``*``, ``−`` as ``-``...) and any other character it
                 lacks becomes a backslash escape, cell by cell, so the columns
-                stay aligned (see :mod:`autograd_lite.textout`). ``None`` (the
+                stay aligned (see :mod:`autograd_lite.teach.textout`). ``None`` (the
                 default) keeps every symbol.
             literal: Symbols never spelt, only escaped where ``encoding`` lacks
                 them, e.g. those of names the user typed (a name ``σ`` must not
-                read as ``sigmoid``); see :func:`autograd_lite.textout.spell`.
+                read as ``sigmoid``); see :func:`autograd_lite.teach.textout.spell`.
         """
         text = self._text(str)
         if fits(text, encoding):
@@ -490,7 +359,7 @@ class Explanation(_Sweep):
         self.root = root
         self.steps = steps
         self.precision = precision
-        self.names = _assign_names(root, precision)
+        self.names = node_names(root, precision)
         self.gradients: dict[Value, float] = {root: 1.0}
         self._uses: dict[Value, int] = {}
         for s in steps:
@@ -731,7 +600,7 @@ class ForwardExplanation(_Sweep):
         self.direction = dict(direction)
         self.steps = steps
         self.precision = precision
-        self.names = _assign_names(root, precision)
+        self.names = node_names(root, precision)
         self.tangents: dict[Value, float] = dict(self.direction)
         for s in steps:
             self.tangents[s.node] = s.tangent
@@ -936,202 +805,3 @@ def explain_forward(
 
 
 # ------------------------------------------------------------ the lesson
-class LessonRow(NamedTuple):
-    """One line of the lesson summary: a derivative by formula and by the graph.
-
-    Attributes:
-        name: The lesson's notation, e.g. ``"dz"``.
-        formula: The lesson's formula, e.g. ``"a − y"``.
-        numbers: The formula with this example's numbers put in.
-        analytic: The formula's value in plain float arithmetic.
-        graph: The same derivative read from the graph's backward pass.
-        agree: Whether the two agree to about 1e-9 (relative).
-    """
-
-    name: str
-    formula: str
-    numbers: str
-    analytic: float
-    graph: float
-    agree: bool
-
-
-class LessonExplanation:
-    """The lesson's view of one logistic-regression example: da, dz, dw1, dw2, db.
-
-    Attributes:
-        rows: One :class:`LessonRow` per lesson derivative.
-        agree: True when every row agrees.
-    """
-
-    def __init__(self, rows: list[LessonRow], forward: list[tuple[str, str, float]]) -> None:
-        self.rows = rows
-        self.forward = forward
-        self.agree = all(r.agree for r in rows)
-
-    def _verdict(self) -> str:
-        if self.agree:
-            return "The graph's gradients agree with the lesson's formulas (dz = a − y)."
-        bad = ", ".join(r.name for r in self.rows if not r.agree)
-        return f"MISMATCH between the graph and the lesson's formulas for: {bad}"
-
-    def to_text(self, precision: int = 4, *, encoding: str | None = None) -> str:
-        """Return the summary as plain text.
-
-        Args:
-            precision: Significant digits of the numbers.
-            encoding: The encoding the text will be written in; when it cannot
-                encode the text, the symbols are spelt in ASCII (``σ`` as
-                ``sigmoid``, ``−`` as ``-``, ``·`` as ``*``), as
-                ``Explanation.to_text`` does. ``None`` keeps every symbol.
-        """
-        out = ["Forward pass:"]
-        out += [f"  {n} = {expr} = {fmt_number(v, precision)}" for n, expr, v in self.forward]
-        out.append("Backward pass, as in the lesson (formula | by formula | from the graph):")
-        width = max(len(f"{r.name} = {r.formula}") for r in self.rows)
-        for r in self.rows:
-            head = f"{r.name} = {r.formula}".ljust(width)
-            mark = "agree" if r.agree else "DIFFER"
-            out.append(
-                f"  {head}  = {r.numbers} = {fmt_number(r.analytic, precision)}"
-                f"  | graph: {fmt_number(r.graph, precision)}  {mark}"
-            )
-        out.append(self._verdict())
-        text = "\n".join(out) + "\n"
-        # Every spelling in the aligned column is one character for one: no layout to redo.
-        return text if encoding is None else printable_for(encoding, text)
-
-    def print_text(self, file: IO[str] | None = None, precision: int = 4) -> bool:
-        """Write :meth:`to_text` to ``file`` in the characters its encoding can show.
-
-        Args:
-            file: A text stream; ``sys.stdout`` by default.
-            precision: Significant digits of the numbers.
-
-        Returns:
-            True when the stream shows less than a UTF-8 stream would have.
-        """
-        return write_rendered(lambda encoding: self.to_text(precision, encoding=encoding), file)
-
-    def to_markdown(self, precision: int = 4) -> str:
-        """Return the summary as a Markdown table."""
-        out = ["| forward | expression | value |", "|---|---|---:|"]
-        out += [f"| {_md(n)} | {_md(e)} | {fmt_number(v, precision)} |" for n, e, v in self.forward]
-        out += [
-            "",
-            "| derivative | lesson formula | with the numbers | by formula | from the graph "
-            "| agree |",
-            "|---|---|---|---:|---:|---|",
-        ]
-        for r in self.rows:
-            out.append(
-                f"| {_md(r.name)} | {_md(r.formula)} | {_md(r.numbers)} | "
-                f"{fmt_number(r.analytic, precision)} | {fmt_number(r.graph, precision)} | "
-                f"{'yes' if r.agree else '**no**'} |"
-            )
-        out += ["", self._verdict()]
-        return "\n".join(out) + "\n"
-
-    def to_latex(self, precision: int = 4) -> str:
-        """Return the summary as LaTeX (an ``aligned`` block in ``$$``)."""
-        tex = {
-            "da": r"\frac{\partial L}{\partial a} &= -\frac{y}{a} + \frac{1-y}{1-a}",
-            "dz (chain)": r"\frac{\partial L}{\partial z} &= \frac{\partial L}{\partial a}\,a(1-a)",
-            "dz": r"\frac{\partial L}{\partial z} &= a - y",
-            "db": r"\frac{\partial L}{\partial b} &= dz",
-        }
-        lines = []
-        for r in self.rows:
-            head = tex.get(r.name)
-            if head is None:
-                i = r.name[2:]
-                head = rf"\frac{{\partial L}}{{\partial w_{{{i}}}}} &= x_{{{i}}} \cdot dz"
-            lines.append(
-                rf"{head} = {latex_number_text(fmt_number(r.analytic, precision))}"
-                rf" \quad (\text{{graph: }} {latex_number_text(fmt_number(r.graph, precision))})"
-            )
-        return "$$\n\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}\n$$\n"
-
-    def __str__(self) -> str:
-        return self.to_text()
-
-    def __repr__(self) -> str:
-        # A REPL shows this; a notebook shows the Markdown table instead.
-        verdict = "all agree" if self.agree else "MISMATCH"
-        names = ", ".join(r.name for r in self.rows)
-        return f"<LessonExplanation: {names}: {verdict}; print() it for the table>"
-
-    def _repr_markdown_(self) -> str:
-        return self.to_markdown()
-
-    def _repr_latex_(self) -> str:
-        return self.to_latex()
-
-
-def _close(a: float, b: float) -> bool:
-    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
-
-
-def explain_lesson(graph: LessonGraph, *, precision: int = 4) -> LessonExplanation:
-    """Summarise a lesson graph the way the lesson does, beside the analytic formulas.
-
-    The graph's gradients come from its backward pass (without touching any
-    ``grad``); the formulas ``da = −y/a + (1−y)/(1−a)``, ``dz = a − y``,
-    ``dw_i = x_i·dz`` and ``db = dz`` come from :func:`autograd_lite.logistic.analytic`.
-
-    Args:
-        graph: A graph from :func:`autograd_lite.logistic.lesson_graph`.
-        precision: Significant digits of the numbers in ``numbers``.
-
-    Returns:
-        A :class:`LessonExplanation`; its ``agree`` says whether all rows agree.
-    """
-    from autograd_lite.logistic import analytic
-
-    x = [v.data for v in graph.x]
-    w = [v.data for v in graph.w]
-    y, b = graph.y.data, graph.b.data
-    an = analytic(x, y, w, b)
-    wrt = [graph.a, graph.z, *graph.w, graph.b]
-    g = gradients(graph.loss, wrt)
-    g_da, g_dz, g_db = g[0], g[1], g[-1]
-    g_dw = g[2:-1]
-
-    def n(v: float) -> str:
-        s = fmt_number(v, precision)
-        return f"({s})" if v < 0 else s
-
-    a = an.a
-    rows = [
-        LessonRow(
-            "da",
-            "−y/a + (1 − y)/(1 − a)",
-            f"−{n(y)}/{n(a)} + (1 − {n(y)})/(1 − {n(a)})",
-            an.da,
-            g_da,
-            _close(an.da, g_da),
-        ),
-        LessonRow(
-            "dz (chain)",
-            "da · a(1 − a)",
-            f"{n(an.da)} · {n(a)}(1 − {n(a)})",
-            an.da * a * (1.0 - a),
-            g_dz,
-            _close(an.da * a * (1.0 - a), g_dz),
-        ),
-        LessonRow("dz", "a − y", f"{n(a)} − {n(y)}", an.dz, g_dz, _close(an.dz, g_dz)),
-    ]
-    for i, (xi, dwi, gi) in enumerate(zip(x, an.dw, g_dw, strict=True), start=1):
-        rows.append(
-            LessonRow(f"dw{i}", f"x{i} · dz", f"{n(xi)} · {n(an.dz)}", dwi, gi, _close(dwi, gi))
-        )
-    rows.append(
-        LessonRow("db", "dz", fmt_number(an.dz, precision), an.db, g_db, _close(an.db, g_db))
-    )
-    terms = " + ".join(f"w{i}·x{i}" for i in range(1, len(x) + 1))
-    forward = [
-        ("z", f"{terms} + b", an.z),
-        ("a", "σ(z)", an.a),
-        ("L", "−[y log a + (1 − y) log(1 − a)]", an.L),
-    ]
-    return LessonExplanation(rows, forward)

@@ -1,0 +1,1 @@
+"""Models built from Value nodes: logistic regression, micrograd's MLP, optimizers, plots."""

@@ -1,0 +1,1 @@
+"""Teaching: explanations, node names, the lesson, diagrams and the stepper."""
