@@ -28,6 +28,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+
+def _nn_names(*names: str):
+    """MLP, SGD... from autograd_lite's nn module, wherever this version keeps it."""
+    import importlib
+
+    try:
+        nn = importlib.import_module("autograd_lite.models.nn")
+    except ModuleNotFoundError:  # versions before the layered layout
+        nn = importlib.import_module("autograd_lite.nn")
+    found = tuple(getattr(nn, n) for n in names)
+    return found if len(found) > 1 else found[0]
+
+
 ALPHA = 1e-4  # L2 weight of micrograd's demo loss
 LR_MLP = 0.5
 SIZES = (2, 16, 16, 1)
@@ -36,7 +49,7 @@ SIZES = (2, 16, 16, 1)
 # ---------------------------------------------------------------- data
 def lr_data(m: int, n: int, seed: int = 0) -> tuple[list[list[float]], list[float]]:
     try:
-        from autograd_lite.models.logistic import make_data
+        from autograd_lite import make_data
 
         X, Y = make_data(m, n, seed=seed)
         return [list(map(float, x)) for x in X], [float(y) for y in Y]
@@ -72,7 +85,7 @@ def two_moons(
 
 def init_params(seed: int = 1) -> list[float]:
     """Initial parameters of MLP(2, [16, 16, 1]) in micrograd's order."""
-    from autograd_lite.models.nn import MLP
+    MLP = _nn_names("MLP")
 
     return [p.data for p in MLP(2, [16, 16, 1], seed=seed).parameters()]
 
@@ -231,7 +244,7 @@ def nn_mlp_forward(params, X, Y, vsum):
     The eager engine and the floor both run this code, so their graphs have
     the same ops.
     """
-    from autograd_lite.models.nn import MLP
+    MLP = _nn_names("MLP")
 
     model = MLP(2, [16, 16, 1])
     ps = model.parameters()
@@ -275,7 +288,7 @@ class AutogradLite:
 
     @staticmethod
     def value_class():
-        from autograd_lite.core.value import Value
+        from autograd_lite import Value
 
         return Value
 
@@ -287,8 +300,8 @@ class AutogradLite:
 
     @staticmethod
     def lr(X, Y, w0, b0) -> LRCase:
-        from autograd_lite.core.graph import topological
-        from autograd_lite.core.value import Value, vsum
+        from autograd_lite import Value, topological
+        from autograd_lite import sum as vsum
 
         xs = [[Value(v) for v in x] for x in X]
         w = [Value(v, f"w{i + 1}") for i, v in enumerate(w0)]
@@ -317,7 +330,7 @@ class AutogradLite:
 
     @staticmethod
     def chain(steps: int):
-        from autograd_lite.core.value import Value
+        from autograd_lite import Value
 
         x = Value(1.0)
         v = x
@@ -328,8 +341,9 @@ class AutogradLite:
 
     @staticmethod
     def mlp(params, X, Y) -> MLPCase:
-        from autograd_lite.core.value import vsum
-        from autograd_lite.models.nn import SGD
+        from autograd_lite import sum as vsum
+
+        SGD = _nn_names("SGD")
 
         ps, build = nn_mlp_forward(params, X, Y, vsum)
         opt = SGD(ps, lr=LR_MLP)
@@ -360,7 +374,7 @@ class AutogradLitePaused:
 
     @staticmethod
     def lr(X, Y, w0, b0) -> LRCase:
-        from autograd_lite.core.mode import gc_paused
+        from autograd_lite import gc_paused
 
         case = AutogradLite.lr(X, Y, w0, b0)
         inner = case.step
@@ -386,7 +400,7 @@ class AutogradLiteFit:
     @staticmethod
     def available() -> bool:
         try:
-            from autograd_lite.models.logistic import LogisticRegression  # noqa: F401
+            from autograd_lite import LogisticRegression  # noqa: F401
         except ImportError:
             return False
         return True
@@ -397,7 +411,7 @@ class AutogradLiteFit:
 
     @staticmethod
     def lr(X, Y, w0, b0) -> LRCase:
-        from autograd_lite.models.logistic import LogisticRegression
+        from autograd_lite import LogisticRegression
 
         model = LogisticRegression(len(w0))
 
@@ -439,8 +453,9 @@ class AutogradLiteCompiled:
     def lr(X, Y, w0, b0) -> LRCase:
         import numpy as np
 
+        from autograd_lite import Value
+        from autograd_lite import sum as vsum
         from autograd_lite.compiled import compile_graph
-        from autograd_lite.core.value import Value, vsum
 
         n = len(w0)
         xs = [Value(0.0, f"x{i + 1}") for i in range(n)]
@@ -462,9 +477,11 @@ class AutogradLiteCompiled:
     def mlp(params, X, Y) -> MLPCase:
         import numpy as np
 
+        from autograd_lite import Value
+        from autograd_lite import sum as vsum
         from autograd_lite.compiled import compile_graph
-        from autograd_lite.core.value import Value, vsum
-        from autograd_lite.models.nn import MLP, SGD
+
+        MLP, SGD = _nn_names("MLP", "SGD")
 
         model = MLP(2, [16, 16, 1])
         ps = model.parameters()
@@ -920,7 +937,7 @@ class Floor:
 
     @staticmethod
     def mlp(params, X, Y) -> MLPCase:
-        from autograd_lite.models.nn import MLP
+        MLP = _nn_names("MLP")
 
         module = sys.modules[MLP.__module__]
         module.Value, module.vsum = Bare, bare_sum  # type: ignore[attr-defined]

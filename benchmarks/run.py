@@ -308,7 +308,8 @@ def _never_nonfinite(node) -> None:
 
 def work_lr_parts(eng, n: str, m: str) -> dict:
     """autograd_lite's build, backward walk + sort, and loop, timed apart, collector off."""
-    from autograd_lite.core import autodiff
+    from autograd_lite.core.graph import by_order
+    from autograd_lite.fast import kernel
 
     X, Y, w0, b0 = _lr_problem(int(n), int(m))
     case = peers.AutogradLite.lr(X, Y, w0, b0)
@@ -320,10 +321,11 @@ def work_lr_parts(eng, n: str, m: str) -> dict:
         spent = 0.0
         while len(walks) < 3 or (spent < ARGS.budget and len(walks) < 101):
             t0 = clock()
-            order, _ends = autodiff._reset_and_order(root)
+            found = kernel._walk(root)[0]
+            order = sorted(found, key=by_order, reverse=True)
             t1 = clock()
-            root.grad += 1.0
-            autodiff._loop(order, autodiff.local_derivatives, _never_nonfinite)
+            root.grad = 1.0
+            kernel._loop(order)
             t2 = clock()
             walks.append(t1 - t0)
             loops.append(t2 - t1)
@@ -397,7 +399,7 @@ def work_chain_mem(eng, steps: str) -> dict:
     if eng is peers.Micrograd:
         from micrograd.engine import Value
     else:
-        from autograd_lite.core.value import Value
+        from autograd_lite import Value
     k = int(steps)
 
     def build():
@@ -455,7 +457,7 @@ def count_nodes(root) -> int:
                     seen.add(id(p))
                     stack.append(p)
         return len(seen)
-    from autograd_lite.core.graph import reachable
+    from autograd_lite import reachable
 
     return len(reachable(root))
 

@@ -266,6 +266,8 @@ def backward(root: Any, seed: Any = 1.0, m: Any = FLOAT_MATH) -> None:
             new.append((node, total, keep))
         else:
             new.append((node, number, g if graph else None))
+    if graph:
+        mode.note_grad_nodes()
     for node, number, grad_node in new:
         node.grad = number
         node.grad_node = grad_node

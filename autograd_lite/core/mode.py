@@ -48,9 +48,11 @@ __all__ = [
     "depth",
     "gc_paused",
     "grad_enabled",
+    "grad_nodes_made",
     "hook",
     "is_fast",
     "no_grad",
+    "note_grad_nodes",
     "on_fast_change",
     "recording",
     "set_grad_enabled",
@@ -125,6 +127,23 @@ _lock = threading.RLock()
 #: Threads whose state is not the default (recording off or a hook installed).
 _count = 0
 _callbacks: list[Callable[[bool], None]] = []
+
+
+# Whether any node of this process has ever held a grad_node (set by
+# backward(create_graph=True), and by copying or loading such a node). Until
+# then a plain backward has no grad_node to clear, and the fast layer skips it.
+_grad_nodes = False
+
+
+def note_grad_nodes() -> None:
+    """Record that some node now holds a ``grad_node`` (read by :func:`grad_nodes_made`)."""
+    global _grad_nodes
+    _grad_nodes = True
+
+
+def grad_nodes_made() -> bool:
+    """Return whether any node of this process has ever held a ``grad_node``."""
+    return _grad_nodes
 
 
 def recording() -> bool:

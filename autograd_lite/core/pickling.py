@@ -26,6 +26,7 @@ from operator import attrgetter
 from pickle import PicklingError, UnpicklingError
 from typing import Any
 
+from autograd_lite.core import mode
 from autograd_lite.core.mode import gc_paused
 
 __all__ = ["PicklingError", "UnpicklingError", "deepcopy_graph", "reduce_graph"]
@@ -216,6 +217,8 @@ def load_record(
         v.grad = _number(grad)
         nodes.append(v)
         j += c
+    if owners:
+        mode.note_grad_nodes()
     for i, k in zip(owners, links, strict=True):
         nodes[i].grad_node = node(k)
     for i, label in labels.items():
@@ -245,6 +248,8 @@ def deepcopy_graph(root: Any, memo: dict[int, Any], make: Make) -> Any:
         v.label = n.label
         if n.grad_node is not None:
             linked.append(n)
+    if linked:
+        mode.note_grad_nodes()
     for n in linked:
         new[n].grad_node = new[n.grad_node]
     return new[root]

@@ -44,7 +44,6 @@ __all__ = [
     "fmt_number",
     "inputs_text",
     "mean",
-    "new_node",
     "next_order",
     "node_name",
     "operand",
@@ -388,9 +387,10 @@ class Value:
     order: int
 
     def __init__(self, data: float, label: str = "") -> None:
-        where = f"Value({label!r})" if label else "Value"
-        data = real_number(data, where)
+        if type(data) is not float:
+            data = real_number(data, f"Value({label!r})" if label else "Value")
         if data - data != 0.0:  # inf - inf and nan - nan are both NaN
+            where = f"Value({label!r})" if label else "Value"
             raise ValueError(f"{where}: data must be finite, got {data!r}")
         if type(label) is not str:
             raise TypeError(f"Value: label must be a str, got {type(label).__name__}")
@@ -572,6 +572,8 @@ class Value:
         """
         v = record_node(self.data, self.parents, self.op)
         v.grad, v.label, v.grad_node = self.grad, self.label, self.grad_node
+        if v.grad_node is not None:
+            mode.note_grad_nodes()
         return v
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Value:
@@ -603,11 +605,6 @@ def _fill(v: Value, data: float, a: Any, b: Value | None, op: Op | None) -> Valu
     v.grad_node = None
     v.order = next_order()
     return v
-
-
-def new_node(data: float, a: Any, b: Value | None, op: Op | None) -> Value:
-    """Make a node from its two parent slots (``a`` holds a tuple for three or more)."""
-    return _fill(_new(Value), data, a, b, op)
 
 
 def record_node(data: float, parents: Sequence[Value], op: Op | None) -> Value:
@@ -732,9 +729,11 @@ def vsum(values: Iterable[Value | float]) -> Value:
     items = tuple(values)
     if not items:
         return constant(0.0)
-    if not any(isinstance(v, Value) for v in items):
-        items = (constant(real_number(items[0], "add")), *items[1:])
-    return TABLE["add"](*items)  # type: ignore[no-any-return]
+    out = TABLE["add"](*items)
+    if isinstance(out, Value):
+        return out
+    # Numbers only: the row gave a float; the sum of constants is a node.
+    return TABLE["add"](constant(real_number(items[0], "add")), *items[1:])  # type: ignore[no-any-return]
 
 
 def mean(values: Iterable[Value | float]) -> Value:

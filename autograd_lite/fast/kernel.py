@@ -46,8 +46,9 @@ from typing import Any
 from autograd_lite.core import mode
 from autograd_lite.core.autodiff import seed_gradient
 from autograd_lite.core.graph import by_order
+from autograd_lite.core.mode import grad_nodes_made
 from autograd_lite.core.primitives import FLOAT_MATH
-from autograd_lite.core.value import BUILTIN, TABLE, Op, Value, new_node, next_order, operand
+from autograd_lite.core.value import BUILTIN, TABLE, Op, Value, next_order, operand
 from autograd_lite.fast.symbolic import SYM_MATH, Sym, SymMath
 
 __all__ = [
@@ -97,7 +98,16 @@ def $fname(self, other):
     if _PLAIN:
         if type(other) is not Value:
             if type(other) is float and other - other == 0.0:
-                other = _node(other, None, None, R_const)
+                c = _new(Value)
+                c.data = other
+                c.grad = 0.0
+                c._a = None
+                c._b = None
+                c.op = R_const
+                c.label = ""
+                c.grad_node = None
+                c.order = _next()
+                other = c
             else:
                 other = _operand(other, $opname, self)
         x0 = $first.data
@@ -340,18 +350,41 @@ def _walk(root: Value) -> tuple[list[Value], list[float], list[Value], list[floa
     while stack:
         n = pop()
         b = n._b
-        ps: Any = (n._a, b) if b is not None else n._a if type(n._a) is tuple else (n._a,)
-        for p in ps:
-            if p.grad is not mark:
-                if p._a is not None:
-                    save(p.grad)
-                    p.grad = mark
-                    push(p)
-                    keep(p)
+        if b is not None:
+            a: Any = n._a
+            if a.grad is not mark:
+                if a._a is not None:
+                    save(a.grad)
+                    a.grad = mark
+                    push(a)
+                    keep(a)
                 else:
-                    end_save(p.grad)
-                    p.grad = mark
-                    end(p)
+                    end_save(a.grad)
+                    a.grad = mark
+                    end(a)
+            if b.grad is not mark:
+                if b._a is not None:
+                    save(b.grad)
+                    b.grad = mark
+                    push(b)
+                    keep(b)
+                else:
+                    end_save(b.grad)
+                    b.grad = mark
+                    end(b)
+        else:
+            a = n._a
+            for p in a if type(a) is tuple else (a,):
+                if p.grad is not mark:
+                    if p._a is not None:
+                        save(p.grad)
+                        p.grad = mark
+                        push(p)
+                        keep(p)
+                    else:
+                        end_save(p.grad)
+                        p.grad = mark
+                        end(p)
     return found, olds, ends, ends_old, [mark]
 
 
@@ -374,10 +407,11 @@ def backward(self: Value, grad: float = 1.0, *, create_graph: bool = False) -> N
             for e in ends:
                 if e.grad - e.grad != 0.0:
                     raise OverflowError(e.grad)
-        for n in found:
-            n.grad_node = None
-        for n in ends:
-            n.grad_node = None
+        if grad_nodes_made():  # before any, there is no grad_node to clear
+            for n in found:
+                n.grad_node = None
+            for n in ends:
+                n.grad_node = None
     except BaseException as exc:
         for n, old in zip(found, olds, strict=True):
             n.grad = old
@@ -400,7 +434,35 @@ def _set_plain(fast: bool) -> None:
 
 
 _general_backward = Value.backward
+_general_call = Op.__call__
 _CORE: dict[str, Any] = {}
+# What the fast sum below uses, bound once.
+_new = object.__new__
+_next = next_order
+m_add = FLOAT_MATH.add
+R_add = TABLE["add"]
+
+
+def _call(self: Op, *args: Any) -> Any:
+    """The fast path of ``Op.__call__`` for the n-ary sum of Values (``autograd_lite.sum``)."""
+    if self is R_add and _PLAIN and len(args) > 2:
+        for a in args:
+            if type(a) is not Value:
+                break
+        else:
+            d = m_add([a.data for a in args])
+            if d - d == 0.0:
+                v = _new(Value)
+                v.data = d
+                v.grad = 0.0
+                v._a = args
+                v._b = None
+                v.op = R_add
+                v.label = ""
+                v.grad_node = None
+                v.order = _next()
+                return v
+    return _general_call(self, *args)
 
 
 def install() -> None:
@@ -411,7 +473,7 @@ def install() -> None:
     scope = globals()
     scope.update(env)
     scope.update({f"m_{k}": v for k, v in vars(FLOAT_MATH).items()})
-    scope.update(_new=object.__new__, _node=new_node, _operand=operand, _next=next_order)
+    scope.update(_operand=operand)
     for fname, _, _ in METHODS:
         _CORE[fname] = scope[f"_general_{fname}"] = getattr(Value, fname)
     namespace: dict[str, Any] = {}
@@ -423,6 +485,8 @@ def install() -> None:
         fast.__annotations__ = core.__annotations__
         scope[f"_fast_{fname.strip('_')}"] = fast
         setattr(Value, fname, fast)
+    _CORE["__call__"] = Op.__call__
+    setattr(Op, "__call__", _call)  # noqa: B010
     _CORE["backward"] = Value.backward
     backward.__doc__ = Value.backward.__doc__
     setattr(Value, "backward", backward)  # noqa: B010
@@ -431,7 +495,7 @@ def install() -> None:
 def uninstall() -> None:
     """Put the core's own methods back on ``Value`` (results do not change)."""
     for fname, core in _CORE.items():
-        setattr(Value, fname, core)
+        setattr(Op if fname == "__call__" else Value, fname, core)
     _CORE.clear()
 
 
