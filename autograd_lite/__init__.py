@@ -38,7 +38,16 @@ from autograd_lite.core.forward import (
 from autograd_lite.core.graph import reachable, reverse_topological, topological
 from autograd_lite.core.mode import gc_paused, grad_enabled, no_grad, set_grad_enabled
 from autograd_lite.core.ops import *  # noqa: F403 - every row, callable as a function: al.sin(x)
-from autograd_lite.core.value import TABLE, Check, Op, Value, constant, mean, register
+from autograd_lite.core.value import (
+    TABLE,
+    Check,
+    Op,
+    Value,
+    constant,
+    mean,
+    register,
+    unregister,
+)
 from autograd_lite.core.value import vsum as sum  # noqa: A004
 from autograd_lite.fast import kernel as _fast
 from autograd_lite.functional import (
@@ -139,6 +148,7 @@ __all__ = [
     "to_dot",
     "topological",
     "trace",
+    "unregister",
     "value_and_grad",
 ]
 __all__ += [name for name in ops.__all__ if name not in __all__ and name != "pow_const"]

@@ -64,7 +64,7 @@ class _Functions(Mapping[str, Callable[[Value], Value]]):
         return len(self._rows())
 
 
-#: The functions an expression may call: every one-input row of the op table
+#: The functions an expression may call. Every one-input row of the op table
 #: (``exp``, ``log``, ``sigmoid``, ``sin``, ``sqrt``..., and rows a user registered).
 FUNCTIONS: Mapping[str, Callable[[Value], Value]] = _Functions()
 _NARY = "sum"

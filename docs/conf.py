@@ -75,7 +75,7 @@ nitpick_ignore_regex = [
     (r"py:.*", r"(typing|collections\.abc|types|enum|contextlib|pathlib|os|abc)\..*"),
     (r"py:.*", r"(numpy|graphviz|matplotlib|tqdm)(\..*)?"),
     (r"py:class", r"(np\.)?(ndarray|NDArray|ArrayLike|dtype)(\[.*\])?"),
-    (r"py:.*", r"(random|ast|argparse|threading|io|fractions|decimal)(\..*)?"),
+    (r"py:.*", r"(random|ast|argparse|threading|io|fractions|decimal|pickle)(\..*)?"),
     # Private names (a leading underscore) have no entry by design.
     (r"py:.*", r"(.*\.)?_[A-Za-z]\w*"),
     (

@@ -67,9 +67,8 @@ def test_an_overflowing_backward_changes_no_gradient(mode: str, core: bool) -> N
     loss, a, v = _overflowing_graph()
     a.grad = 5.0
     before = snapshot(loss)
-    with core_only() if core else _nothing():
-        with pytest.raises(OverflowError):
-            MODES[mode](loss)
+    with core_only() if core else _nothing(), pytest.raises(OverflowError):
+        MODES[mode](loss)
     assert snapshot(loss) == before
     assert (a.grad, v.grad) == (5.0, 0.0)  # before: 7.0 and inf
 
@@ -113,9 +112,8 @@ def _interrupting_row(after: int) -> al.Op:
 def test_an_interrupted_backward_changes_no_gradient(core: bool) -> None:
     x = al.Value(3.0, "x")
     y = _interrupting_row(0)(x) + x * x  # the row runs after x*x has sent 6.0 to x
-    with core_only() if core else _nothing():
-        with pytest.raises(KeyboardInterrupt):
-            y.backward()
+    with core_only() if core else _nothing(), pytest.raises(KeyboardInterrupt):
+        y.backward()
     assert x.grad == 0.0  # before: 6.0
 
 
@@ -147,7 +145,9 @@ def test_a_failure_after_create_graph_keeps_every_grad_node() -> None:
 
 @settings(max_examples=60)
 @given(expr=expressions(min_inputs=1, max_inputs=3, max_ops=10), data=st.data())
-def test_a_row_failing_at_a_random_node_changes_no_gradient(expr: Expr, data: st.DataObject) -> None:
+def test_a_row_failing_at_a_random_node_changes_no_gradient(
+    expr: Expr, data: st.DataObject
+) -> None:
     leaves = [al.Value(x, f"x{i}") for i, x in enumerate(expr.inputs)]
     out = expr.build(leaves)
     out.backward()  # earlier gradients, which a failure must leave alone

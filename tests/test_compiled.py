@@ -516,11 +516,12 @@ def test_infinite_and_nan_inputs_are_refused(arg: object, message: str) -> None:
 
 def test_parameters_must_be_finite() -> None:
     prog = _log_program()
-    prog.params[0].data = math.inf
+    with pytest.raises(ValueError, match=re.escape("Value 'w': data must be finite, got inf")):
+        prog.params[0].data = math.inf  # the node refuses it at the door
     with pytest.raises(
         ValueError, match=re.escape("parameter 0 ('w') must be finite (is infinite)")
     ):
-        prog.run(1.0)
+        prog.run(1.0, params=[math.inf])
 
 
 def test_a_non_finite_gradient_is_refused() -> None:

@@ -458,7 +458,8 @@ class _Build:
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"data": "os.system"}, "data must be a finite float"),
+        ({"_data": "os.system"}, "data must be a finite float"),
+        ({"data": "os.system"}, "expected a real number"),
         ({"grad": math.nan}, "grad must be a finite float"),
         ({"label": 3}, "label is a int"),
         ({"op": "mul"}, "its op is not a row of the op table"),

@@ -16,7 +16,7 @@ tangent is itself a graph and can be differentiated again.
 Seeding. A node named in ``tangents`` is an independent input: its tangent is
 the one given, and the edges into it are not followed (so seeding an interior
 node means "differentiate with respect to this node", as
-:func:`~autograd_lite.core.autodiff.gradients` does). Every other leaf and constant
+:func:`~autograd_lite.gradients` does). Every other leaf and constant
 has tangent 0. A node none of whose inputs depends on a seeded node has
 tangent exactly 0: its edges carry nothing and are skipped (no record, no
 local derivative evaluated).

@@ -162,5 +162,5 @@ PRIMITIVES: dict[str, Primitive] = {
     )
 }
 
-#: The math namespace of plain floats: ``FLOAT_MATH.exp(1.0)``, ``FLOAT_MATH.add([1.0, 2.0])``.
+#: The math namespace of plain floats, e.g. ``FLOAT_MATH.exp(1.0)``, ``FLOAT_MATH.add([1.0, 2.0])``.
 FLOAT_MATH: Any = SimpleNamespace(**{p.name: p.real for p in PRIMITIVES.values()})

@@ -50,6 +50,7 @@ __all__ = [
     "real_number",
     "record_node",
     "register",
+    "unregister",
     "vsum",
 ]
 
@@ -305,6 +306,20 @@ def register(row: Op) -> Op:
     return row
 
 
+def unregister(name: str) -> None:
+    """Remove the user row ``name`` from :data:`TABLE` (built-in rows stay).
+
+    Raises:
+        ValueError: If ``name`` is a built-in row.
+        KeyError: If no row has that name.
+    """
+    if name in BUILTIN:
+        raise ValueError(f"unregister: {name!r} is a built-in op and cannot be removed")
+    if name not in TABLE:
+        raise KeyError(f"unregister: no op named {name!r} in the table")
+    del TABLE[name]
+
+
 #: The names of the built-in rows (set by :mod:`autograd_lite.core.ops`).
 BUILTIN: set[str] = set()
 
@@ -362,7 +377,7 @@ class Value:
     __slots__ = {
         "_a": "The first parent, or the tuple of all parents of an n-ary node.",
         "_b": "The second parent of a binary node.",
-        "data": "The number this node holds (its forward value).",
+        "_data": "The number this node holds (read and set through ``data``).",
         "grad": (
             "The gradient d(root)/d(this node) after root.backward(). Leaves add up the "
             "gradients of successive calls; every other node holds the latest call's."
@@ -377,7 +392,7 @@ class Value:
         "order": "The creation number; every node is numbered after its parents.",
     }
 
-    data: float
+    _data: float
     grad: float
     _a: Value | tuple[Value, ...] | None
     _b: Value | None
@@ -396,6 +411,27 @@ class Value:
             raise TypeError(f"Value: label must be a str, got {type(label).__name__}")
         _fill(self, data, None, None, None)
         self.label = label
+
+    @property
+    def data(self) -> float:
+        """The number this node holds (its forward value); always a finite float.
+
+        Setting it checks the new number as the constructor does.
+
+        Raises:
+            TypeError: If set to something that is not a real number.
+            ValueError: If set to NaN or an infinity.
+            OverflowError: If set to an int too large for a float.
+        """
+        return self._data
+
+    @data.setter
+    def data(self, value: float) -> None:
+        where = f"Value {self.label!r}: data" if self.label else "Value: data"
+        f = real_number(value, where)
+        if f - f != 0.0:
+            raise ValueError(f"{where} must be finite, got {f!r}")
+        self._data = f
 
     @property
     def parents(self) -> tuple[Value, ...]:
@@ -596,7 +632,7 @@ next_order = count().__next__
 
 def _fill(v: Value, data: float, a: Any, b: Value | None, op: Op | None) -> Value:
     # The one place a node's fields are set (the fast layer inlines the same lines).
-    v.data = data
+    v._data = data
     v.grad = 0.0
     v._a = a
     v._b = b
@@ -763,7 +799,7 @@ def _on_values(name: str, smooth: bool) -> Callable[..., Any]:
     return flat
 
 
-#: The math namespace over Values: rules evaluated with it build graphs, so
+#: The math namespace over Values. Rules evaluated with it build graphs, so
 #: gradients can be differentiated again.
 VALUE_MATH: Any = SimpleNamespace(
     **{p.name: _on_values(p.name, p.smooth) for p in PRIMITIVES.values()}

@@ -21,8 +21,8 @@ printed from the row's ``local`` rule, e.g. for ``mul``:
     elif op is R0:  # mul
         a = n._a
         b = n._b
-        a.grad += g * b.data
-        b.grad += g * a.data
+        a.grad += g * b._data
+        b.grad += g * a._data
 
 Rows without a branch run the generic branch, which calls the rule.
 :data:`SOURCE` is the text. Around the loop, :func:`backward` keeps the core's
@@ -99,7 +99,7 @@ def $fname(self, other):
         if type(other) is not Value:
             if type(other) is float and other - other == 0.0:
                 c = _new(Value)
-                c.data = other
+                c._data = other
                 c.grad = 0.0
                 c._a = None
                 c._b = None
@@ -110,8 +110,8 @@ def $fname(self, other):
                 other = c
             else:
                 other = _operand(other, $opname, self)
-        x0 = $first.data
-        x1 = $second.data
+        x0 = $first._data
+        x1 = $second._data
         try:
 $body
         except OverflowError:
@@ -121,7 +121,7 @@ $body
 _UNARY = Template("""\
 def $fname(self):
     if _PLAIN:
-        x0 = self.data
+        x0 = self._data
         try:
 $body
         except OverflowError:
@@ -131,7 +131,7 @@ $body
 # The node construction of value.record_node, inlined.
 _BUILD = """\
 v = _new(Value)
-v.data = d
+v._data = d
 v.grad = 0.0
 v._a = $first
 v._b = $second
@@ -229,10 +229,10 @@ def _branch(row: Op) -> list[str] | None:
         updates.append(_update(_PARENTS[i], d))
     text = "\n".join(body + updates)
     lines += [
-        f"x{i} = {_PARENTS[i]}.data" for i in range(row.arity) if re.search(rf"\bx{i}\b", text)
+        f"x{i} = {_PARENTS[i]}._data" for i in range(row.arity) if re.search(rf"\bx{i}\b", text)
     ]
     if re.search(r"\by\b", text):
-        lines.append("y = n.data")
+        lines.append("y = n._data")
     return lines + body + updates
 
 
@@ -252,7 +252,7 @@ else:
 
 _GENERIC = """\
 ps = n.parents
-for p, d in zip(ps, op.local([p.data for p in ps], n.data, m, op.param), strict=True):
+for p, d in zip(ps, op.local([p._data for p in ps], n._data, m, op.param), strict=True):
     p.grad += g * d"""
 
 _LOOP = Template("""\
@@ -450,10 +450,10 @@ def _call(self: Op, *args: Any) -> Any:
             if type(a) is not Value:
                 break
         else:
-            d = m_add([a.data for a in args])
+            d = m_add([a._data for a in args])
             if d - d == 0.0:
                 v = _new(Value)
-                v.data = d
+                v._data = d
                 v.grad = 0.0
                 v._a = args
                 v._b = None
