@@ -56,6 +56,12 @@ def main() -> int:
         want = np.array(
             prog.value_and_grad(*cols, y, reduce="mean", input_grads=False, params=P)[1][N + 1 :]
         )
+        cpu = _timeit(
+            lambda cols=cols, y=y, P=P: prog.value_and_grad(
+                *cols, y, reduce="mean", input_grads=False, params=P
+            )
+        )
+        print(f"| {m:,} | compiled NumPy (CPU, the reference) | {_fmt_time(cpu)} | 0 |")
         for name, lib in backends.items():
             if name == "CuPy":
                 args = [lib.asarray(c) for c in [*cols, y]]
