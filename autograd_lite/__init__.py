@@ -37,7 +37,7 @@ from autograd_lite.core.forward import (
 )
 from autograd_lite.core.graph import reachable, reverse_topological, topological
 from autograd_lite.core.mode import gc_paused, grad_enabled, no_grad, set_grad_enabled
-from autograd_lite.core.ops import *  # noqa: F403 - every row, callable as a function: al.sin(x)
+from autograd_lite.core.ops import *  # noqa: F403 - every row, callable as a function: al.exp(x)
 from autograd_lite.core.value import (
     TABLE,
     Check,

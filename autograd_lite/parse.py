@@ -65,7 +65,7 @@ class _Functions(Mapping[str, Callable[[Value], Value]]):
 
 
 #: The functions an expression may call. Every one-input row of the op table
-#: (``exp``, ``log``, ``sigmoid``, ``sin``, ``sqrt``..., and rows a user registered).
+#: (``exp``, ``log``, ``sigmoid``, ``sqrt``..., and rows a user registered).
 FUNCTIONS: Mapping[str, Callable[[Value], Value]] = _Functions()
 _NARY = "sum"
 

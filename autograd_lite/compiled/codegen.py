@@ -4,7 +4,7 @@ Every line comes from a row of the op table run on symbols
 (:mod:`autograd_lite.fast.symbolic`): the forward from ``row.fwd``, the domain
 tests from ``row.checks``, the backward from ``row.local``. A row a user made
 is treated the same way; when its rules cannot be printed (they branch on the
-input, call ``math.sin``...), the line calls the row instead
+input, call ``math.erf``...), the line calls the row instead
 (``m.call(R0, (x0,))``), which runs it example by example.
 
 **Tests.** The program must never return or use inf or NaN. A row with
