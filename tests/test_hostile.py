@@ -670,3 +670,32 @@ def test_sums_over_dask_chunks_are_within_the_bound_and_repeat_their_bits() -> N
             assert abs(value - left_to_right(values)) <= 2 * gamma(m) * abs_sum(values)
             assert abs(g - left_to_right(gw)) <= 2 * gamma(m) * abs_sum(gw)
             assert {(bits(v), bits(gg)) for v, (_, gg) in runs} == {(bits(value), bits(g))}
+
+
+# ------------------------------------------------------------------ every door checks
+@pytest.mark.parametrize(
+    ("bad", "error", "words"),
+    [
+        (math.inf, ValueError, "must be finite, got inf"),
+        (math.nan, ValueError, "must be finite, got nan"),
+        ("abc", TypeError, "expected a real number (int or float), got str 'abc'"),
+        (10**400, OverflowError, "too large for a float"),
+    ],
+)
+def test_setting_data_is_checked_as_the_constructor_checks(
+    bad: object, error: type[Exception], words: str
+) -> None:
+    x = al.Value(2.0, "x")
+    with pytest.raises(error, match=re.escape(words)) as info:
+        x.data = bad  # type: ignore[assignment]
+    assert "'x'" in str(info.value)  # the node is named
+    assert x.data == 2.0  # and keeps its number
+    x.data = 3  # an int is a real number: stored as a float
+    assert type(x.data) is float and x.data == 3.0
+
+
+def test_huge_ints_are_named_with_their_size_never_cut_silently() -> None:
+    with pytest.raises(OverflowError, match=r"Value: 1000+…0+ \(401 characters\) is too large"):
+        al.Value(10**400)
+    with pytest.raises(OverflowError, match=r"pow: operand 1000+…0+ \(401 characters\)"):
+        al.Value(1.0) ** 10**400
