@@ -35,107 +35,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograd_lite.core import mode
+from autograd_lite.core.checks import (
+    check_finite,
+    edge_text,
+    inputs_text,
+    node_name,
+    seed_gradient,
+)
 from autograd_lite.core.graph import reverse_topological
 from autograd_lite.core.primitives import FLOAT_MATH
 
-__all__ = [
-    "Step",
-    "backward",
-    "backward_steps",
-    "check_finite",
-    "describe_edge",
-    "gather",
-    "inputs_text",
-    "local_derivatives",
-    "node_name",
-    "seed_gradient",
-]
+__all__ = ["Step", "backward", "backward_steps", "gather", "local_derivatives"]
 
 _ERRORS = (ValueError, ZeroDivisionError, OverflowError)
-
-
-# --------------------------------------------------------------- messages
-def node_name(node: Any) -> str:
-    """How messages name a node: its label quoted, else "an unlabelled <op> node"."""
-    if node.label:
-        return repr(node.label)
-    return f"an unlabelled {node.op.name if node.op else 'leaf'} node"
-
-
-def inputs_text(node: Any, args: Any = None, shown: int = 4) -> str:
-    """How messages list a node's inputs: ``'x' = 2.0; input 1 = 3.0`` (the first ``shown``)."""
-    items = list(node.parents if args is None else args)
-    parts = [
-        f"{repr(p.label) if p.label else f'input {i}'} = {p.data!r}"
-        for i, p in enumerate(items[:shown])
-    ]
-    if len(items) > shown:
-        parts.append(f"and {len(items) - shown} more inputs")
-    return "; ".join(parts)
-
-
-def describe_edge(node: Any, i: int) -> tuple[str, str]:
-    """Name a node and its input ``i`` for messages: ("the mul node 'z' (data=…)", "'w' = 2.0")."""
-    p = node.parents[i]
-    op = node.op.name if node.op else "leaf"
-    this = f"the {op} node {node.label!r}" if node.label else f"an unlabelled {op} node"
-    that = repr(p.label) if p.label else f"input {i}"
-    return f"{this} (data={node.data!r})", f"{that} = {p.data!r}"
-
-
-def _edge_text(node: Any, i: int) -> str:
-    this, that = describe_edge(node, i)
-    return f"{this} to its input {i} ({that})"
-
-
-def check_finite(
-    sweep: str, quantity: str, edge: str, factors: str, owner: Any, c: float, t: float
-) -> None:
-    """Raise the non-finite policy's error for one edge of a sweep, if it applies.
-
-    Args:
-        sweep: ``"backward"`` or ``"forward"``.
-        quantity: ``"gradient"`` or ``"tangent"``.
-        edge: The edge, as messages name it.
-        factors: The two factors of the contribution, as text.
-        owner: The node whose running total ``t`` is.
-        c: The edge's contribution.
-        t: The total after adding it.
-
-    Raises:
-        ValueError: If ``c`` is NaN.
-        OverflowError: If ``c`` is infinite or ``t`` overflows.
-    """
-    if c - c != 0.0:
-        kind = ValueError if c != c else OverflowError
-        raise kind(f"{sweep}: the {quantity} sent by {edge} is {c!r} ({factors})")
-    if t - t != 0.0:
-        raise OverflowError(
-            f"{sweep}: the {quantity} of {node_name(owner)} overflows a float: adding "
-            f"{c!r} from {edge} to the earlier total gives {t!r}"
-        )
-
-
-def seed_gradient(seed: object) -> float:
-    """Return the seed d(root)/d(root) as a float; raise unless it is a finite real number."""
-    if type(seed) is not float:
-        if isinstance(seed, bool) or not isinstance(seed, int | float):
-            import numbers
-
-            if not isinstance(seed, numbers.Real) or hasattr(seed, "parents"):
-                raise TypeError(
-                    f"backward: expected a real number (int or float), got "
-                    f"{type(seed).__name__} {seed!r:.60}"
-                )
-        try:
-            seed = float(seed)
-        except OverflowError:
-            raise OverflowError(
-                f"backward: the seed {seed!r:.40}… is too large for a float"
-            ) from None
-    if seed - seed != 0.0:
-        raise ValueError(f"backward: the seed gradient must be finite, got {seed!r}")
-    return seed
 
 
 # ------------------------------------------------------- the chain rule
@@ -215,7 +127,7 @@ def gather(root: Any, seed: Any = 1.0, m: Any = FLOAT_MATH, wrt: Any = None) -> 
                 if hook is not None:
                     hook.on_backward(node, i, float("inf" if type(exc) is OverflowError else "nan"))
                 raise type(exc)(
-                    f"backward: the gradient sent by {_edge_text(node, i)} is not finite "
+                    f"backward: the gradient sent by {edge_text(node, i)} is not finite "
                     f"(upstream {_data(g)!r} × local derivative {_data(d)!r}): {exc}"
                 ) from None
             if hook is not None:
@@ -225,7 +137,7 @@ def gather(root: Any, seed: Any = 1.0, m: Any = FLOAT_MATH, wrt: Any = None) -> 
                 continue
             t = grads.get(p, 0.0) + c
             check_finite(
-                "backward", "gradient", _edge_text(node, i),
+                "backward", "gradient", edge_text(node, i),
                 f"upstream {g!r} × local derivative {d!r}", p, c, t,
             )  # fmt: skip
             grads[p] = t
@@ -333,7 +245,7 @@ def _steps(root: Any, seed: float) -> Iterator[Step]:
             uses[p] = n = uses.get(p, 0) + 1
             yield Step(k, node, g, i, p, d, c, t, n)
             check_finite(
-                "backward", "gradient", _edge_text(node, i),
+                "backward", "gradient", edge_text(node, i),
                 f"upstream {g!r} × local derivative {d!r}", p, c, t,
             )  # fmt: skip
         k += 1

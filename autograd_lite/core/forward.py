@@ -37,7 +37,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal, overload
 
-from autograd_lite.core.autodiff import check_finite, describe_edge
+from autograd_lite.core.checks import (
+    check_finite,
+    describe_edge,
+    inputs_text,
+    node_name,
+    real_number,
+)
 from autograd_lite.core.graph import by_order, reachable
 from autograd_lite.core.mode import set_grad_enabled
 from autograd_lite.core.primitives import FLOAT_MATH
@@ -45,9 +51,6 @@ from autograd_lite.core.value import (
     VALUE_MATH,
     Value,
     constant,
-    inputs_text,
-    node_name,
-    real_number,
     vsum,
 )
 

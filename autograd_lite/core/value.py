@@ -29,7 +29,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from autograd_lite.core import autodiff, mode, pickling
-from autograd_lite.core.autodiff import inputs_text, node_name, seed_gradient
+from autograd_lite.core.checks import inputs_text, real_number, seed_gradient, shorten
 from autograd_lite.core.graph import reachable
 from autograd_lite.core.primitives import FLOAT_MATH, PRIMITIVES
 
@@ -42,12 +42,9 @@ __all__ = [
     "apply",
     "constant",
     "fmt_number",
-    "inputs_text",
     "mean",
     "next_order",
-    "node_name",
     "operand",
-    "real_number",
     "record_node",
     "register",
     "unregister",
@@ -325,28 +322,6 @@ BUILTIN: set[str] = set()
 
 
 # ------------------------------------------------------------------ nodes
-def real_number(x: object, where: str) -> float:
-    """Convert a real number to float, or raise a clear ``TypeError``."""
-    if type(x) is float:
-        return x
-    if isinstance(x, Value):
-        raise TypeError(f"{where}: got a Value where a number was expected; pass the Value itself")
-    if isinstance(x, numbers.Real):
-        try:
-            return float(x)
-        except OverflowError:
-            raise OverflowError(f"{where}: {_cut(x)} is too large for a float") from None
-    raise TypeError(f"{where}: expected a real number (int or float), got {type(x).__name__} {x!r}")
-
-
-def _cut(x: object, limit: int = 60) -> str:
-    """``repr(x)``, shortened in the middle with an ellipsis if long (never silently cut)."""
-    text = repr(x)
-    if len(text) <= limit:
-        return text
-    return f"{text[: limit // 2]}…{text[-limit // 4 :]} ({len(text)} characters)"
-
-
 class Value:
     """A scalar node of a computation graph.
 
@@ -685,13 +660,13 @@ def operand(x: object, opname: str, other: Value) -> Value:
         who = f"Value {other.label!r}" if other.label else "a Value"
         raise TypeError(
             f"{opname}: cannot combine {who} (data={other.data!r}) with "
-            f"{type(x).__name__} {_cut(x)}; operands must be real numbers or Values"
+            f"{type(x).__name__} {shorten(x)}; operands must be real numbers or Values"
         )
     try:
         f = float(x)
     except OverflowError:
         raise OverflowError(
-            f"{opname}: operand {_cut(x)} is too large for a float "
+            f"{opname}: operand {shorten(x)} is too large for a float "
             f"(with {inputs_text(other, (other,))})"
         ) from None
     if f - f != 0.0:

@@ -44,7 +44,7 @@ from string import Template
 from typing import Any
 
 from autograd_lite.core import mode
-from autograd_lite.core.autodiff import seed_gradient
+from autograd_lite.core.checks import seed_gradient
 from autograd_lite.core.graph import by_order
 from autograd_lite.core.mode import grad_nodes_made
 from autograd_lite.core.primitives import FLOAT_MATH
