@@ -86,6 +86,11 @@ HOSTILE = [
     "v1",
     "é ∂ σ 😀",
     'id="x" href="#y"',
+    # The stepper page's own markers (its template's, its style's, its script's).
+    "{{svg}}",
+    "{{title}}",
+    "/*DATA*/null",
+    "/*WIDTH*/",
 ]
 IDS = [repr(label)[:40] for label in HOSTILE]
 
@@ -300,7 +305,9 @@ def test_stepper_page_keeps_its_elements(label: str) -> None:
     _check_page(small(label), small(""), label)
 
 
-@pytest.mark.parametrize("title", ["</title><script>alert(1)</script>", "\ud800", "a\x00b"])
+@pytest.mark.parametrize(
+    "title", ["</title><script>alert(1)</script>", "\ud800", "a\x00b", "{{svg}} {{script}}"]
+)
 def test_stepper_title_and_texts_are_text(title: str) -> None:
     texts = [f"</script><script>alert({k})</script>\n&amp; \u2028 \ud800" for k in range(4)]
     page = stepper_html(small("x"), renderer="wasm", title=title, texts=texts)

@@ -1,12 +1,15 @@
-"""Package metadata: license, URLs, one version, a changelog entry for it, the extras."""
+"""Package metadata: license, URLs, one version, a changelog entry, the extras, the wheel."""
 
 from __future__ import annotations
 
 import importlib.metadata
 import re
+import shutil
 import subprocess
 import sys
+import tarfile
 import tomllib
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -88,3 +91,62 @@ def test_importing_the_package_loads_no_optional_dependency() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+def _package_files(root: Path) -> dict[str, bytes]:
+    # Every file of the package in the source tree (no caches, no hidden files).
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in (root / "autograd_lite").rglob("*")
+        if p.is_file()
+        and "__pycache__" not in p.parts
+        and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    }
+
+
+def test_the_wheel_and_the_sdist_hold_every_file_of_the_package(tmp_path: Path) -> None:
+    # Built as CI builds them (the sdist, then the wheel from it), from a copy of
+    # the sources so that the checkout gets no build/ or egg-info.
+    src = tmp_path / "src"
+    for name in ("pyproject.toml", "README.md", "LICENSE", "CHANGELOG.md", "MANIFEST.in"):
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, src / name)
+    shutil.copytree(
+        ROOT / "autograd_lite",
+        src / "autograd_lite",
+        ignore=shutil.ignore_patterns("__pycache__", ".*"),
+    )
+    dist = tmp_path / "dist"
+    done = subprocess.run(
+        [sys.executable, "-m", "build", "--outdir", str(dist), str(src)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    (wheel,) = dist.glob("*.whl")
+    (sdist,) = dist.glob("*.tar.gz")
+    want = _package_files(ROOT)
+    # The page the stepper writes is made of package data: it must ship.
+    assert {
+        "autograd_lite/py.typed",
+        "autograd_lite/teach/viz/stepper.css",
+        "autograd_lite/teach/viz/stepper.js",
+        "autograd_lite/teach/viz/stepper.html",
+    } <= set(want)
+    with zipfile.ZipFile(wheel) as z:
+        in_wheel = {n: z.read(n) for n in z.namelist() if n.startswith("autograd_lite/")}
+    top = sdist.name[: -len(".tar.gz")] + "/"
+    in_sdist: dict[str, bytes] = {}
+    with tarfile.open(sdist) as t:
+        for m in t.getmembers():
+            if m.isfile() and m.name.startswith(top + "autograd_lite/"):
+                f = t.extractfile(m)
+                assert f is not None
+                in_sdist[m.name[len(top) :]] = f.read()
+    assert sorted(set(want) - set(in_wheel)) == [], "missing from the wheel"
+    assert sorted(set(want) - set(in_sdist)) == [], "missing from the sdist"
+    assert sorted(set(in_wheel) - set(want)) == [], "in the wheel, not in the sources"
+    for name, data in want.items():
+        assert in_wheel[name] == data, name
+        assert in_sdist[name] == data, name

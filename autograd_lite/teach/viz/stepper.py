@@ -23,11 +23,18 @@ and the text is :func:`autograd_lite.teach.explain.explain_forward`'s.
 In a notebook, :func:`stepper_view` returns a :class:`Stepper`, which displays
 the page inline (an ``<iframe srcdoc="…">``); :func:`stepper_html` returns
 the page's text.
+
+The page's style, script and HTML are files beside this module, shipped with
+the package: ``stepper.css``, ``stepper.js`` and ``stepper.html`` (the page,
+with ``{{name}}`` where the title, the SVG, the step list, the texts, the style
+and the script go). Each page inlines them, so it needs nothing else to open.
 """
 
 from __future__ import annotations
 
+import functools
 import html
+import importlib.resources
 import json
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -377,6 +384,59 @@ def _data_boxes(root: Value, to_dot_kwargs: Mapping[str, Any]) -> set[Value]:
     return data_nodes(topological(root), list(data))
 
 
+class _Files(NamedTuple):
+    """The page's own files, as read from the package.
+
+    Attributes:
+        style: ``stepper.css``; ``/*WIDTH*/`` marks the explanation panel's width.
+        script: ``stepper.js``; ``/*DATA*/null`` marks the per-step data.
+        template: ``stepper.html``; ``{{name}}`` marks each of :data:`_SLOTS`.
+    """
+
+    style: str
+    script: str
+    template: str
+
+
+#: The template's markers: ``{{name}}``, a fixed name, nothing else.
+_MARKER = re.compile(r"\{\{(\w+)\}\}")
+#: What the template has a marker for (each filled in by stepper_html, escaped there).
+_SLOTS = frozenset(
+    {"title", "style", "n", "options", "first_node", "svg", "first", "texts", "script"}
+)
+#: The marker each asset holds once: a comment, so the files stay valid CSS and JS.
+_WIDTH = "/*WIDTH*/"
+_DATA = "/*DATA*/null"
+
+
+@functools.cache
+def _files() -> _Files:
+    # Package data beside this module, read once per process. Each is checked for
+    # its markers, so a damaged install fails here with the file's name, not with
+    # a page that shows a marker or lacks its data.
+    here = importlib.resources.files(__name__.rpartition(".")[0])
+    texts = {
+        name: here.joinpath(name).read_text(encoding="utf-8")
+        for name in ("stepper.css", "stepper.js", "stepper.html")
+    }
+    for name, marker in (("stepper.css", _WIDTH), ("stepper.js", _DATA)):
+        if texts[name].count(marker) != 1:
+            raise RuntimeError(f"stepper: {name} must hold {marker} once (a damaged install?)")
+    found = _MARKER.findall(texts["stepper.html"])
+    if set(found) != _SLOTS:
+        raise RuntimeError(
+            f"stepper: stepper.html has the markers {sorted(set(found))}, "
+            f"expected {sorted(_SLOTS)} (a damaged install?)"
+        )
+    return _Files(texts["stepper.css"], texts["stepper.js"], texts["stepper.html"])
+
+
+def _fill(template: str, values: Mapping[str, str]) -> str:
+    # One pass over the template only: what is filled in is never searched for
+    # markers again, so a label that reads "{{svg}}" stays that text.
+    return _MARKER.sub(lambda m: values[m.group(1)], template)
+
+
 def _panel_width(texts: Sequence[str]) -> str:
     # One width for every step (the view must not change size while stepping): the
     # longest line, so that no formula wraps; past the page's share, it scrolls.
@@ -474,10 +534,11 @@ def _forward_data(
     return data, widest
 
 
+@functools.cache
 def _forward_script() -> str:
     # The backward script with two changes: the known tangents at the start, and
     # the word on each box's last line.
-    script = _SCRIPT
+    script = _files().script
     for old, new in (
         (
             "grad[DATA.root] = DATA.rootGrad;",
@@ -485,7 +546,8 @@ def _forward_script() -> str:
         ),
         ('off ? "grad ?" : "grad " + grad[j]', f'off ? "{_TANGENT}?" : "{_TANGENT}" + grad[j]'),
     ):
-        assert script.count(old) == 1, old
+        if script.count(old) != 1:
+            raise RuntimeError(f"stepper: stepper.js must hold {old!r} once (a damaged install?)")
         script = script.replace(old, new)
     return script
 
@@ -608,7 +670,7 @@ def stepper_html(
         script = _forward_script()
     else:
         data, widest = _step_data(root, backward, pic, ids, precision, show_grad, no_grad_line)
-        script = _SCRIPT
+        script = _files().script
     dot = _diagram(pic, precision, params, to_dot_kwargs, grads=widest)
     svg = _inline(_render(dot, renderer, timeout))
 
@@ -621,339 +683,24 @@ def stepper_html(
         f'data-node="{html.escape(w, quote=True)}">{k + 1} · {html.escape(w)}</option>'
         for k, w in enumerate(who)
     )
-    page = _PAGE.format(
-        title=html.escape(title),
-        first_node=html.escape(who[0], quote=True),
-        svg=svg,
-        options=options,
-        first=html.escape(shown[0]),
-        n=len(shown),
-        texts=_script_json(shown),
-        script=script.replace("/*DATA*/null", _script_json(data)),
-        style=_STYLE.replace("/*WIDTH*/", _panel_width(shown)),
+    files = _files()
+    page = _fill(
+        files.template,
+        {
+            "title": html.escape(title),
+            "first_node": html.escape(who[0], quote=True),
+            "svg": svg,
+            "options": options,
+            "first": html.escape(shown[0]),
+            "n": str(len(shown)),
+            "texts": _script_json(shown),
+            "script": script.replace(_DATA, _script_json(data)),
+            "style": files.style.replace(_WIDTH, _panel_width(shown)),
+        },
     )
     if path is not None:
         write_atomic(Path(path), page)
     return page
-
-
-_STYLE = """
-* { box-sizing: border-box; }
-html, body { height: 100%; }
-body { font-family: system-ui, sans-serif; margin: 0; color: #111; display: flex;
-  flex-direction: column; overflow: hidden; }
-header { padding: .5em .8em .4em; border-bottom: 1px solid #e5e7eb; }
-h1 { font-size: 1.05em; margin: 0 0 .35em; white-space: nowrap; overflow: hidden;
-  text-overflow: ellipsis; }
-#controls { display: flex; flex-wrap: wrap; gap: .35em; align-items: center; }
-#controls button, #controls select { font-size: .95em; padding: .2em .6em; }
-#counter { margin: 0 .6em; font-variant-numeric: tabular-nums; white-space: nowrap; }
-#controls .sep { width: .8em; }
-#jump { max-width: 14em; }
-#main { flex: 1 1 auto; min-height: 0; display: flex; gap: 0; }
-#frames { flex: 1 1 auto; min-width: 0; min-height: 0; position: relative; overflow: hidden;
-  background: #fff; cursor: grab; touch-action: none; user-select: none; }
-#frames.dragging { cursor: grabbing; }
-#frame { margin: 0; position: absolute; inset: 0; }
-#frame svg { display: block; width: 100%; height: 100%; }
-#explanation { flex: 0 0 auto; width: /*WIDTH*/; min-width: 18em; max-width: 42%;
-  margin: 0; padding: .8em 1em; overflow: auto; white-space: pre; tab-size: 4;
-  font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 13px; line-height: 1.45;
-  background: #f9fafb; border-left: 1px solid #e5e7eb; }
-@media (max-width: 1500px) {
-  #main { flex-direction: column; }
-  #explanation { width: auto; max-width: none; min-width: 0; height: 32vh;
-    flex: 0 0 auto; border-left: 0; border-top: 1px solid #e5e7eb; }
-}
-/* The states of the one diagram. */
-g.node.unreached > polygon, g.node.unreached > path { fill: #fafafa; stroke: #d1d5db;
-  stroke-dasharray: 5 2; }
-g.node.unreached > polyline, g.node.unreached > ellipse { stroke: #d1d5db; }
-g.unreached text { fill: #9ca3af; }
-g.edge.unreached > path { stroke: #d1d5db; }
-g.edge.unreached > polygon { stroke: #d1d5db; fill: #d1d5db; }
-g.node.highlight > polygon, g.node.highlight > ellipse, g.node.highlight > path {
-  stroke: #dc2626; stroke-width: 2.5; stroke-dasharray: none; }
-g.node.highlight > polyline { stroke: #dc2626; }
-g.edge.highlight > path { stroke: #dc2626; stroke-width: 2; }
-g.edge.highlight > polygon { stroke: #dc2626; fill: #dc2626; }
-g.edge.highlight text { fill: #dc2626; }
-g.node.input-node > polygon, g.node.input-node > path { stroke: #2563eb; stroke-width: 2;
-  stroke-dasharray: none; }
-g.node.input-node > polyline { stroke: #2563eb; }
-"""
-
-_SCRIPT = """
-(function () {
-  "use strict";
-  var DATA = /*DATA*/null;
-  var MIN_PX = 11.05, MARGINS = [28, 16, 6], MAX_SCALE = 1.6, PLAY_MS = 1200;
-  function $(id) { return document.getElementById(id); }
-  var texts = JSON.parse($("texts").textContent);
-  var view = $("frames"), figure = $("frame"), svg = figure.querySelector("svg");
-  var text = $("explanation"), counter = $("counter"), jump = $("jump");
-  var prev = $("prev"), next = $("next"), play = $("play");
-  var n = texts.length, k = 0, timer = null, lit = [];
-  var base = svg.viewBox.baseVal;
-  var whole = {x: base.x, y: base.y, w: base.width, h: base.height};
-  svg.removeAttribute("width");
-  svg.removeAttribute("height");
-  svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
-  var cam = {x: whole.x + whole.w / 2, y: whole.y + whole.h / 2, s: 4 / 3};
-
-  function last(el) {
-    var t = el.querySelectorAll("text");
-    return t.length ? t[t.length - 1] : null;
-  }
-  var table = DATA.nodes.map(function (d) {
-    var boxes = d[0].map($).filter(Boolean), main = d[0][0] || "";
-    var parts = [$(main + "_op"), $(main + "_out")];
-    for (var i = 0; i < d[1]; i++) { parts.push($(main + "_in" + i)); }
-    return {boxes: boxes, parts: parts.filter(Boolean),
-            grads: d[2] ? boxes.map(last).filter(Boolean) : []};
-  });
-
-  // ---------------------------------------------------------- state of step i
-  function paint(i) {
-    var grad = {}, j;
-    grad[DATA.root] = DATA.rootGrad;
-    for (j = 0; j <= i && j < DATA.steps.length; j++) {
-      DATA.steps[j].e.forEach(function (e) { grad[e[2]] = e[3]; });
-    }
-    table.forEach(function (t, j) {
-      var off = !(j in grad);
-      t.boxes.concat(t.parts).forEach(function (el) { el.classList.toggle("unreached", off); });
-      var shown = off ? "grad ?" : "grad " + grad[j];
-      t.grads.forEach(function (g) { if (g.textContent !== shown) { g.textContent = shown; } });
-    });
-    lit.forEach(function (el) { el.classList.remove("highlight", "current", "input-node"); });
-    lit = [];
-    var step = DATA.steps[i];
-    if (!step) { return null; }
-    var t = table[step.n], main = t.boxes[0];
-    if (!main) { return null; }
-    var core = [main, $(main.id + "_op"), $(main.id + "_out")].filter(Boolean);
-    var edges = step.e.map(function (e) { return $(main.id + "_in" + e[0]); }).filter(Boolean);
-    var inputs = step.e.map(function (e) { return e[1] && $(e[1]); }).filter(Boolean);
-    core.concat(edges).forEach(function (el) { el.classList.add("highlight"); });
-    main.classList.add("current");
-    inputs.forEach(function (el) { el.classList.add("input-node"); });
-    lit = core.concat(edges, inputs);
-    return {core: core, all: lit};
-  }
-
-  // ---------------------------------------------------------- the camera
-  function size() { return {w: Math.max(view.clientWidth, 1), h: Math.max(view.clientHeight, 1)}; }
-  function apply() {
-    var v = size(), w = v.w / cam.s, h = v.h / cam.s;
-    svg.setAttribute("viewBox", [cam.x - w / 2, cam.y - h / 2, w, h].join(" "));
-    figure.setAttribute("data-scale", cam.s.toFixed(4));
-  }
-  function toSvg(el) {
-    // The element's box in the SVG's own units, whatever the current view.
-    var b = el.getBBox(), m = svg.getScreenCTM().inverse().multiply(el.getScreenCTM());
-    var xs = [], ys = [];
-    [[b.x, b.y], [b.x + b.width, b.y], [b.x, b.y + b.height], [b.x + b.width, b.y + b.height]]
-      .forEach(function (c) {
-        xs.push(m.a * c[0] + m.c * c[1] + m.e);
-        ys.push(m.b * c[0] + m.d * c[1] + m.f);
-      });
-    return {l: Math.min.apply(null, xs), r: Math.max.apply(null, xs),
-            t: Math.min.apply(null, ys), b: Math.max.apply(null, ys)};
-  }
-  function union(els) {
-    var u = {l: Infinity, r: -Infinity, t: Infinity, b: -Infinity};
-    els.forEach(function (el) {
-      var q = toSvg(el);
-      u.l = Math.min(u.l, q.l); u.r = Math.max(u.r, q.r);
-      u.t = Math.min(u.t, q.t); u.b = Math.max(u.b, q.b);
-    });
-    return u;
-  }
-  function smallestFont(els) {
-    var f = Infinity;
-    els.forEach(function (el) {
-      if (!el.classList.contains("node")) { return; }
-      Array.prototype.forEach.call(el.querySelectorAll("text"), function (t) {
-        var s = parseFloat(t.getAttribute("font-size")) || 14;
-        f = Math.min(f, s);
-      });
-    });
-    return isFinite(f) ? f : 11;
-  }
-  function clampCentre(want, lo, hi, half, margin) {
-    // Centre on `want`, but keep [lo, hi] (the node and its op) inside the view.
-    var a = hi + margin / cam.s - half, b = lo - margin / cam.s + half;
-    return a <= b ? Math.min(Math.max(want, a), b) : (lo + hi) / 2;
-  }
-  function fitStep(focus) {
-    if (!focus) { fitWhole(); return; }
-    var v = size(), box = union(focus.all), core = union(focus.core);
-    // Never smaller than readable (no text of the step's nodes under MIN_PX), never a
-    // thumbnail; margins shrink before the text does.
-    var floor = MIN_PX / smallestFont(focus.all), margin = MARGINS[0], fit = 0;
-    for (var i = 0; i < MARGINS.length; i++) {
-      margin = MARGINS[i];
-      fit = Math.min((v.w - 2 * margin) / (box.r - box.l), (v.h - 2 * margin) / (box.b - box.t));
-      if (fit >= floor) { break; }
-    }
-    cam.s = Math.max(Math.min(fit, MAX_SCALE), floor);
-    cam.x = clampCentre((box.l + box.r) / 2, core.l, core.r, v.w / 2 / cam.s, margin);
-    cam.y = clampCentre((box.t + box.b) / 2, core.t, core.b, v.h / 2 / cam.s, margin);
-    apply();
-  }
-  function wholeScale() {
-    var v = size();
-    return Math.min((v.w - 2 * MARGINS[0]) / whole.w, (v.h - 2 * MARGINS[0]) / whole.h, MAX_SCALE);
-  }
-  function fitWhole() {
-    cam.s = wholeScale();
-    cam.x = whole.x + whole.w / 2;
-    cam.y = whole.y + whole.h / 2;
-    apply();
-  }
-  function zoom(f, px, py) {
-    var r = view.getBoundingClientRect();
-    var dx = (px === undefined ? r.width / 2 : px - r.left) - r.width / 2;
-    var dy = (py === undefined ? r.height / 2 : py - r.top) - r.height / 2;
-    var ux = cam.x + dx / cam.s, uy = cam.y + dy / cam.s;
-    cam.s = Math.min(Math.max(cam.s * f, Math.min(wholeScale(), 0.5)), 8);
-    cam.x = ux - dx / cam.s;
-    cam.y = uy - dy / cam.s;
-    apply();
-  }
-
-  // ---------------------------------------------------------- stepping
-  var focus = null;
-  function show(i) {
-    k = Math.max(0, Math.min(n - 1, i));
-    focus = paint(k);
-    text.textContent = texts[k];
-    text.scrollLeft = 0;
-    counter.textContent = "Step " + (k + 1) + " of " + n;
-    prev.disabled = k === 0;
-    next.disabled = k === n - 1;
-    jump.value = String(k);
-    var opt = jump.options[k];
-    figure.setAttribute("data-step", String(k + 1));
-    figure.setAttribute("data-node", opt ? opt.getAttribute("data-node") : "");
-    document.body.setAttribute("data-step", String(k + 1));
-    writeHash();
-    fitStep(focus);
-  }
-  function readHash() {
-    var m = /step=(\\d+)/.exec(location.hash);
-    return m ? parseInt(m[1], 10) - 1 : null;
-  }
-  function writeHash() {
-    var h = "#step=" + (k + 1);
-    if (location.hash === h) { return; }
-    try { history.replaceState(null, "", h); } catch (e) { location.replace(h); }
-  }
-  function stop() {
-    if (timer !== null) { clearInterval(timer); timer = null; }
-    play.textContent = "Play";
-  }
-  function start() {
-    if (k === n - 1) { show(0); }
-    play.textContent = "Pause";
-    timer = setInterval(function () {
-      show(k + 1);
-      if (k >= n - 1) { stop(); }
-    }, PLAY_MS);
-  }
-  function go(i) { stop(); show(i); }
-  prev.addEventListener("click", function () { go(k - 1); });
-  next.addEventListener("click", function () { go(k + 1); });
-  play.addEventListener("click", function () { if (timer === null) { start(); } else { stop(); } });
-  jump.addEventListener("change", function () { go(parseInt(jump.value, 10)); });
-  $("zoom-in").addEventListener("click", function () { zoom(1.25); });
-  $("zoom-out").addEventListener("click", function () { zoom(0.8); });
-  $("fit").addEventListener("click", function () { fitStep(focus); });
-  $("whole").addEventListener("click", fitWhole);
-  window.addEventListener("hashchange", function () {
-    var i = readHash();
-    if (i !== null && i !== k) { go(i); }
-  });
-  window.addEventListener("resize", function () { fitStep(focus); });
-  document.addEventListener("keydown", function (e) {
-    if (e.altKey || e.ctrlKey || e.metaKey || e.target === jump) { return; }
-    var key = e.key;
-    if (key === "ArrowRight" || key === "j") { go(k + 1); }
-    else if (key === "ArrowLeft" || key === "k") { go(k - 1); }
-    else if (key === "Home") { go(0); }
-    else if (key === "End") { go(n - 1); }
-    else if (key === "+" || key === "=") { zoom(1.25); }
-    else if (key === "-" || key === "_") { zoom(0.8); }
-    else if (key === "0") { fitStep(focus); }
-    else { return; }
-    e.preventDefault();
-  });
-  view.addEventListener("wheel", function (e) {
-    e.preventDefault();
-    zoom(Math.exp(-e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015)), e.clientX, e.clientY);
-  }, {passive: false});
-  var drag = null;
-  view.addEventListener("pointerdown", function (e) {
-    if (e.button !== 0) { return; }
-    drag = {x: e.clientX, y: e.clientY, cx: cam.x, cy: cam.y};
-    view.setPointerCapture(e.pointerId);
-    view.classList.add("dragging");
-  });
-  view.addEventListener("pointermove", function (e) {
-    if (!drag) { return; }
-    cam.x = drag.cx - (e.clientX - drag.x) / cam.s;
-    cam.y = drag.cy - (e.clientY - drag.y) / cam.s;
-    apply();
-  });
-  function release() { drag = null; view.classList.remove("dragging"); }
-  view.addEventListener("pointerup", release);
-  view.addEventListener("pointercancel", release);
-  var first = readHash();
-  show(first === null ? 0 : first);
-})();
-"""
-
-_PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>{style}</style>
-</head>
-<body data-step="1">
-<header>
-<h1>{title}</h1>
-<div id="controls">
-<button id="prev" type="button" aria-label="previous step"
-  title="previous step (← or k)">&#9664; Previous</button>
-<button id="play" type="button" title="one step every 1.2 s">Play</button>
-<button id="next" type="button" aria-label="next step"
-  title="next step (→ or j)">Next &#9654;</button>
-<span id="counter">Step 1 of {n}</span>
-<select id="jump" aria-label="go to step">
-{options}
-</select>
-<span class="sep"></span>
-<button id="zoom-out" type="button" aria-label="zoom out" title="zoom out (−)">&#8722;</button>
-<button id="zoom-in" type="button" aria-label="zoom in" title="zoom in (+)">+</button>
-<button id="fit" type="button" title="fit the current step (0)">Fit step</button>
-<button id="whole" type="button" title="the whole graph">Whole graph</button>
-</div>
-</header>
-<div id="main">
-<div id="frames">
-<figure id="frame" data-step="1" data-node="{first_node}">
-{svg}</figure>
-</div>
-<pre id="explanation" aria-live="polite">{first}</pre>
-</div>
-<script type="application/json" id="texts">{texts}</script>
-<script>{script}</script>
-</body>
-</html>
-"""
 
 
 # ------------------------------------------------------------ in a notebook
