@@ -103,17 +103,20 @@ def _is_scalar(x: Any) -> bool:
     return isinstance(x, float | int)
 
 
-def _on_arrays(p: Primitive, ns: ArrayMath) -> Callable[..., Any]:
-    """The primitive ``p`` over ``ns.xp``'s arrays (a value shared by the batch: its float one)."""
-    real, array, scalar = p.real, p.array, ns._scalar
+def _on_arrays(p: Primitive, xp: Any, scalar: Callable[[Any], bool]) -> Callable[..., Any]:
+    """The primitive ``p`` over ``xp``'s arrays (a value shared by the batch: its float one)."""
+    real, array = p.real, p.array
+    if p.name == "add":  # one function for both: floats and arrays add left to right alike
+        return lambda xs: array(xp, xs)
 
     def call(*args: Any) -> Any:
-        if all(scalar(a) for a in (args[0] if p.name == "add" else args)):
-            try:
-                return real(*args)
-            except OverflowError:
-                return math.inf
-        return array(ns.xp, *args)
+        for a in args:
+            if not scalar(a):
+                return array(xp, *args)
+        try:
+            return real(*args)
+        except OverflowError:
+            return math.inf
 
     call.__name__ = p.name
     return call
@@ -144,8 +147,11 @@ class ArrayMath:
         self._xp = xp
         self.deferred = deferred
         self.flags: list[Any] = []
+        self._bind(xp, _is_scalar)
+
+    def _bind(self, xp: Any, scalar: Callable[[Any], bool]) -> None:
         for p in PRIMITIVES.values():
-            setattr(self, p.name, _on_arrays(p, self))
+            setattr(self, p.name, _on_arrays(p, xp, scalar))
 
     @property
     def xp(self) -> Any:
@@ -261,10 +267,21 @@ class NumpyMath(ArrayMath):
     """
 
     def __init__(self) -> None:
-        super().__init__(None)
+        # NumPy is imported on first use: the primitives are bound then (see __getattr__).
+        self._xp = None
+        self.deferred = False
+        self.flags = []
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or "sigmoid" in self.__dict__:
+            raise AttributeError(name)
+        np = self.xp
+        ndarray = np.ndarray
+        self._bind(np, lambda x: type(x) is not ndarray)
         self.sigmoid = self._sigmoid
         self.softplus = self._softplus
         self.add = self._add
+        return getattr(self, name)
 
     @property
     def xp(self) -> Any:

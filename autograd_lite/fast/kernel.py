@@ -97,6 +97,8 @@ _BINARY = Template("""\
 def $fname(self, other):
     if _PLAIN:
         if type(other) is not Value:
+            if type(other) is int and -9007199254740992 <= other <= 9007199254740992:
+                other = float(other)  # exactly: what the core's operand does
             if type(other) is float and other - other == 0.0:
                 c = _new(Value)
                 c._data = other
@@ -435,6 +437,7 @@ def _set_plain(fast: bool) -> None:
 
 _general_backward = Value.backward
 _general_call = Op.__call__
+_general_pow = Value.__pow__
 _CORE: dict[str, Any] = {}
 # What the fast sum below uses, bound once.
 _new = object.__new__
@@ -465,6 +468,39 @@ def _call(self: Op, *args: Any) -> Any:
     return _general_call(self, *args)
 
 
+#: Fast ``x ** k`` methods, one per constant exponent (the commonest 64), made on first use.
+_POWC_FAST: dict[float, Callable[[Value], Value]] = {}
+
+
+def _powc_method(k: float) -> Callable[[Value], Value]:
+    """Generate the fast path of ``x ** k`` for one exponent, from the ``powc`` row."""
+    row = TABLE["powc"].with_param(k)
+    n = len(_POWC_FAST)
+    scope = globals()
+    scope[f"R_powc{n}"] = row
+    scope[f"_general__powc{n}"] = row  # the row's own call: the core's path
+    namespace: dict[str, Any] = {}
+    source = method_source(f"_powc{n}", row, f"R_powc{n}", "unary")
+    exec(compile(source, "<autograd_lite.fast.kernel powc>", "exec"), scope, namespace)
+    fast: Callable[[Value], Value] = namespace[f"_powc{n}"]
+    _POWC_FAST[k] = fast
+    return fast
+
+
+def _pow(self: Value, other: Any) -> Value:
+    """The fast path of ``Value.__pow__`` for a number exponent (the core's docs apply)."""
+    t = type(other)
+    if t is float or (t is int and -9007199254740992 <= other <= 9007199254740992):
+        k = float(other)
+        if k - k == 0.0:
+            fast = _POWC_FAST.get(k)
+            if fast is None and len(_POWC_FAST) < 64:
+                fast = _powc_method(k)
+            if fast is not None:
+                return fast(self)
+    return _general_pow(self, other)
+
+
 def install() -> None:
     """Install the generated methods and the fast backward on ``Value``."""
     if _CORE:
@@ -485,6 +521,9 @@ def install() -> None:
         fast.__annotations__ = core.__annotations__
         scope[f"_fast_{fname.strip('_')}"] = fast
         setattr(Value, fname, fast)
+    _CORE["__pow__"] = Value.__pow__
+    _pow.__doc__ = Value.__pow__.__doc__
+    setattr(Value, "__pow__", _pow)  # noqa: B010
     _CORE["__call__"] = Op.__call__
     setattr(Op, "__call__", _call)  # noqa: B010
     _CORE["backward"] = Value.backward
