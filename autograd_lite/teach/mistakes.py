@@ -369,8 +369,7 @@ class _Format:
         """The derivative of ``top`` by ``bottom``, names already written in this format."""
         if self.kind == "latex":
             return rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
-        if not (top.isidentifier() and bottom.isidentifier()):
-            top, bottom = f"({top})", f"({bottom})"
+        top, bottom = (n if n.isidentifier() else f"({n})" for n in (top, bottom))
         mark = "∂" if self.kind == "markdown" else "d"
         return f"{mark}{top}/{mark}{bottom}"
 
@@ -523,8 +522,8 @@ class MistakeComparison:
             encoding: The encoding the table will be written in (e.g.
                 ``sys.stdout.encoding``). When it cannot encode the table, the
                 library's symbols are spelt in ASCII and any other character it
-                lacks becomes a backslash escape, cell by cell, as
-                :meth:`autograd_lite.teach.explain.Explanation.to_text` does.
+                lacks becomes a backslash escape, cell by cell, as in the
+                explanations of :mod:`autograd_lite.teach.explain`.
                 ``None`` (the default) keeps every symbol.
         """
         text = self._text(str)
