@@ -111,6 +111,9 @@ def test_two_wrong_signs_cancel() -> None:
     why = {r.name: r.why for r in compare_mistake(f, "sign").rows}
     assert why["u"] == "u is subtracted in f: df/du is −1, but without the minus it is +1."
     assert why["y"] == "y gets its gradient from u, whose gradient is already wrong."
+    g = (x - (y * z).named("y·z")).named("g")  # a compound name gets brackets of its own
+    (row, *_) = compare_mistake(g, "sign").rows
+    assert row.why == "y·z is subtracted in g: dg/d(y·z) is −1, but without the minus it is +1."
 
 
 def test_every_why_names_the_cause() -> None:

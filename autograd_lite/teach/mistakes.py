@@ -17,6 +17,7 @@ mistake in one sentence.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -369,7 +370,7 @@ class _Format:
         """The derivative of ``top`` by ``bottom``, names already written in this format."""
         if self.kind == "latex":
             return rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
-        top, bottom = (n if n.isidentifier() else f"({n})" for n in (top, bottom))
+        top, bottom = (n if _ATOMIC.fullmatch(n) else f"({n})" for n in (top, bottom))
         mark = "∂" if self.kind == "markdown" else "d"
         return f"{mark}{top}/{mark}{bottom}"
 
@@ -399,6 +400,9 @@ class _Format:
                 out.append(self.words(after))
         return "".join(out)
 
+
+# A name that needs no brackets in d(top)/d(bottom): a word, or a plain number.
+_ATOMIC = re.compile(r"[^\W\d]\w*|[0-9.]+(?:e[-+]?[0-9]+)?")
 
 _LATEX_TEXT = {
     "\\": r"\textbackslash{}",
@@ -502,7 +506,7 @@ class MistakeComparison:
     def _headers(self, f: _Format) -> list[str]:
         mark = "∂" if f.kind == "markdown" else "d"
         r = f.name(self.root)
-        r = r if self.names[self.root].isidentifier() else f"({r})"
+        r = r if _ATOMIC.fullmatch(self.names[self.root]) else f"({r})"
         return ["node", f"right {mark}{r}/{mark}(node)", "wrong", "why"]
 
     def _cells(self, row: MistakeRow, f: _Format) -> list[str]:
