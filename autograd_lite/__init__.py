@@ -70,6 +70,13 @@ from autograd_lite.teach.lesson import (
     analytic_batch,
     lesson_graph,
 )
+from autograd_lite.teach.mistakes import (
+    MISTAKES,
+    MistakeComparison,
+    MistakeRow,
+    compare_mistake,
+    mistaken_backward,
+)
 
 _fast.install()
 
@@ -90,6 +97,7 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = [
+    "MISTAKES",
     "TABLE",
     "Analytic",
     "AnalyticBatch",
@@ -102,6 +110,8 @@ __all__ = [
     "ForwardStep",
     "LessonGraph",
     "LogisticRegression",
+    "MistakeComparison",
+    "MistakeRow",
     "Op",
     "Program",
     "RenderError",
@@ -114,6 +124,7 @@ __all__ = [
     "analytic",
     "analytic_batch",
     "backward_steps",
+    "compare_mistake",
     "compile_graph",
     "constant",
     "count_sweeps",
@@ -135,6 +146,7 @@ __all__ = [
     "local_derivatives",
     "make_data",
     "mean",
+    "mistaken_backward",
     "no_grad",
     "reachable",
     "register",

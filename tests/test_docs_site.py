@@ -20,6 +20,7 @@ API = DOCS / "api"
 PUBLIC = (
     "teach.explain",
     "teach.lesson",
+    "teach.mistakes",
     "teach.names",
     "teach.textout",
     "teach.viz",
