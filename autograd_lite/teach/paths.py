@@ -8,7 +8,7 @@ local derivative of every edge; then add the products of all the paths::
 
 A node used twice (``a * a``, or ``b = a + a``) starts two paths, so its
 gradient is a sum; that is why ``backward`` adds (``+=``) what each use sends
-instead of overwriting it. :func:`explain_paths` lists the paths, their
+instead of overwriting it. :func:`~autograd_lite.explain_paths` lists the paths, their
 factors (the op table's local derivatives, as
 :func:`autograd_lite.core.autodiff.local_derivatives` gives them) and their
 products, and sets their sum beside the gradient that the engine computes.
@@ -171,11 +171,13 @@ class PathExplanation:
             without listing them; 0 when ``root`` does not use ``node``).
         limit: The most paths listed one by one.
         listed: Whether :attr:`paths` holds every path (``count <= limit``).
-        paths: Every path, depth first from the root (each node's inputs in
-            argument order), when :attr:`listed`; otherwise empty.
-        groups: One :class:`PathGroup` per use of ``node`` in the graph, in the
-            order ``backward`` adds their contributions (the using nodes from
-            the root down, their inputs in argument order).
+        paths: Every path (a :class:`~autograd_lite.teach.paths.GradientPath`),
+            depth first from the root (each node's inputs in argument order),
+            when :attr:`listed`; otherwise empty.
+        groups: One :class:`~autograd_lite.teach.paths.PathGroup` per use of
+            ``node`` in the graph, in the order ``backward`` adds their
+            contributions (the using nodes from the root down, their inputs in
+            argument order).
         total: The sum over paths: the products of :attr:`paths` added left to
             right in their order when listed; otherwise the contributions of
             :attr:`groups` added left to right (each the sum of the products of
@@ -184,7 +186,8 @@ class PathExplanation:
             (:func:`autograd_lite.functional.gradients`).
         agree: Whether :attr:`total` and :attr:`gradient` agree to rounding
             (within 1e-9 of the size of the terms added).
-        names: The name used for each node of the graph (as :func:`explain` uses).
+        names: The name used for each node of the graph (as
+            :func:`~autograd_lite.teach.explain.explain` uses).
         precision: Significant digits of printed numbers.
     """
 
