@@ -159,7 +159,8 @@ def _plural(n: int, word: str) -> str:
 class PathExplanation:
     """The paths from a root down to one node, their products, and their sum.
 
-    ``print`` it for a plain-text table, or use ``to_markdown``/``to_latex``
+    Made by :func:`~autograd_lite.explain_paths`. ``print`` it for a
+    plain-text table, or use ``to_markdown``/``to_latex``
     (in Jupyter it shows itself as Markdown). Up to ``limit`` paths are listed
     one by one; past it, :attr:`paths` is empty and the renderings show
     :attr:`groups` instead, with the number of paths.
@@ -218,7 +219,7 @@ class PathExplanation:
             total += t
         self.total = total
         scale = max(sum(abs(t) for t in terms), abs(gradient))
-        self.agree = abs(total - gradient) <= 1e-9 * scale + 1e-300
+        self.agree = abs(total - gradient) <= 1e-9 * scale
 
     # ------------------------------------------------------------ pieces
     def _name(self, n: Value) -> str:
