@@ -10,7 +10,8 @@ compiled path (``compile_graph``, ``trace``) are loaded on first use, so
 ``import autograd_lite`` never imports graphviz or NumPy.
 
 Submodules with their own namespace: :mod:`autograd_lite.teach.explain`,
-:mod:`autograd_lite.teach.viz`, :mod:`autograd_lite.models.nn`, :mod:`autograd_lite.testing`,
+:mod:`autograd_lite.teach.paths`, :mod:`autograd_lite.teach.viz`,
+:mod:`autograd_lite.models.nn`, :mod:`autograd_lite.testing`,
 :mod:`autograd_lite.models.logistic`, :mod:`autograd_lite.compiled`,
 :mod:`autograd_lite.persist` (``safe_loads``: loading pickles from elsewhere).
 """
@@ -77,6 +78,7 @@ from autograd_lite.teach.mistakes import (
     compare_mistake,
     mistaken_backward,
 )
+from autograd_lite.teach.paths import PathExplanation, explain_paths
 
 _fast.install()
 
@@ -113,6 +115,7 @@ __all__ = [
     "MistakeComparison",
     "MistakeRow",
     "Op",
+    "PathExplanation",
     "Program",
     "RenderError",
     "RenderTimeout",
@@ -130,6 +133,7 @@ __all__ = [
     "count_sweeps",
     "detect_anomaly",
     "draw",
+    "explain_paths",
     "fit_logistic",
     "forward_steps",
     "gc_paused",

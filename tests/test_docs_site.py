@@ -19,6 +19,7 @@ DOCS = ROOT / "docs"
 API = DOCS / "api"
 PUBLIC = (
     "teach.explain",
+    "teach.paths",
     "teach.lesson",
     "teach.mistakes",
     "teach.names",

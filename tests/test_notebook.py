@@ -101,6 +101,13 @@ def test_notebook_runs_in_a_real_kernel(kernel_here: str, tmp_path: Path) -> Non
     assert text, f"the explanation has no Markdown or HTML: {sorted(explanation[0])}"
     assert "dz" in text and "a − y" in text.replace("a - y", "a − y")
 
+    paths = _bundles(_cell(nb, "ag.explain_paths(g.loss"))
+    assert paths, "the paths cell displayed nothing"
+    table = paths[0].get("text/markdown", "")
+    # L reaches w1 through log a and through log(1−a): two paths, summing to dw1.
+    assert "down to w1 = 0.4: 2 paths" in table and "| 2 | L → (1−y)·log(1−a)" in table
+    assert "∂L/∂w1 from backward: -0.3746" in table
+
     stepper = _bundles(_cell(nb, "stepper_html(g.loss"))
     assert stepper, "the stepper cell displayed nothing"
     page = html.unescape(stepper[0].get("text/html", ""))
