@@ -26,6 +26,21 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal, NoReturn
 
 from autograd_lite.compiled import codegen, instructions
+from autograd_lite.compiled.arrays import (
+    array_math,
+    broadcast,
+    device,
+    first_true,
+    index_text,
+    shape_of,
+)
+from autograd_lite.compiled.inputs import (
+    check_count,
+    leaf_name,
+    nonfinite_kind,
+    param_values,
+    prepare,
+)
 from autograd_lite.compiled.runtime import (
     FLOAT,
     NUMPY,
@@ -34,7 +49,6 @@ from autograd_lite.compiled.runtime import (
     Recheck,
     is_dask,
     require_jax_x64,
-    shape_mismatch,
 )
 from autograd_lite.core.graph import topological
 from autograd_lite.core.value import Value
@@ -98,70 +112,6 @@ def _sum_to(g: Any, shape: tuple[int, ...]) -> Any:
     return g
 
 
-def _unravel(flat: int, shape: tuple[int, ...]) -> tuple[int, ...]:
-    out = []
-    for s in reversed(shape):
-        flat, r = divmod(flat, s)
-        out.append(r)
-    return tuple(reversed(out))
-
-
-def _index_text(flat: int, shape: tuple[int, ...]) -> str:
-    if len(shape) == 1:
-        return str(flat)
-    return str(_unravel(flat, shape))
-
-
-def _broadcast(shapes: Sequence[tuple[int, ...]]) -> tuple[int, ...]:
-    """The broadcast shape of ``shapes`` (the standard's rules), without any array library."""
-    ndim = max((len(s) for s in shapes), default=0)
-    out = [1] * ndim
-    for s in shapes:
-        for i, d in enumerate(s, ndim - len(s)):
-            if d != 1:
-                if out[i] not in (1, d):
-                    raise ValueError(
-                        f"compiled program: inputs of shapes {list(shapes)} do not broadcast"
-                    )
-                out[i] = d
-    return tuple(out)
-
-
-def _batch_shape(shapes: Sequence[tuple[int, ...]], who: Callable[[int], str]) -> tuple[int, ...]:
-    """The broadcast shape of the inputs' ``shapes``, or a ValueError naming two that clash.
-
-    ``who(j)`` names input ``j`` (``"input 1 ('y')"``); dask inputs are checked
-    with the same words.
-    """
-    ndim = max((len(s) for s in shapes), default=0)
-    out = [1] * ndim
-    owner = [-1] * ndim  # the input that set each dimension
-    for j, s in enumerate(shapes):
-        for d, size in enumerate(s, ndim - len(s)):
-            if size == 1:
-                continue
-            if out[d] not in (1, size):
-                i = owner[d]
-                raise shape_mismatch(who(j), s, who(i), shapes[i])
-            out[d], owner[d] = size, j
-    return tuple(out)
-
-
-def _shape_of(x: Any) -> tuple[int, ...]:
-    return () if isinstance(x, float | int) else tuple(x.shape)
-
-
-def _device(x: Any) -> Any:
-    import array_api_compat
-
-    return array_api_compat.device(x)
-
-
-def _is_numpy_like(a: Any) -> bool:
-    """NumPy arrays and scalars, lists and tuples: the NumPy fast path."""
-    return isinstance(a, list | tuple) or type(a).__module__ == "numpy"
-
-
 def _xp_reducers(
     xp: Any, shape: tuple[int, ...], n: int, deferred: bool
 ) -> tuple[Callable[..., Any], Callable[..., Any]]:
@@ -199,52 +149,6 @@ def _xp_sum_to(xp: Any, g: Any, shape: tuple[int, ...]) -> Any:
 
 def _bool_dtype(xp: Any) -> Any:
     return getattr(xp, "bool", None) or xp.bool_
-
-
-def _first_true(xp: Any, flat: Any) -> int:
-    """The index of the first True of a 1-D boolean array (argmax returns the first maximum)."""
-    if xp.__name__ == "numpy":
-        return int(xp.argmax(flat))
-    return int(xp.argmax(xp.astype(flat, xp.int8)))
-
-
-_NAMESPACES: dict[int, ArrayMath] = {}
-
-
-def _array_math(xp: Any) -> ArrayMath:
-    m = _NAMESPACES.get(id(xp))
-    if m is None:
-        m = _NAMESPACES[id(xp)] = ArrayMath(xp)
-    return m
-
-
-def _namespace(args: Sequence[Any]) -> Any:
-    """The array namespace of the non-NumPy array arguments, or None (NumPy or floats)."""
-    found = None
-    for a in args:
-        if isinstance(a, float | int | Value | str | bytes | complex) or a is None:
-            continue
-        if _is_numpy_like(a):
-            continue
-        try:
-            import array_api_compat
-        except ImportError:  # without it, anything array-like goes through NumPy
-            return None
-        try:
-            xp = array_api_compat.array_namespace(a)
-        except TypeError:
-            continue  # not an array: _prepare refuses it or reads it with NumPy
-        if array_api_compat.is_numpy_namespace(xp):
-            continue
-        if found is not None and found is not xp:
-            raise TypeError(
-                f"compiled program: inputs mix array libraries ({found.__name__} and "
-                f"{xp.__name__}); give every input from one library"
-            )
-        if array_api_compat.is_jax_namespace(xp):
-            require_jax_x64()
-        found = xp
-    return found
 
 
 class Program:
@@ -335,134 +239,6 @@ class Program:
         """Return the generated Python code: the forward, then forward + backward."""
         return self._code.forward + "\n\n" + self._code.grad
 
-    # ------------------------------------------------------------ inputs
-    def _check_args(self, args: Sequence[Any]) -> None:
-        if len(args) != len(self.inputs):
-            raise TypeError(
-                f"program takes {len(self.inputs)} inputs "
-                f"({', '.join(v.label or '?' for v in self.inputs)}), got {len(args)}"
-            )
-
-    def _prepare(self, args: Sequence[Any], scan: bool = True) -> tuple[list[Any], Any]:
-        """Return the inputs made ready and the namespace to run with (FLOAT, NUMPY or xp's).
-
-        With ``scan`` false, arrays of a non-NumPy library are not scanned for
-        NaN or inf: the caller tests them itself (inside ``jax.jit``).
-        """
-        xp = _namespace(args)
-        out: list[Any] = []
-        batched = False
-        for j, a in enumerate(args):
-            t = type(a)
-            if t is float:
-                if a - a != 0.0:  # inf or NaN, as the eager engine refuses them
-                    self._bad_input(j, a, *_refused(a))
-                out.append(a)
-            elif t is int:
-                out.append(float(a))
-            elif isinstance(a, Value):
-                out.append(a.data)
-            elif t is bool or isinstance(a, (str, bytes, complex)) or a is None:
-                self._bad_input(j, a, TypeError, "must be a real number or an array of them")
-            else:
-                out.append(self._array(j, a) if xp is None else self._array_xp(j, a, xp, scan))
-                batched = batched or not isinstance(out[-1], float)
-        if not batched:
-            return out, FLOAT
-        _batch_shape([_shape_of(x) for x in out], self._who_input)
-        return out, NUMPY if xp is None else _array_math(xp)
-
-    def _who_input(self, j: int) -> str:
-        label = self.inputs[j].label
-        return f"input {j} ({label!r})" if label else f"input {j}"
-
-    def _bad_input(self, j: int, a: Any, kind: type[Exception], why: str) -> NoReturn:
-        who = self._who_input(j)
-        raise kind(f"compiled program: {who} {why}, got {type(a).__name__} {a!r:.60}")
-
-    def _array(self, j: int, a: Any) -> Any:
-        import numpy as np
-
-        if isinstance(a, float):  # a float subclass such as numpy.float64
-            x = float(a)
-            if x - x != 0.0:
-                self._bad_input(j, a, *_refused(x))
-            return x
-        arr = np.asarray(a)
-        if arr.dtype.kind not in "iuf":  # refuse complex, bool, strings and objects
-            self._bad_input(j, a, TypeError, "must be a real number or an array of them")
-        arr = arr.astype(float, copy=False)
-        if arr.ndim == 0:
-            x = float(arr)
-            if x - x != 0.0:
-                self._bad_input(j, a, *_refused(x))
-            return x
-        if arr.size == 0:
-            self._bad_input(j, a, ValueError, "is an empty array (a batch needs an example)")
-        # One cheap reduction first: the sum is inf or NaN whenever an entry
-        # is (or when finite entries overflow); only then look for the entry.
-        with np.errstate(all="ignore"):
-            s = float(np.add.reduce(arr, axis=None))
-        if s - s != 0.0:
-            bad = np.flatnonzero(~np.isfinite(arr))
-            if bad.size:
-                x = float(arr.flat[bad[0]])
-                kind, why = _refused(x)
-                self._bad_input(j, a, kind, f"{why} at index {_index_text(int(bad[0]), arr.shape)}")
-        return arr
-
-    def _array_xp(self, j: int, a: Any, xp: Any, scan: bool = True) -> Any:
-        """The generic :meth:`_array`: only functions of the array API standard."""
-        if isinstance(a, float):
-            return self._array(j, a)
-        if _is_numpy_like(a):
-            a = xp.asarray(a)
-        dtype = getattr(a, "dtype", None)
-        try:
-            real = dtype is not None and xp.isdtype(dtype, ("real floating", "integral"))
-        except (TypeError, ValueError):
-            real = False
-        if not real:
-            self._bad_input(j, a, TypeError, "must be a real number or an array of them")
-        if dtype != xp.float64:
-            a = xp.astype(a, xp.float64)
-        shape = tuple(a.shape)
-        if not shape:
-            x = float(a)
-            if x - x != 0.0:
-                self._bad_input(j, a, *_refused(x))
-            return x
-        if math.prod(shape) == 0:
-            self._bad_input(j, a, ValueError, "is an empty array (a batch needs an example)")
-        if not scan:
-            return a
-        ok = xp.isfinite(a)
-        if not bool(xp.all(ok)):
-            flat = _first_true(xp, xp.logical_not(xp.reshape(ok, (-1,))))
-            x = float(xp.reshape(a, (-1,))[flat])
-            kind, why = _refused(x)
-            self._bad_input(j, a, kind, f"{why} at index {_index_text(flat, shape)}")
-        return a
-
-    def _params(self, values: Sequence[float] | None = None) -> list[float]:
-        if values is None:
-            P = [p.data for p in self.params]
-        else:
-            P = [float(v) for v in values]
-            if len(P) != len(self.params):
-                raise TypeError(
-                    f"compiled program: params= needs {len(self.params)} values, got {len(P)}"
-                )
-        s = sum(P)
-        if s - s != 0.0:
-            for j, x in enumerate(P):
-                if x - x != 0.0:
-                    label = self.params[j].label
-                    who = f"parameter {j} ({label!r})" if label else f"parameter {j}"
-                    kind, why = _refused(x)
-                    raise kind(f"compiled program: {who} {why}")
-        return P
-
     # -------------------------------------------------------------- runs
     def _call(
         self, fn: Callable[..., Any], xs: list[Any], P: list[float], m: Any, *extra: Any
@@ -497,13 +273,13 @@ class Program:
 
         With dask arrays the result is a lazy dask array (see :mod:`autograd_lite.compiled.scale`).
         """
-        self._check_args(args)
+        check_count(self.inputs, args)
         if any(is_dask(a) for a in args):
             from autograd_lite.compiled import scale
 
             return scale.run(self, args, params=params)
-        xs, m = self._prepare(args)
-        P = self._params(params)
+        xs, m = prepare(self.inputs, args)
+        P = param_values(self.params, params)
         if m is NUMPY:
             import numpy as np
 
@@ -544,7 +320,7 @@ class Program:
                 naming the node (and the example); also when a gradient or the
                 reduced value is not finite.
         """
-        self._check_args(args)
+        check_count(self.inputs, args)
         if reduce not in ("sum", "mean", None):
             raise ValueError(f"reduce must be 'sum', 'mean' or None, got {reduce!r}")
         if any(is_dask(a) for a in args):
@@ -554,8 +330,8 @@ class Program:
                 self, args, reduce=reduce, input_grads=input_grads, params=params
             )
             return lazy
-        xs, m = self._prepare(args)
-        P = self._params(params)
+        xs, m = prepare(self.inputs, args)
+        P = param_values(self.params, params)
         fn = self._grad if input_grads else self._grad_params
         k = len(self.inputs)
         if m is FLOAT:
@@ -583,7 +359,7 @@ class Program:
         self._check_grads(result[1])
         total = result[0]
         if reduce is not None and total - total != 0.0:
-            kind, _ = _nonfinite_kind(total)
+            kind, _ = nonfinite_kind(total)
             raise kind(f"compiled program: the {reduce} over the batch is not finite ({total!r})")
         return result
 
@@ -598,11 +374,11 @@ class Program:
     ) -> tuple[Any, list[Any]]:
         """:meth:`value_and_grad` on any array-API namespace (standard functions only)."""
         xp = m.xp
-        shape = _broadcast([_shape_of(x) for x in xs])
+        shape = broadcast([shape_of(x) for x in xs])
         n = math.prod(shape)
         if reduce is None:
             like = next(x for x in xs if not isinstance(x, float))
-            seed = xp.ones(shape, dtype=xp.float64, device=_device(like))
+            seed = xp.ones(shape, dtype=xp.float64, device=device(like))
             value, grads = self._call(fn, xs, P, m, seed, _same, _keep)
         else:
             R, T = _xp_reducers(xp, shape, n, False)
@@ -611,7 +387,7 @@ class Program:
         self._check_grads(result[1], xp)
         total = result[0]
         if reduce is not None and total - total != 0.0:
-            kind, _ = _nonfinite_kind(total)
+            kind, _ = nonfinite_kind(total)
             raise kind(f"compiled program: the {reduce} over the batch is not finite ({total!r})")
         return result
 
@@ -665,7 +441,7 @@ class Program:
     ) -> tuple[Any, list[Any]]:
         k = len(self.inputs)
         like = next(x for x in xs if not isinstance(x, float))
-        dev = _device(like)
+        dev = device(like)
 
         def full(g: Any, s: tuple[int, ...]) -> Any:
             if isinstance(g, float | int):
@@ -680,7 +456,7 @@ class Program:
                     continue
                 out.append(full(0.0 if g is None else g, shape))
             return full(value, shape), out
-        wrt_shapes = [_shape_of(x) for x in xs] + [() for _ in self.params]
+        wrt_shapes = [shape_of(x) for x in xs] + [() for _ in self.params]
         scale = 1.0 / n if reduce == "mean" else 1.0
         for j, (g, s) in enumerate(zip(grads, wrt_shapes, strict=True)):
             if j < k and not input_grads:
@@ -713,7 +489,7 @@ class Program:
                 ok = xp.isfinite(g)
                 if bool(xp.all(ok)):
                     continue
-                flat = _first_true(xp, xp.logical_not(xp.reshape(ok, (-1,))))
+                flat = first_true(xp, xp.logical_not(xp.reshape(ok, (-1,))))
                 x = float(xp.reshape(g, (-1,))[flat])
             else:
                 import numpy as np
@@ -722,11 +498,10 @@ class Program:
                 if not bad.size:
                     continue
                 x = float(np.asarray(g).flat[bad[0]])
-            label = wrt[j].label
             kind_of = "input" if j < len(self.inputs) else "parameter"
             jj = j if j < len(self.inputs) else j - len(self.inputs)
-            who = f"{kind_of} {jj} ({label!r})" if label else f"{kind_of} {jj}"
-            kind, why = _nonfinite_kind(x)
+            who = leaf_name(kind_of, jj, wrt[j])
+            kind, why = nonfinite_kind(x)
             raise kind(f"compiled program (backward): the gradient of {who} {why} ({x!r})")
 
     def backward(self, *args: Any, reduce: Reduce = "sum") -> Any:
@@ -775,12 +550,12 @@ class Program:
         if key in self._jitted:
             return self._jitted[key]  # type: ignore[no-any-return]
         fn = self._grad if input_grads else self._grad_params
-        xp = _array_math(jnp).xp
+        xp = array_math(jnp).xp
         k = len(self.inputs)
 
         def pure(xs: tuple[Any, ...], P: Any) -> Any:
             m = ArrayMath(xp, deferred=True)
-            shape = _broadcast([_shape_of(x) for x in xs])
+            shape = broadcast([shape_of(x) for x in xs])
             n = math.prod(shape)
             Ps = [P[j] for j in range(len(self.params))]
             if reduce is None:
@@ -797,7 +572,7 @@ class Program:
                 value, grads = fn(*xs, Ps, m, 1.0, R, T)
                 scale = 1.0 / n if reduce == "mean" else 1.0
                 value = xp.sum(xp.broadcast_to(value, shape)) * scale
-                wrt_shapes = [_shape_of(x) for x in xs] + [() for _ in self.params]
+                wrt_shapes = [shape_of(x) for x in xs] + [() for _ in self.params]
                 done: list[Any] = []
                 for j, (g, s) in enumerate(zip(grads, wrt_shapes, strict=True)):
                     if j < k and not input_grads:
@@ -821,9 +596,9 @@ class Program:
         compiled = jax.jit(pure)
 
         def call(*args: Any, params: Sequence[float] | None = None) -> tuple[Any, list[Any]]:
-            self._check_args(args)
-            xs, _m = self._prepare(args, scan=False)
-            P = self._params(params)
+            check_count(self.inputs, args)
+            xs, _m = prepare(self.inputs, args, scan=False)
+            P = param_values(self.params, params)
             value, grads, ok = compiled(tuple(xs), jnp.asarray(P, dtype=jnp.float64))
             if not bool(ok):
                 # Locate with the eager program (raises naming the node and example).
@@ -856,13 +631,13 @@ class Program:
         shape: tuple[int, ...] = ()
         first: Any = None
         if xp is not None:
-            shape = _broadcast([_shape_of(x) for x in xs])
+            shape = broadcast([shape_of(x) for x in xs])
             # per example: the event where it first failed
             if m is NUMPY:
                 first = xp.full(shape, -1)
             else:
                 like = next(x for x in xs if not isinstance(x, float))
-                first = xp.full(shape, -1, device=_device(like))
+                first = xp.full(shape, -1, device=device(like))
         events: list[tuple[int, type[Exception], str, Any]] = []
 
         def fail(i: int, kind: type[Exception], message: str, bad: Any) -> None:
@@ -929,7 +704,7 @@ class Program:
         if xp is None or not events:
             return
         flat_first = xp.reshape(first, (-1,))
-        flat = _first_true(xp, flat_first >= 0)
+        flat = first_true(xp, flat_first >= 0)
         i, kind, message, shared = events[int(flat_first[flat])]
         a = [vals[id(p)] for p in nodes[i].parents]
         a = [
@@ -938,7 +713,7 @@ class Program:
             else float(xp.reshape(xp.broadcast_to(x, shape), (-1,))[flat])
             for x in a
         ]
-        self._raise(i, kind, message, a, None if shared else _index_text(flat, shape))
+        self._raise(i, kind, message, a, None if shared else index_text(flat, shape))
 
     def _raise(
         self, i: int, kind: type[Exception], message: str, a: Sequence[Any], index: str | None
@@ -954,17 +729,6 @@ class Program:
             f"{node.op.name} at {self._who(i)} (compiled program): {message} "
             f"({'; '.join(parts)}){where}"
         ) from None
-
-
-def _nonfinite_kind(x: float) -> tuple[type[Exception], str]:
-    if x != x:
-        return ValueError, "is NaN"
-    return OverflowError, "is infinite"
-
-
-def _refused(x: float) -> tuple[type[Exception], str]:
-    """An input or parameter that is not finite is refused with ``ValueError``."""
-    return ValueError, f"must be finite ({_nonfinite_kind(x)[1]})"
 
 
 # A program pickles as its graph's instructions (see instructions.encode);
