@@ -11,7 +11,7 @@ a failing domain check raises the check's error, an overflow
 ``OverflowError``, a NaN ``ValueError``, each naming the op, the node and the
 input values (and, on arrays, the first failing example). The generated code
 only *detects* trouble; the program then re-runs the graph step by step
-(:meth:`Program._locate`) to say exactly where.
+(:func:`~autograd_lite.compiled.locate.locate`) to say exactly where.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import builtins
 import copy
 import math
 import pickle
-import sys
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, NoReturn
@@ -31,7 +30,6 @@ from autograd_lite.compiled.arrays import (
     broadcast,
     device,
     first_true,
-    index_text,
     shape_of,
 )
 from autograd_lite.compiled.inputs import (
@@ -41,6 +39,7 @@ from autograd_lite.compiled.inputs import (
     param_values,
     prepare,
 )
+from autograd_lite.compiled.locate import ARITH, backward_error, locate
 from autograd_lite.compiled.runtime import (
     FLOAT,
     NUMPY,
@@ -56,8 +55,6 @@ from autograd_lite.core.value import Value
 __all__ = ["Program", "Reduce", "compile_graph", "trace"]
 
 Reduce = Literal["sum", "mean"] | None
-
-_ARITH = (ArithmeticError, ValueError)
 
 
 def _reducers(shape: tuple[int, ...], n: int) -> tuple[Callable[..., Any], Callable[..., Any]]:
@@ -145,10 +142,6 @@ def _xp_sum_to(xp: Any, g: Any, shape: tuple[int, ...]) -> Any:
     if axes:
         g = xp.sum(g, axis=axes, keepdims=True)
     return g
-
-
-def _bool_dtype(xp: Any) -> Any:
-    return getattr(xp, "bool", None) or xp.bool_
 
 
 class Program:
@@ -246,23 +239,13 @@ class Program:
         try:
             return fn(*xs, P, m, *extra)
         except Recheck:
-            self._locate(xs, P, m)
+            locate(self._nodes, self._code.plans, self.inputs, self.params, xs, P, m)
         except BackwardFailure as exc:
-            cause = exc.__context__
-            node = self._nodes[exc.index]
-            op = node.op.name if node.op is not None else "leaf"
-            kind = type(cause) if isinstance(cause, Exception) else ArithmeticError
-            raise kind(
-                f"{op} at {self._who(exc.index)} (compiled program, backward): {cause}"
-            ) from None
-        except _ARITH as exc:  # a float forward raised (math.exp or ** overflowing)
-            self._locate(xs, P, m)
+            raise backward_error(self._nodes, exc) from None
+        except ARITH as exc:  # a float forward raised (math.exp or ** overflowing)
+            locate(self._nodes, self._code.plans, self.inputs, self.params, xs, P, m)
             raise ArithmeticError(f"compiled program: {exc}") from None
         raise AssertionError("compiled program: a test failed but the re-run found no error")
-
-    def _who(self, i: int) -> str:
-        node = self._nodes[i]
-        return repr(node.label) if node.label else f"node v{i}"
 
     def run(self, *args: Any, params: Sequence[float] | None = None) -> Any:
         """Return the root's value for new input values (floats or arrays).
@@ -608,127 +591,6 @@ class Program:
 
         self._jitted[key] = call
         return call
-
-    # ---------------------------------------------------- finding errors
-    def _locate(self, xs: Sequence[Any], P: Sequence[float], m: Any) -> None:
-        """Re-run the graph node by node and raise the error the eager engine would.
-
-        Each node is evaluated with the same rules and namespace as the
-        generated code, so the values are the same. On arrays, the error is
-        the one of the first example that fails, at the first node where it does.
-        Only functions of the array API standard are used on arrays.
-        """
-        xp: Any = None
-        if m is NUMPY:
-            xp = sys.modules["numpy"]
-        elif isinstance(m, ArrayMath):
-            xp = m.xp
-        vals: dict[int, Any] = {}
-        for j, v in enumerate(self.inputs):
-            vals[id(v)] = xs[j]
-        for j, v in enumerate(self.params):
-            vals[id(v)] = P[j]
-        shape: tuple[int, ...] = ()
-        first: Any = None
-        if xp is not None:
-            shape = broadcast([shape_of(x) for x in xs])
-            # per example: the event where it first failed
-            if m is NUMPY:
-                first = xp.full(shape, -1)
-            else:
-                like = next(x for x in xs if not isinstance(x, float))
-                first = xp.full(shape, -1, device=device(like))
-        events: list[tuple[int, type[Exception], str, Any]] = []
-
-        def fail(i: int, kind: type[Exception], message: str, bad: Any) -> None:
-            """Record (arrays) or raise (floats) a failure at node i where ``bad``."""
-            nonlocal first
-            if xp is None:
-                if bad:
-                    self._raise(i, kind, message, [vals[id(p)] for p in nodes[i].parents], None)
-                return
-            shared = isinstance(bad, bool) or bad.ndim == 0
-            if isinstance(bad, bool):
-                if not bad:
-                    return
-                bad = xp.full(shape, True, dtype=_bool_dtype(xp))
-            mask = xp.logical_and(xp.broadcast_to(bad, shape), first < 0)
-            if bool(xp.any(mask)):
-                first = xp.where(mask, xp.full_like(first, len(events)), first)
-                events.append((i, kind, message, shared))
-
-        nodes = self._nodes
-        for i, n in enumerate(nodes):
-            if id(n) in vals:
-                continue
-            if n.op is None or not n.parents:
-                vals[id(n)] = n.data
-                continue
-            row, plan = n.op, self._code.plans[i]
-            a = [vals[id(p)] for p in n.parents]
-            for j, check in enumerate(row.checks):
-                if plan.checks[j] is None:
-                    continue
-                try:
-                    if isinstance(plan.checks[j], str):
-                        held = check.holds(a, m, row.param)
-                    else:
-                        held = m.holds(row, j, a)
-                except _ARITH:
-                    held = False
-                if xp is not None and not isinstance(held, bool):
-                    fail(i, check.error, check.message, xp.logical_not(held))
-                else:
-                    fail(i, check.error, check.message, not held)
-            try:
-                y = row.fwd(a, m, row.param) if plan.fwd is not None else m.call(row, a)
-            except OverflowError:
-                y = math.inf
-            except _ARITH as exc:
-                if xp is None:
-                    self._raise(i, type(exc), str(exc), a, None)
-                y = math.nan
-            if xp is None:
-                if y - y != 0.0:
-                    if y != y:
-                        fail(i, ValueError, "the result is NaN", True)
-                    fail(i, OverflowError, "the result overflows a float", True)
-            else:
-                if isinstance(y, float):
-                    nan, inf = math.isnan(y), math.isinf(y)
-                else:
-                    nan, inf = xp.isnan(y), xp.isinf(y)
-                fail(i, ValueError, "the result is NaN", nan)
-                fail(i, OverflowError, "the result overflows a float", inf)
-            vals[id(n)] = y
-        if xp is None or not events:
-            return
-        flat_first = xp.reshape(first, (-1,))
-        flat = first_true(xp, flat_first >= 0)
-        i, kind, message, shared = events[int(flat_first[flat])]
-        a = [vals[id(p)] for p in nodes[i].parents]
-        a = [
-            float(x)
-            if isinstance(x, float)
-            else float(xp.reshape(xp.broadcast_to(x, shape), (-1,))[flat])
-            for x in a
-        ]
-        self._raise(i, kind, message, a, None if shared else index_text(flat, shape))
-
-    def _raise(
-        self, i: int, kind: type[Exception], message: str, a: Sequence[Any], index: str | None
-    ) -> NoReturn:
-        node = self._nodes[i]
-        assert node.op is not None
-        parts = []
-        for s, (p, x) in enumerate(zip(node.parents, a, strict=True)):
-            name = repr(p.label) if p.label else f"input {s}"
-            parts.append(f"{name} = {float(x)!r}")
-        where = f" at index {index}" if index is not None else ""
-        raise kind(
-            f"{node.op.name} at {self._who(i)} (compiled program): {message} "
-            f"({'; '.join(parts)}){where}"
-        ) from None
 
 
 # A program pickles as its graph's instructions (see instructions.encode);
