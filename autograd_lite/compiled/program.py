@@ -22,24 +22,33 @@ import math
 import pickle
 import uuid
 from collections.abc import Callable, Sequence
-from typing import Any, Literal, NoReturn
+from typing import Any, NoReturn
 
 from autograd_lite.compiled import codegen, instructions
 from autograd_lite.compiled.arrays import (
     array_math,
     broadcast,
     device,
-    first_true,
     shape_of,
 )
 from autograd_lite.compiled.inputs import (
     check_count,
-    leaf_name,
-    nonfinite_kind,
     param_values,
     prepare,
 )
 from autograd_lite.compiled.locate import ARITH, backward_error, locate
+from autograd_lite.compiled.reduce import (
+    Reduce,
+    check_grads,
+    check_total,
+    finish,
+    finish_xp,
+    keep,
+    reducers,
+    same,
+    sum_to,
+    xp_reducers,
+)
 from autograd_lite.compiled.runtime import (
     FLOAT,
     NUMPY,
@@ -53,95 +62,6 @@ from autograd_lite.core.graph import topological
 from autograd_lite.core.value import Value
 
 __all__ = ["Program", "Reduce", "compile_graph", "trace"]
-
-Reduce = Literal["sum", "mean"] | None
-
-
-def _reducers(shape: tuple[int, ...], n: int) -> tuple[Callable[..., Any], Callable[..., Any]]:
-    """Return (R, T) that sum over a batch of ``n`` examples of the given shape.
-
-    Inside a batched program a per-example gradient is an array, or a float
-    when it is the same for every example (the seed is 1.0); R(g, d) sums g·d
-    over the batch, T(g) sums g.
-    """
-    import numpy as np
-
-    ndarray = np.ndarray
-    vdot = np.vdot
-
-    def R(g: Any, d: Any) -> float:
-        if type(g) is ndarray:
-            if type(d) is ndarray and d.shape == g.shape and g.size == n:
-                return float(vdot(g, d))
-            g = g * d
-        elif type(d) is ndarray:
-            g = d * g
-        else:
-            return float(g * d) * n
-        if g.size == n:
-            return float(g.sum())
-        return float(np.broadcast_to(g, shape).sum())
-
-    def T(g: Any) -> float:
-        if type(g) is ndarray:
-            return float(np.broadcast_to(g, shape).sum())
-        return float(g) * n
-
-    return R, T
-
-
-def _same(g: Any, d: Any) -> Any:
-    return g * d
-
-
-def _keep(g: Any) -> Any:
-    return g
-
-
-def _sum_to(g: Any, shape: tuple[int, ...]) -> Any:
-    """Sum a broadcast gradient back down to ``shape``."""
-    lead = g.ndim - len(shape)
-    if lead:
-        g = g.sum(axis=tuple(range(lead)))
-    axes = tuple(i for i, s in enumerate(shape) if s == 1 and g.shape[i] != 1)
-    if axes:
-        g = g.sum(axis=axes, keepdims=True)
-    return g
-
-
-def _xp_reducers(
-    xp: Any, shape: tuple[int, ...], n: int, deferred: bool
-) -> tuple[Callable[..., Any], Callable[..., Any]]:
-    """(R, T) of :func:`_reducers` for any array-API namespace.
-
-    Eager: the sums become floats. Deferred (under ``jit``): 0-d arrays.
-    """
-
-    def total(g: Any) -> Any:
-        s = xp.sum(g) if tuple(g.shape) == shape else xp.sum(xp.broadcast_to(g, shape))
-        return s if deferred else float(s)
-
-    def R(g: Any, d: Any) -> Any:
-        if isinstance(g, float | int) and isinstance(d, float | int):
-            return float(g * d) * n
-        return total(g * d)
-
-    def T(g: Any) -> Any:
-        if isinstance(g, float | int):
-            return float(g) * n
-        return total(g)
-
-    return R, T
-
-
-def _xp_sum_to(xp: Any, g: Any, shape: tuple[int, ...]) -> Any:
-    lead = g.ndim - len(shape)
-    if lead:
-        g = xp.sum(g, axis=tuple(range(lead)))
-    axes = tuple(i for i, s in enumerate(shape) if s == 1 and g.shape[i] != 1)
-    if axes:
-        g = xp.sum(g, axis=axes, keepdims=True)
-    return g
 
 
 class Program:
@@ -318,12 +238,12 @@ class Program:
         fn = self._grad if input_grads else self._grad_params
         k = len(self.inputs)
         if m is FLOAT:
-            value, grads = self._call(fn, xs, P, FLOAT, 1.0, _same, _keep)
+            value, grads = self._call(fn, xs, P, FLOAT, 1.0, same, keep)
             out = [
                 None if (g is None and j < k and not input_grads) else (0.0 if g is None else g)
                 for j, g in enumerate(grads)
             ]
-            self._check_grads(out)
+            check_grads(out, self.inputs, self.params)
             return value, out
         if m is not NUMPY:
             return self._value_and_grad_xp(fn, xs, P, m, reduce, input_grads)
@@ -334,16 +254,13 @@ class Program:
         seed = np.ones(shape)  # per-example gradients must come out as full arrays
         with np.errstate(all="ignore"):
             if reduce is None:
-                value, grads = self._call(fn, xs, P, NUMPY, seed, _same, _keep)
+                value, grads = self._call(fn, xs, P, NUMPY, seed, same, keep)
             else:
-                R, T = _reducers(shape, n)
+                R, T = reducers(shape, n)
                 value, grads = self._call(fn, xs, P, NUMPY, 1.0, R, T)
-            result = self._finish(value, grads, xs, shape, n, reduce, input_grads)
-        self._check_grads(result[1])
-        total = result[0]
-        if reduce is not None and total - total != 0.0:
-            kind, _ = nonfinite_kind(total)
-            raise kind(f"compiled program: the {reduce} over the batch is not finite ({total!r})")
+            result = finish(value, grads, xs, shape, n, reduce, input_grads)
+        check_grads(result[1], self.inputs, self.params)
+        check_total(result[0], reduce)
         return result
 
     def _value_and_grad_xp(
@@ -362,130 +279,14 @@ class Program:
         if reduce is None:
             like = next(x for x in xs if not isinstance(x, float))
             seed = xp.ones(shape, dtype=xp.float64, device=device(like))
-            value, grads = self._call(fn, xs, P, m, seed, _same, _keep)
+            value, grads = self._call(fn, xs, P, m, seed, same, keep)
         else:
-            R, T = _xp_reducers(xp, shape, n, False)
+            R, T = xp_reducers(xp, shape, n, False)
             value, grads = self._call(fn, xs, P, m, 1.0, R, T)
-        result = self._finish_xp(xp, value, grads, xs, shape, n, reduce, input_grads)
-        self._check_grads(result[1], xp)
-        total = result[0]
-        if reduce is not None and total - total != 0.0:
-            kind, _ = nonfinite_kind(total)
-            raise kind(f"compiled program: the {reduce} over the batch is not finite ({total!r})")
+        result = finish_xp(xp, value, grads, xs, shape, n, reduce, input_grads)
+        check_grads(result[1], self.inputs, self.params, xp)
+        check_total(result[0], reduce)
         return result
-
-    def _finish(
-        self,
-        value: Any,
-        grads: Sequence[Any],
-        xs: Sequence[Any],
-        shape: tuple[int, ...],
-        n: int,
-        reduce: Reduce,
-        input_grads: bool,
-    ) -> tuple[Any, list[Any]]:
-        import numpy as np
-
-        k = len(self.inputs)
-        out: list[Any] = []
-        if reduce is None:
-            for j, g in enumerate(grads):
-                if j < k and not input_grads:
-                    out.append(None)
-                    continue
-                out.append(np.zeros(shape) if g is None else np.broadcast_to(g, shape).copy())
-            return np.broadcast_to(value, shape).copy(), out
-        wrt_shapes = [np.shape(x) for x in xs] + [() for _ in self.params]
-        scale = 1.0 / n if reduce == "mean" else 1.0
-        for j, (g, s) in enumerate(zip(grads, wrt_shapes, strict=True)):
-            if j < k and not input_grads:
-                out.append(None)
-            elif g is None:
-                out.append(np.zeros(s) if s else 0.0)
-            elif s:
-                out.append(_sum_to(np.broadcast_to(g, shape), s) * scale)
-            elif type(g) is float:
-                out.append(g * scale)  # already summed over the batch
-            else:
-                out.append(float(np.sum(np.broadcast_to(g, shape))) * scale)
-        total = float(np.sum(np.broadcast_to(value, shape)))
-        return total * scale, out
-
-    def _finish_xp(
-        self,
-        xp: Any,
-        value: Any,
-        grads: Sequence[Any],
-        xs: Sequence[Any],
-        shape: tuple[int, ...],
-        n: int,
-        reduce: Reduce,
-        input_grads: bool,
-    ) -> tuple[Any, list[Any]]:
-        k = len(self.inputs)
-        like = next(x for x in xs if not isinstance(x, float))
-        dev = device(like)
-
-        def full(g: Any, s: tuple[int, ...]) -> Any:
-            if isinstance(g, float | int):
-                return xp.full(s, float(g), dtype=xp.float64, device=dev)
-            return xp.broadcast_to(g, s) * 1.0  # a new array, not a view
-
-        out: list[Any] = []
-        if reduce is None:
-            for j, g in enumerate(grads):
-                if j < k and not input_grads:
-                    out.append(None)
-                    continue
-                out.append(full(0.0 if g is None else g, shape))
-            return full(value, shape), out
-        wrt_shapes = [shape_of(x) for x in xs] + [() for _ in self.params]
-        scale = 1.0 / n if reduce == "mean" else 1.0
-        for j, (g, s) in enumerate(zip(grads, wrt_shapes, strict=True)):
-            if j < k and not input_grads:
-                out.append(None)
-            elif g is None:
-                out.append(xp.zeros(s, dtype=xp.float64, device=dev) if s else 0.0)
-            elif s:
-                out.append(_xp_sum_to(xp, full(g, shape), s) * scale)
-            elif isinstance(g, float | int):
-                out.append(float(g) * scale)  # already summed over the batch
-            else:
-                out.append(float(xp.sum(xp.broadcast_to(g, shape))) * scale)
-        if isinstance(value, float | int):
-            total = float(value) * n
-        else:
-            total = float(xp.sum(xp.broadcast_to(value, shape)))
-        return total * scale, out
-
-    def _check_grads(self, grads: Sequence[Any], xp: Any = None) -> None:
-        """Refuse an infinite or NaN gradient, naming the input or parameter."""
-        wrt = [*self.inputs, *self.params]
-        for j, g in enumerate(grads):
-            if g is None:
-                continue
-            if isinstance(g, float):
-                if g - g == 0.0:
-                    continue
-                x = float(g)
-            elif xp is not None:
-                ok = xp.isfinite(g)
-                if bool(xp.all(ok)):
-                    continue
-                flat = first_true(xp, xp.logical_not(xp.reshape(ok, (-1,))))
-                x = float(xp.reshape(g, (-1,))[flat])
-            else:
-                import numpy as np
-
-                bad = np.flatnonzero(~np.isfinite(g))
-                if not bad.size:
-                    continue
-                x = float(np.asarray(g).flat[bad[0]])
-            kind_of = "input" if j < len(self.inputs) else "parameter"
-            jj = j if j < len(self.inputs) else j - len(self.inputs)
-            who = leaf_name(kind_of, jj, wrt[j])
-            kind, why = nonfinite_kind(x)
-            raise kind(f"compiled program (backward): the gradient of {who} {why} ({x!r})")
 
     def backward(self, *args: Any, reduce: Reduce = "sum") -> Any:
         """Run the program and add the parameters' gradients into their ``grad``.
@@ -542,7 +343,7 @@ class Program:
             n = math.prod(shape)
             Ps = [P[j] for j in range(len(self.params))]
             if reduce is None:
-                value, grads = fn(*xs, Ps, m, xp.ones(shape, dtype=xp.float64), _same, _keep)
+                value, grads = fn(*xs, Ps, m, xp.ones(shape, dtype=xp.float64), same, keep)
                 value = xp.broadcast_to(value, shape)
                 grads = [
                     None
@@ -551,7 +352,7 @@ class Program:
                     for j, g in enumerate(grads)
                 ]
             else:
-                R, T = _xp_reducers(xp, shape, n, True)
+                R, T = xp_reducers(xp, shape, n, True)
                 value, grads = fn(*xs, Ps, m, 1.0, R, T)
                 scale = 1.0 / n if reduce == "mean" else 1.0
                 value = xp.sum(xp.broadcast_to(value, shape)) * scale
@@ -563,7 +364,7 @@ class Program:
                     elif g is None:
                         done.append(xp.zeros(s, dtype=xp.float64))
                     elif s:
-                        done.append(_xp_sum_to(xp, xp.broadcast_to(g, shape), s) * scale)
+                        done.append(sum_to(xp, xp.broadcast_to(g, shape), s) * scale)
                     elif j >= k:
                         done.append(g * scale)  # a parameter's gradient is summed already
                     else:
