@@ -18,19 +18,14 @@ from __future__ import annotations
 
 import builtins
 import copy
-import math
+import functools
 import pickle
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from autograd_lite.compiled import codegen, instructions
-from autograd_lite.compiled.arrays import (
-    array_math,
-    broadcast,
-    device,
-    shape_of,
-)
+from autograd_lite.compiled.arrays import array_math, device
 from autograd_lite.compiled.inputs import (
     check_count,
     param_values,
@@ -38,16 +33,16 @@ from autograd_lite.compiled.inputs import (
 )
 from autograd_lite.compiled.locate import ARITH, backward_error, locate
 from autograd_lite.compiled.reduce import (
+    ArrayBatch,
+    Batch,
+    DeferredBatch,
+    NumpyBatch,
     Reduce,
+    batched,
     check_grads,
     check_total,
-    finish,
-    finish_xp,
     keep,
-    reducers,
     same,
-    sum_to,
-    xp_reducers,
 )
 from autograd_lite.compiled.runtime import (
     FLOAT,
@@ -245,46 +240,14 @@ class Program:
             ]
             check_grads(out, self.inputs, self.params)
             return value, out
-        if m is not NUMPY:
-            return self._value_and_grad_xp(fn, xs, P, m, reduce, input_grads)
-        import numpy as np
-
-        shape = np.broadcast_shapes(*(np.shape(x) for x in xs))
-        n = math.prod(shape)
-        seed = np.ones(shape)  # per-example gradients must come out as full arrays
-        with np.errstate(all="ignore"):
-            if reduce is None:
-                value, grads = self._call(fn, xs, P, NUMPY, seed, same, keep)
-            else:
-                R, T = reducers(shape, n)
-                value, grads = self._call(fn, xs, P, NUMPY, 1.0, R, T)
-            result = finish(value, grads, xs, shape, n, reduce, input_grads)
-        check_grads(result[1], self.inputs, self.params)
-        check_total(result[0], reduce)
-        return result
-
-    def _value_and_grad_xp(
-        self,
-        fn: Callable[..., Any],
-        xs: list[Any],
-        P: list[float],
-        m: ArrayMath,
-        reduce: Reduce,
-        input_grads: bool,
-    ) -> tuple[Any, list[Any]]:
-        """:meth:`value_and_grad` on any array-API namespace (standard functions only)."""
-        xp = m.xp
-        shape = broadcast([shape_of(x) for x in xs])
-        n = math.prod(shape)
-        if reduce is None:
-            like = next(x for x in xs if not isinstance(x, float))
-            seed = xp.ones(shape, dtype=xp.float64, device=device(like))
-            value, grads = self._call(fn, xs, P, m, seed, same, keep)
+        if m is NUMPY:
+            batch: Batch = NumpyBatch()
         else:
-            R, T = xp_reducers(xp, shape, n, False)
-            value, grads = self._call(fn, xs, P, m, 1.0, R, T)
-        result = finish_xp(xp, value, grads, xs, shape, n, reduce, input_grads)
-        check_grads(result[1], self.inputs, self.params, xp)
+            like = next(x for x in xs if not isinstance(x, float))
+            batch = ArrayBatch(m.xp, device(like))
+        run = functools.partial(self._call, fn, xs, P, m)
+        result = batched(run, batch, xs, reduce, input_grads)
+        check_grads(result[1], self.inputs, self.params, None if m is NUMPY else m.xp)
         check_total(result[0], reduce)
         return result
 
@@ -335,41 +298,12 @@ class Program:
             return self._jitted[key]  # type: ignore[no-any-return]
         fn = self._grad if input_grads else self._grad_params
         xp = array_math(jnp).xp
-        k = len(self.inputs)
 
         def pure(xs: tuple[Any, ...], P: Any) -> Any:
             m = ArrayMath(xp, deferred=True)
-            shape = broadcast([shape_of(x) for x in xs])
-            n = math.prod(shape)
             Ps = [P[j] for j in range(len(self.params))]
-            if reduce is None:
-                value, grads = fn(*xs, Ps, m, xp.ones(shape, dtype=xp.float64), same, keep)
-                value = xp.broadcast_to(value, shape)
-                grads = [
-                    None
-                    if (j < k and not input_grads)
-                    else xp.broadcast_to(0.0 if g is None else g, shape)
-                    for j, g in enumerate(grads)
-                ]
-            else:
-                R, T = xp_reducers(xp, shape, n, True)
-                value, grads = fn(*xs, Ps, m, 1.0, R, T)
-                scale = 1.0 / n if reduce == "mean" else 1.0
-                value = xp.sum(xp.broadcast_to(value, shape)) * scale
-                wrt_shapes = [shape_of(x) for x in xs] + [() for _ in self.params]
-                done: list[Any] = []
-                for j, (g, s) in enumerate(zip(grads, wrt_shapes, strict=True)):
-                    if j < k and not input_grads:
-                        done.append(None)
-                    elif g is None:
-                        done.append(xp.zeros(s, dtype=xp.float64))
-                    elif s:
-                        done.append(sum_to(xp, xp.broadcast_to(g, shape), s) * scale)
-                    elif j >= k:
-                        done.append(g * scale)  # a parameter's gradient is summed already
-                    else:
-                        done.append(xp.sum(xp.broadcast_to(g, shape)) * scale)
-                grads = done
+            run = functools.partial(fn, *xs, Ps, m)
+            value, grads = batched(run, DeferredBatch(xp), xs, reduce, input_grads)
             # The inputs' finiteness is tested here, fused with the rest, not before the call.
             checks = [xp.all(xp.isfinite(x)) for x in xs if not isinstance(x, float)]
             checks += [*m.flags, xp.isfinite(value) if reduce is not None else True]

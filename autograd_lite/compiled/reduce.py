@@ -16,30 +16,34 @@ reduced with functions of the standard only.
 
 from __future__ import annotations
 
+import contextlib
+import math
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
-from autograd_lite.compiled.arrays import device, first_true, shape_of
+from autograd_lite.compiled.arrays import broadcast, first_true, shape_of
 from autograd_lite.compiled.inputs import leaf_name, nonfinite_kind
 from autograd_lite.core.value import Value
 
 __all__ = [
+    "ArrayBatch",
+    "Batch",
+    "DeferredBatch",
+    "NumpyBatch",
     "Reduce",
+    "batched",
     "check_grads",
     "check_total",
-    "finish",
-    "finish_xp",
     "keep",
-    "reducers",
     "same",
-    "sum_to",
-    "xp_reducers",
 ]
 
 Reduce = Literal["sum", "mean"] | None
 
 
-def reducers(shape: tuple[int, ...], n: int) -> tuple[Callable[..., Any], Callable[..., Any]]:
+def _numpy_reducers(
+    shape: tuple[int, ...], n: int
+) -> tuple[Callable[..., Any], Callable[..., Any]]:
     """Return (R, T) that sum over a batch of ``n`` NumPy examples of the given shape.
 
     Inside a batched program a per-example gradient is an array, or a float
@@ -72,10 +76,10 @@ def reducers(shape: tuple[int, ...], n: int) -> tuple[Callable[..., Any], Callab
     return R, T
 
 
-def xp_reducers(
+def _array_reducers(
     xp: Any, shape: tuple[int, ...], n: int, deferred: bool
 ) -> tuple[Callable[..., Any], Callable[..., Any]]:
-    """Return the (R, T) of :func:`reducers` for any array-API namespace ``xp``.
+    """Return the (R, T) of :func:`_numpy_reducers` for any array-API namespace ``xp``.
 
     Eager: the sums become floats. Deferred (under ``jit``): 0-d arrays.
     """
@@ -107,17 +111,7 @@ def keep(g: Any) -> Any:
     return g
 
 
-def _np_sum_to(g: Any, shape: tuple[int, ...]) -> Any:
-    lead = g.ndim - len(shape)
-    if lead:
-        g = g.sum(axis=tuple(range(lead)))
-    axes = tuple(i for i, s in enumerate(shape) if s == 1 and g.shape[i] != 1)
-    if axes:
-        g = g.sum(axis=axes, keepdims=True)
-    return g
-
-
-def sum_to(xp: Any, g: Any, shape: tuple[int, ...]) -> Any:
+def _sum_down(xp: Any, g: Any, shape: tuple[int, ...]) -> Any:
     """Return a gradient of the batch shape summed back down to an input's ``shape``."""
     lead = g.ndim - len(shape)
     if lead:
@@ -128,100 +122,202 @@ def sum_to(xp: Any, g: Any, shape: tuple[int, ...]) -> Any:
     return g
 
 
-def finish(
-    value: Any,
-    grads: Sequence[Any],
+class Batch:
+    """How one kind of array seeds, reduces and finishes a batched run (see :func:`batched`).
+
+    :func:`batched` holds what is the same for every kind: which results are
+    per-example arrays, sums over the batch, zeros or ``None``. Each subclass
+    says how they are made on its arrays.
+    """
+
+    # The hooks batched calls; shape is the batch shape, n its number of examples.
+    def _quiet(self) -> contextlib.AbstractContextManager[Any]:
+        # the context the run and the finishing happen in
+        return contextlib.nullcontext()
+
+    def _seed(self, shape: tuple[int, ...]) -> Any:
+        # the root's gradient in an unreduced run: ones of the batch shape
+        raise NotImplementedError
+
+    def _reducers(self, shape: tuple[int, ...], n: int) -> tuple[Callable[..., Any], ...]:
+        # the (R, T) that sum over the batch
+        raise NotImplementedError
+
+    def _full(self, g: Any, shape: tuple[int, ...]) -> Any:
+        # a per-example result as a new array of the batch shape (None: zeros)
+        raise NotImplementedError
+
+    def _zeros(self, s: tuple[int, ...]) -> Any:
+        # the reduced gradient, of shape s, of a leaf the root does not depend on
+        raise NotImplementedError
+
+    def _sum_to(self, g: Any, shape: tuple[int, ...], s: tuple[int, ...]) -> Any:
+        # an array input's gradient summed over the batch down to its shape s
+        raise NotImplementedError
+
+    def _grad_sum(self, g: Any, j: int, k: int, shape: tuple[int, ...]) -> Any:
+        # the sum over the batch of the gradient of leaf j (the k inputs come first)
+        raise NotImplementedError
+
+    def _total(self, value: Any, shape: tuple[int, ...], n: int) -> Any:
+        # the sum over the batch of the root's value
+        raise NotImplementedError
+
+
+class NumpyBatch(Batch):
+    """NumPy arrays (the fast path), run with NumPy's floating-point errors ignored."""
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        self._np = np
+
+    def _quiet(self) -> contextlib.AbstractContextManager[Any]:
+        return self._np.errstate(all="ignore")  # the code tests for inf and NaN itself
+
+    def _seed(self, shape: tuple[int, ...]) -> Any:
+        return self._np.ones(shape)  # per-example gradients must come out as full arrays
+
+    def _reducers(self, shape: tuple[int, ...], n: int) -> tuple[Callable[..., Any], ...]:
+        return _numpy_reducers(shape, n)
+
+    def _full(self, g: Any, shape: tuple[int, ...]) -> Any:
+        np = self._np
+        return np.zeros(shape) if g is None else np.broadcast_to(g, shape).copy()
+
+    def _zeros(self, s: tuple[int, ...]) -> Any:
+        return self._np.zeros(s) if s else 0.0
+
+    def _sum_to(self, g: Any, shape: tuple[int, ...], s: tuple[int, ...]) -> Any:
+        np = self._np
+        return _sum_down(np, np.broadcast_to(g, shape), s)
+
+    def _grad_sum(self, g: Any, j: int, k: int, shape: tuple[int, ...]) -> Any:
+        if type(g) is float:
+            return g  # already summed over the batch
+        np = self._np
+        return float(np.sum(np.broadcast_to(g, shape)))
+
+    def _total(self, value: Any, shape: tuple[int, ...], n: int) -> Any:
+        np = self._np
+        return float(np.sum(np.broadcast_to(value, shape)))
+
+
+class ArrayBatch(Batch):
+    """Arrays of any array-API namespace ``xp`` on ``device``: standard functions only."""
+
+    def __init__(self, xp: Any, device: Any) -> None:
+        self._xp = xp
+        self._device = device
+
+    def _seed(self, shape: tuple[int, ...]) -> Any:
+        return self._xp.ones(shape, dtype=self._xp.float64, device=self._device)
+
+    def _reducers(self, shape: tuple[int, ...], n: int) -> tuple[Callable[..., Any], ...]:
+        return _array_reducers(self._xp, shape, n, False)
+
+    def _full(self, g: Any, shape: tuple[int, ...]) -> Any:
+        xp = self._xp
+        if g is None:
+            g = 0.0
+        if isinstance(g, float | int):
+            return xp.full(shape, float(g), dtype=xp.float64, device=self._device)
+        return xp.broadcast_to(g, shape) * 1.0  # a new array, not a view
+
+    def _zeros(self, s: tuple[int, ...]) -> Any:
+        return self._xp.zeros(s, dtype=self._xp.float64, device=self._device) if s else 0.0
+
+    def _sum_to(self, g: Any, shape: tuple[int, ...], s: tuple[int, ...]) -> Any:
+        return _sum_down(self._xp, self._full(g, shape), s)
+
+    def _grad_sum(self, g: Any, j: int, k: int, shape: tuple[int, ...]) -> Any:
+        if isinstance(g, float | int):
+            return float(g)  # already summed over the batch
+        return float(self._xp.sum(self._xp.broadcast_to(g, shape)))
+
+    def _total(self, value: Any, shape: tuple[int, ...], n: int) -> Any:
+        if isinstance(value, float | int):
+            return float(value) * n
+        return float(self._xp.sum(self._xp.broadcast_to(value, shape)))
+
+
+class DeferredBatch(Batch):
+    """Arrays of ``xp`` traced by ``jax.jit``: every result stays an array, none is read."""
+
+    def __init__(self, xp: Any) -> None:
+        self._xp = xp
+
+    def _seed(self, shape: tuple[int, ...]) -> Any:
+        return self._xp.ones(shape, dtype=self._xp.float64)
+
+    def _reducers(self, shape: tuple[int, ...], n: int) -> tuple[Callable[..., Any], ...]:
+        return _array_reducers(self._xp, shape, n, True)
+
+    def _full(self, g: Any, shape: tuple[int, ...]) -> Any:
+        return self._xp.broadcast_to(0.0 if g is None else g, shape)
+
+    def _zeros(self, s: tuple[int, ...]) -> Any:
+        return self._xp.zeros(s, dtype=self._xp.float64)
+
+    def _sum_to(self, g: Any, shape: tuple[int, ...], s: tuple[int, ...]) -> Any:
+        return _sum_down(self._xp, self._xp.broadcast_to(g, shape), s)
+
+    def _grad_sum(self, g: Any, j: int, k: int, shape: tuple[int, ...]) -> Any:
+        if j >= k:
+            return g  # a parameter's gradient is summed already
+        return self._xp.sum(self._xp.broadcast_to(g, shape))
+
+    def _total(self, value: Any, shape: tuple[int, ...], n: int) -> Any:
+        return self._xp.sum(self._xp.broadcast_to(value, shape))
+
+
+def batched(
+    run: Callable[..., tuple[Any, Sequence[Any]]],
+    batch: Batch,
     xs: Sequence[Any],
-    shape: tuple[int, ...],
-    n: int,
     reduce: Reduce,
     input_grads: bool,
 ) -> tuple[Any, list[Any]]:
-    """Return a NumPy run's ``(value, grads)`` in their final form.
+    """Run a batched ``value_and_grad`` and return its ``(value, grads)`` in their final form.
+
+    With ``reduce=None``, the value and every gradient asked for are arrays of
+    the batch shape. Otherwise they are summed (averaged) over the batch:
+    floats for the value, the parameters and the scalar inputs, arrays of
+    their own shape for the array inputs.
 
     Args:
-        value: The root's value as the code returned it.
-        grads: Its gradients, ordered as the inputs then the parameters.
+        run: ``run(seed, R, T)`` runs the generated code and returns the
+            root's value and its gradients, ordered as the inputs then the
+            parameters (``None``: not computed).
+        batch: How the arrays are made.
         xs: The prepared inputs (their shapes are the shapes of their gradients).
-        shape: The batch shape.
-        n: The number of examples.
         reduce: ``"sum"``, ``"mean"`` or ``None``.
-        input_grads: Whether the inputs' gradients were asked for.
+        input_grads: Whether the inputs' gradients were asked for (``None`` if not).
     """
-    import numpy as np
-
+    shape = broadcast([shape_of(x) for x in xs])
+    n = math.prod(shape)
     k = len(xs)
     out: list[Any] = []
-    if reduce is None:
-        for j, g in enumerate(grads):
+    with batch._quiet():
+        if reduce is None:
+            value, grads = run(batch._seed(shape), same, keep)
+            for j, g in enumerate(grads):
+                out.append(None if j < k and not input_grads else batch._full(g, shape))
+            return batch._full(value, shape), out
+        R, T = batch._reducers(shape, n)
+        value, grads = run(1.0, R, T)
+        scale = 1.0 / n if reduce == "mean" else 1.0
+        wrt_shapes = [shape_of(x) for x in xs] + [() for _ in grads[k:]]
+        for j, (g, s) in enumerate(zip(grads, wrt_shapes, strict=True)):
             if j < k and not input_grads:
                 out.append(None)
-                continue
-            out.append(np.zeros(shape) if g is None else np.broadcast_to(g, shape).copy())
-        return np.broadcast_to(value, shape).copy(), out
-    wrt_shapes = [np.shape(x) for x in xs] + [() for _ in grads[k:]]
-    scale = 1.0 / n if reduce == "mean" else 1.0
-    for j, (g, s) in enumerate(zip(grads, wrt_shapes, strict=True)):
-        if j < k and not input_grads:
-            out.append(None)
-        elif g is None:
-            out.append(np.zeros(s) if s else 0.0)
-        elif s:
-            out.append(_np_sum_to(np.broadcast_to(g, shape), s) * scale)
-        elif type(g) is float:
-            out.append(g * scale)  # already summed over the batch
-        else:
-            out.append(float(np.sum(np.broadcast_to(g, shape))) * scale)
-    total = float(np.sum(np.broadcast_to(value, shape)))
-    return total * scale, out
-
-
-def finish_xp(
-    xp: Any,
-    value: Any,
-    grads: Sequence[Any],
-    xs: Sequence[Any],
-    shape: tuple[int, ...],
-    n: int,
-    reduce: Reduce,
-    input_grads: bool,
-) -> tuple[Any, list[Any]]:
-    """:func:`finish` for any array-API namespace ``xp``."""
-    k = len(xs)
-    like = next(x for x in xs if not isinstance(x, float))
-    dev = device(like)
-
-    def full(g: Any, s: tuple[int, ...]) -> Any:
-        if isinstance(g, float | int):
-            return xp.full(s, float(g), dtype=xp.float64, device=dev)
-        return xp.broadcast_to(g, s) * 1.0  # a new array, not a view
-
-    out: list[Any] = []
-    if reduce is None:
-        for j, g in enumerate(grads):
-            if j < k and not input_grads:
-                out.append(None)
-                continue
-            out.append(full(0.0 if g is None else g, shape))
-        return full(value, shape), out
-    wrt_shapes = [shape_of(x) for x in xs] + [() for _ in grads[k:]]
-    scale = 1.0 / n if reduce == "mean" else 1.0
-    for j, (g, s) in enumerate(zip(grads, wrt_shapes, strict=True)):
-        if j < k and not input_grads:
-            out.append(None)
-        elif g is None:
-            out.append(xp.zeros(s, dtype=xp.float64, device=dev) if s else 0.0)
-        elif s:
-            out.append(sum_to(xp, full(g, shape), s) * scale)
-        elif isinstance(g, float | int):
-            out.append(float(g) * scale)  # already summed over the batch
-        else:
-            out.append(float(xp.sum(xp.broadcast_to(g, shape))) * scale)
-    if isinstance(value, float | int):
-        total = float(value) * n
-    else:
-        total = float(xp.sum(xp.broadcast_to(value, shape)))
-    return total * scale, out
+            elif g is None:
+                out.append(batch._zeros(s))
+            elif s:
+                out.append(batch._sum_to(g, shape, s) * scale)
+            else:
+                out.append(batch._grad_sum(g, j, k, shape) * scale)
+        return batch._total(value, shape, n) * scale, out
 
 
 def check_grads(
