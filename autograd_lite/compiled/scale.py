@@ -54,12 +54,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd_lite.compiled.inputs import param_values, who_input
+from autograd_lite.compiled.reduce import Reduce
 from autograd_lite.compiled.runtime import is_dask, shape_mismatch
 
-# A compiled Program and its reducers: this module only calls their methods,
-# and program.py imports this module, so they are not imported here.
+# A compiled Program: this module only calls its methods, and program.py
+# imports this module, so it is not imported here.
 Program = Any
-Reduce = Any
 
 __all__ = ["block_sums", "chunk_sums", "compute", "run", "sums", "value_and_grad"]
 
