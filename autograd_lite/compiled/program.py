@@ -25,21 +25,16 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from autograd_lite.compiled import codegen, instructions
-from autograd_lite.compiled.arrays import array_math, device
-from autograd_lite.compiled.inputs import (
-    check_count,
-    param_values,
-    prepare,
-)
+from autograd_lite.compiled.arrays import array_math
+from autograd_lite.compiled.inputs import check_count, param_values, prepare
 from autograd_lite.compiled.locate import ARITH, backward_error, locate
 from autograd_lite.compiled.reduce import (
-    ArrayBatch,
-    Batch,
     DeferredBatch,
-    NumpyBatch,
     Reduce,
+    batch_for,
     batched,
     check_grads,
+    check_reduce,
     check_total,
     keep,
     same,
@@ -219,8 +214,7 @@ class Program:
                 reduced value is not finite.
         """
         check_count(self.inputs, args)
-        if reduce not in ("sum", "mean", None):
-            raise ValueError(f"reduce must be 'sum', 'mean' or None, got {reduce!r}")
+        check_reduce(reduce)
         if any(is_dask(a) for a in args):
             from autograd_lite.compiled import scale
 
@@ -240,13 +234,8 @@ class Program:
             ]
             check_grads(out, self.inputs, self.params)
             return value, out
-        if m is NUMPY:
-            batch: Batch = NumpyBatch()
-        else:
-            like = next(x for x in xs if not isinstance(x, float))
-            batch = ArrayBatch(m.xp, device(like))
         run = functools.partial(self._call, fn, xs, P, m)
-        result = batched(run, batch, xs, reduce, input_grads)
+        result = batched(run, batch_for(m, xs), xs, reduce, input_grads)
         check_grads(result[1], self.inputs, self.params, None if m is NUMPY else m.xp)
         check_total(result[0], reduce)
         return result
@@ -291,8 +280,7 @@ class Program:
         import jax.numpy as jnp
 
         require_jax_x64()
-        if reduce not in ("sum", "mean", None):
-            raise ValueError(f"reduce must be 'sum', 'mean' or None, got {reduce!r}")
+        check_reduce(reduce)
         key = (reduce, input_grads)
         if key in self._jitted:
             return self._jitted[key]  # type: ignore[no-any-return]

@@ -21,8 +21,9 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
-from autograd_lite.compiled.arrays import broadcast, first_true, shape_of
+from autograd_lite.compiled.arrays import broadcast, device, first_true, shape_of
 from autograd_lite.compiled.inputs import leaf_name, nonfinite_kind
+from autograd_lite.compiled.runtime import NUMPY
 from autograd_lite.core.value import Value
 
 __all__ = [
@@ -31,14 +32,26 @@ __all__ = [
     "DeferredBatch",
     "NumpyBatch",
     "Reduce",
+    "batch_for",
     "batched",
     "check_grads",
+    "check_reduce",
     "check_total",
     "keep",
     "same",
 ]
 
 Reduce = Literal["sum", "mean"] | None
+
+
+def check_reduce(reduce: object) -> None:
+    """Refuse a ``reduce=`` that is not ``"sum"``, ``"mean"`` or ``None``.
+
+    Raises:
+        ValueError: Naming the value given.
+    """
+    if reduce not in ("sum", "mean", None):
+        raise ValueError(f"reduce must be 'sum', 'mean' or None, got {reduce!r}")
 
 
 def _numpy_reducers(
@@ -269,6 +282,18 @@ class DeferredBatch(Batch):
 
     def _total(self, value: Any, shape: tuple[int, ...], n: int) -> Any:
         return self._xp.sum(self._xp.broadcast_to(value, shape))
+
+
+def batch_for(m: Any, xs: Sequence[Any]) -> Batch:
+    """Return how a run with the runtime namespace ``m`` on the arrays ``xs`` is batched.
+
+    NumPy's namespace gets its fast path; any other array-API namespace
+    makes its arrays on the device of the first array among ``xs``.
+    """
+    if m is NUMPY:
+        return NumpyBatch()
+    like = next(x for x in xs if not isinstance(x, float))
+    return ArrayBatch(m.xp, device(like))
 
 
 def batched(
