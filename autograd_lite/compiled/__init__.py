@@ -16,8 +16,14 @@ every example, and their gradients are summed or averaged over the batch).
 
 The package is split by job: :mod:`~autograd_lite.compiled.program` (tracing
 and the :class:`Program` API), :mod:`~autograd_lite.compiled.codegen`
-(writing the source) and :mod:`~autograd_lite.compiled.runtime` (the float
-and NumPy namespaces the code calls). NumPy is imported only when used.
+(writing the source), :mod:`~autograd_lite.compiled.runtime` (the float
+and array namespaces the code calls), :mod:`~autograd_lite.compiled.inputs`
+and :mod:`~autograd_lite.compiled.arrays` (the arguments checked, the array
+library found), :mod:`~autograd_lite.compiled.reduce` (the results reduced
+over the batch), :mod:`~autograd_lite.compiled.locate` (a failure traced to
+its node and example), :mod:`~autograd_lite.compiled.instructions` (what a
+pickled program holds) and :mod:`~autograd_lite.compiled.scale` (dask).
+NumPy is imported only when used.
 
 Example:
     >>> from autograd_lite import Value

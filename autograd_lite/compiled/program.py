@@ -11,22 +11,34 @@ a failing domain check raises the check's error, an overflow
 ``OverflowError``, a NaN ``ValueError``, each naming the op, the node and the
 input values (and, on arrays, the first failing example). The generated code
 only *detects* trouble; the program then re-runs the graph step by step
-(:meth:`Program._locate`) to say exactly where.
+(:func:`~autograd_lite.compiled.locate.locate`) to say exactly where.
 """
 
 from __future__ import annotations
 
 import builtins
 import copy
-import math
+import functools
 import pickle
-import sys
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import replace
-from typing import Any, Literal, NoReturn
+from typing import Any, NoReturn
 
-from autograd_lite.compiled import codegen
+from autograd_lite.compiled import codegen, instructions
+from autograd_lite.compiled.arrays import array_math
+from autograd_lite.compiled.inputs import check_count, param_values, prepare
+from autograd_lite.compiled.locate import ARITH, backward_error, locate
+from autograd_lite.compiled.reduce import (
+    DeferredBatch,
+    Reduce,
+    batch_for,
+    batched,
+    check_grads,
+    check_reduce,
+    check_total,
+    keep,
+    same,
+)
 from autograd_lite.compiled.runtime import (
     FLOAT,
     NUMPY,
@@ -35,218 +47,11 @@ from autograd_lite.compiled.runtime import (
     Recheck,
     is_dask,
     require_jax_x64,
-    shape_mismatch,
 )
-from autograd_lite.core import ops
 from autograd_lite.core.graph import topological
-from autograd_lite.core.value import Value, record_node
+from autograd_lite.core.value import Value
 
 __all__ = ["Program", "Reduce", "compile_graph", "trace"]
-
-Reduce = Literal["sum", "mean"] | None
-
-_ARITH = (ArithmeticError, ValueError)
-
-
-def _reducers(shape: tuple[int, ...], n: int) -> tuple[Callable[..., Any], Callable[..., Any]]:
-    """Return (R, T) that sum over a batch of ``n`` examples of the given shape.
-
-    Inside a batched program a per-example gradient is an array, or a float
-    when it is the same for every example (the seed is 1.0); R(g, d) sums g·d
-    over the batch, T(g) sums g.
-    """
-    import numpy as np
-
-    ndarray = np.ndarray
-    vdot = np.vdot
-
-    def R(g: Any, d: Any) -> float:
-        if type(g) is ndarray:
-            if type(d) is ndarray and d.shape == g.shape and g.size == n:
-                return float(vdot(g, d))
-            g = g * d
-        elif type(d) is ndarray:
-            g = d * g
-        else:
-            return float(g * d) * n
-        if g.size == n:
-            return float(g.sum())
-        return float(np.broadcast_to(g, shape).sum())
-
-    def T(g: Any) -> float:
-        if type(g) is ndarray:
-            return float(np.broadcast_to(g, shape).sum())
-        return float(g) * n
-
-    return R, T
-
-
-def _same(g: Any, d: Any) -> Any:
-    return g * d
-
-
-def _keep(g: Any) -> Any:
-    return g
-
-
-def _sum_to(g: Any, shape: tuple[int, ...]) -> Any:
-    """Sum a broadcast gradient back down to ``shape``."""
-    lead = g.ndim - len(shape)
-    if lead:
-        g = g.sum(axis=tuple(range(lead)))
-    axes = tuple(i for i, s in enumerate(shape) if s == 1 and g.shape[i] != 1)
-    if axes:
-        g = g.sum(axis=axes, keepdims=True)
-    return g
-
-
-def _unravel(flat: int, shape: tuple[int, ...]) -> tuple[int, ...]:
-    out = []
-    for s in reversed(shape):
-        flat, r = divmod(flat, s)
-        out.append(r)
-    return tuple(reversed(out))
-
-
-def _index_text(flat: int, shape: tuple[int, ...]) -> str:
-    if len(shape) == 1:
-        return str(flat)
-    return str(_unravel(flat, shape))
-
-
-def _broadcast(shapes: Sequence[tuple[int, ...]]) -> tuple[int, ...]:
-    """The broadcast shape of ``shapes`` (the standard's rules), without any array library."""
-    ndim = max((len(s) for s in shapes), default=0)
-    out = [1] * ndim
-    for s in shapes:
-        for i, d in enumerate(s, ndim - len(s)):
-            if d != 1:
-                if out[i] not in (1, d):
-                    raise ValueError(
-                        f"compiled program: inputs of shapes {list(shapes)} do not broadcast"
-                    )
-                out[i] = d
-    return tuple(out)
-
-
-def _batch_shape(shapes: Sequence[tuple[int, ...]], who: Callable[[int], str]) -> tuple[int, ...]:
-    """The broadcast shape of the inputs' ``shapes``, or a ValueError naming two that clash.
-
-    ``who(j)`` names input ``j`` (``"input 1 ('y')"``); dask inputs are checked
-    with the same words.
-    """
-    ndim = max((len(s) for s in shapes), default=0)
-    out = [1] * ndim
-    owner = [-1] * ndim  # the input that set each dimension
-    for j, s in enumerate(shapes):
-        for d, size in enumerate(s, ndim - len(s)):
-            if size == 1:
-                continue
-            if out[d] not in (1, size):
-                i = owner[d]
-                raise shape_mismatch(who(j), s, who(i), shapes[i])
-            out[d], owner[d] = size, j
-    return tuple(out)
-
-
-def _shape_of(x: Any) -> tuple[int, ...]:
-    return () if isinstance(x, float | int) else tuple(x.shape)
-
-
-def _device(x: Any) -> Any:
-    import array_api_compat
-
-    return array_api_compat.device(x)
-
-
-def _is_numpy_like(a: Any) -> bool:
-    """NumPy arrays and scalars, lists and tuples: the NumPy fast path."""
-    return isinstance(a, list | tuple) or type(a).__module__ == "numpy"
-
-
-def _xp_reducers(
-    xp: Any, shape: tuple[int, ...], n: int, deferred: bool
-) -> tuple[Callable[..., Any], Callable[..., Any]]:
-    """(R, T) of :func:`_reducers` for any array-API namespace.
-
-    Eager: the sums become floats. Deferred (under ``jit``): 0-d arrays.
-    """
-
-    def total(g: Any) -> Any:
-        s = xp.sum(g) if tuple(g.shape) == shape else xp.sum(xp.broadcast_to(g, shape))
-        return s if deferred else float(s)
-
-    def R(g: Any, d: Any) -> Any:
-        if isinstance(g, float | int) and isinstance(d, float | int):
-            return float(g * d) * n
-        return total(g * d)
-
-    def T(g: Any) -> Any:
-        if isinstance(g, float | int):
-            return float(g) * n
-        return total(g)
-
-    return R, T
-
-
-def _xp_sum_to(xp: Any, g: Any, shape: tuple[int, ...]) -> Any:
-    lead = g.ndim - len(shape)
-    if lead:
-        g = xp.sum(g, axis=tuple(range(lead)))
-    axes = tuple(i for i, s in enumerate(shape) if s == 1 and g.shape[i] != 1)
-    if axes:
-        g = xp.sum(g, axis=axes, keepdims=True)
-    return g
-
-
-def _bool_dtype(xp: Any) -> Any:
-    return getattr(xp, "bool", None) or xp.bool_
-
-
-def _first_true(xp: Any, flat: Any) -> int:
-    """The index of the first True of a 1-D boolean array (argmax returns the first maximum)."""
-    if xp.__name__ == "numpy":
-        return int(xp.argmax(flat))
-    return int(xp.argmax(xp.astype(flat, xp.int8)))
-
-
-_NAMESPACES: dict[int, ArrayMath] = {}
-
-
-def _array_math(xp: Any) -> ArrayMath:
-    m = _NAMESPACES.get(id(xp))
-    if m is None:
-        m = _NAMESPACES[id(xp)] = ArrayMath(xp)
-    return m
-
-
-def _namespace(args: Sequence[Any]) -> Any:
-    """The array namespace of the non-NumPy array arguments, or None (NumPy or floats)."""
-    found = None
-    for a in args:
-        if isinstance(a, float | int | Value | str | bytes | complex) or a is None:
-            continue
-        if _is_numpy_like(a):
-            continue
-        try:
-            import array_api_compat
-        except ImportError:  # without it, anything array-like goes through NumPy
-            return None
-        try:
-            xp = array_api_compat.array_namespace(a)
-        except TypeError:
-            continue  # not an array: _prepare refuses it or reads it with NumPy
-        if array_api_compat.is_numpy_namespace(xp):
-            continue
-        if found is not None and found is not xp:
-            raise TypeError(
-                f"compiled program: inputs mix array libraries ({found.__name__} and "
-                f"{xp.__name__}); give every input from one library"
-            )
-        if array_api_compat.is_jax_namespace(xp):
-            require_jax_x64()
-        found = xp
-    return found
 
 
 class Program:
@@ -305,8 +110,8 @@ class Program:
         self._jitted: dict[Any, Any] = {}
         self._token = uuid.uuid4().hex
 
-    # A program pickles as data only (see _state): loading checks every field
-    # and writes the code again, so no code text ever travels in a pickle.
+    # A program pickles as data only (see instructions.py): loading checks every
+    # field and writes the code again, so no code text ever travels in a pickle.
     def __reduce__(self) -> tuple[Any, ...]:
         return (load_program, (_state(self),))
 
@@ -337,134 +142,6 @@ class Program:
         """Return the generated Python code: the forward, then forward + backward."""
         return self._code.forward + "\n\n" + self._code.grad
 
-    # ------------------------------------------------------------ inputs
-    def _check_args(self, args: Sequence[Any]) -> None:
-        if len(args) != len(self.inputs):
-            raise TypeError(
-                f"program takes {len(self.inputs)} inputs "
-                f"({', '.join(v.label or '?' for v in self.inputs)}), got {len(args)}"
-            )
-
-    def _prepare(self, args: Sequence[Any], scan: bool = True) -> tuple[list[Any], Any]:
-        """Return the inputs made ready and the namespace to run with (FLOAT, NUMPY or xp's).
-
-        With ``scan`` false, arrays of a non-NumPy library are not scanned for
-        NaN or inf: the caller tests them itself (inside ``jax.jit``).
-        """
-        xp = _namespace(args)
-        out: list[Any] = []
-        batched = False
-        for j, a in enumerate(args):
-            t = type(a)
-            if t is float:
-                if a - a != 0.0:  # inf or NaN, as the eager engine refuses them
-                    self._bad_input(j, a, *_refused(a))
-                out.append(a)
-            elif t is int:
-                out.append(float(a))
-            elif isinstance(a, Value):
-                out.append(a.data)
-            elif t is bool or isinstance(a, (str, bytes, complex)) or a is None:
-                self._bad_input(j, a, TypeError, "must be a real number or an array of them")
-            else:
-                out.append(self._array(j, a) if xp is None else self._array_xp(j, a, xp, scan))
-                batched = batched or not isinstance(out[-1], float)
-        if not batched:
-            return out, FLOAT
-        _batch_shape([_shape_of(x) for x in out], self._who_input)
-        return out, NUMPY if xp is None else _array_math(xp)
-
-    def _who_input(self, j: int) -> str:
-        label = self.inputs[j].label
-        return f"input {j} ({label!r})" if label else f"input {j}"
-
-    def _bad_input(self, j: int, a: Any, kind: type[Exception], why: str) -> NoReturn:
-        who = self._who_input(j)
-        raise kind(f"compiled program: {who} {why}, got {type(a).__name__} {a!r:.60}")
-
-    def _array(self, j: int, a: Any) -> Any:
-        import numpy as np
-
-        if isinstance(a, float):  # a float subclass such as numpy.float64
-            x = float(a)
-            if x - x != 0.0:
-                self._bad_input(j, a, *_refused(x))
-            return x
-        arr = np.asarray(a)
-        if arr.dtype.kind not in "iuf":  # refuse complex, bool, strings and objects
-            self._bad_input(j, a, TypeError, "must be a real number or an array of them")
-        arr = arr.astype(float, copy=False)
-        if arr.ndim == 0:
-            x = float(arr)
-            if x - x != 0.0:
-                self._bad_input(j, a, *_refused(x))
-            return x
-        if arr.size == 0:
-            self._bad_input(j, a, ValueError, "is an empty array (a batch needs an example)")
-        # One cheap reduction first: the sum is inf or NaN whenever an entry
-        # is (or when finite entries overflow); only then look for the entry.
-        with np.errstate(all="ignore"):
-            s = float(np.add.reduce(arr, axis=None))
-        if s - s != 0.0:
-            bad = np.flatnonzero(~np.isfinite(arr))
-            if bad.size:
-                x = float(arr.flat[bad[0]])
-                kind, why = _refused(x)
-                self._bad_input(j, a, kind, f"{why} at index {_index_text(int(bad[0]), arr.shape)}")
-        return arr
-
-    def _array_xp(self, j: int, a: Any, xp: Any, scan: bool = True) -> Any:
-        """The generic :meth:`_array`: only functions of the array API standard."""
-        if isinstance(a, float):
-            return self._array(j, a)
-        if _is_numpy_like(a):
-            a = xp.asarray(a)
-        dtype = getattr(a, "dtype", None)
-        try:
-            real = dtype is not None and xp.isdtype(dtype, ("real floating", "integral"))
-        except (TypeError, ValueError):
-            real = False
-        if not real:
-            self._bad_input(j, a, TypeError, "must be a real number or an array of them")
-        if dtype != xp.float64:
-            a = xp.astype(a, xp.float64)
-        shape = tuple(a.shape)
-        if not shape:
-            x = float(a)
-            if x - x != 0.0:
-                self._bad_input(j, a, *_refused(x))
-            return x
-        if math.prod(shape) == 0:
-            self._bad_input(j, a, ValueError, "is an empty array (a batch needs an example)")
-        if not scan:
-            return a
-        ok = xp.isfinite(a)
-        if not bool(xp.all(ok)):
-            flat = _first_true(xp, xp.logical_not(xp.reshape(ok, (-1,))))
-            x = float(xp.reshape(a, (-1,))[flat])
-            kind, why = _refused(x)
-            self._bad_input(j, a, kind, f"{why} at index {_index_text(flat, shape)}")
-        return a
-
-    def _params(self, values: Sequence[float] | None = None) -> list[float]:
-        if values is None:
-            P = [p.data for p in self.params]
-        else:
-            P = [float(v) for v in values]
-            if len(P) != len(self.params):
-                raise TypeError(
-                    f"compiled program: params= needs {len(self.params)} values, got {len(P)}"
-                )
-        s = sum(P)
-        if s - s != 0.0:
-            for j, x in enumerate(P):
-                if x - x != 0.0:
-                    label = self.params[j].label
-                    who = f"parameter {j} ({label!r})" if label else f"parameter {j}"
-                    kind, why = _refused(x)
-                    raise kind(f"compiled program: {who} {why}")
-        return P
-
     # -------------------------------------------------------------- runs
     def _call(
         self, fn: Callable[..., Any], xs: list[Any], P: list[float], m: Any, *extra: Any
@@ -472,23 +149,13 @@ class Program:
         try:
             return fn(*xs, P, m, *extra)
         except Recheck:
-            self._locate(xs, P, m)
+            locate(self._nodes, self._code.plans, self.inputs, self.params, xs, P, m)
         except BackwardFailure as exc:
-            cause = exc.__context__
-            node = self._nodes[exc.index]
-            op = node.op.name if node.op is not None else "leaf"
-            kind = type(cause) if isinstance(cause, Exception) else ArithmeticError
-            raise kind(
-                f"{op} at {self._who(exc.index)} (compiled program, backward): {cause}"
-            ) from None
-        except _ARITH as exc:  # a float forward raised (math.exp or ** overflowing)
-            self._locate(xs, P, m)
+            raise backward_error(self._nodes, exc) from None
+        except ARITH as exc:  # a float forward raised (math.exp or ** overflowing)
+            locate(self._nodes, self._code.plans, self.inputs, self.params, xs, P, m)
             raise ArithmeticError(f"compiled program: {exc}") from None
         raise AssertionError("compiled program: a test failed but the re-run found no error")
-
-    def _who(self, i: int) -> str:
-        node = self._nodes[i]
-        return repr(node.label) if node.label else f"node v{i}"
 
     def run(self, *args: Any, params: Sequence[float] | None = None) -> Any:
         """Return the root's value for new input values (floats or arrays).
@@ -499,13 +166,13 @@ class Program:
 
         With dask arrays the result is a lazy dask array (see :mod:`autograd_lite.compiled.scale`).
         """
-        self._check_args(args)
+        check_count(self.inputs, args)
         if any(is_dask(a) for a in args):
             from autograd_lite.compiled import scale
 
             return scale.run(self, args, params=params)
-        xs, m = self._prepare(args)
-        P = self._params(params)
+        xs, m = prepare(self.inputs, args)
+        P = param_values(self.params, params)
         if m is NUMPY:
             import numpy as np
 
@@ -546,9 +213,8 @@ class Program:
                 naming the node (and the example); also when a gradient or the
                 reduced value is not finite.
         """
-        self._check_args(args)
-        if reduce not in ("sum", "mean", None):
-            raise ValueError(f"reduce must be 'sum', 'mean' or None, got {reduce!r}")
+        check_count(self.inputs, args)
+        check_reduce(reduce)
         if any(is_dask(a) for a in args):
             from autograd_lite.compiled import scale
 
@@ -556,180 +222,23 @@ class Program:
                 self, args, reduce=reduce, input_grads=input_grads, params=params
             )
             return lazy
-        xs, m = self._prepare(args)
-        P = self._params(params)
+        xs, m = prepare(self.inputs, args)
+        P = param_values(self.params, params)
         fn = self._grad if input_grads else self._grad_params
         k = len(self.inputs)
         if m is FLOAT:
-            value, grads = self._call(fn, xs, P, FLOAT, 1.0, _same, _keep)
+            value, grads = self._call(fn, xs, P, FLOAT, 1.0, same, keep)
             out = [
                 None if (g is None and j < k and not input_grads) else (0.0 if g is None else g)
                 for j, g in enumerate(grads)
             ]
-            self._check_grads(out)
+            check_grads(out, self.inputs, self.params)
             return value, out
-        if m is not NUMPY:
-            return self._value_and_grad_xp(fn, xs, P, m, reduce, input_grads)
-        import numpy as np
-
-        shape = np.broadcast_shapes(*(np.shape(x) for x in xs))
-        n = math.prod(shape)
-        seed = np.ones(shape)  # per-example gradients must come out as full arrays
-        with np.errstate(all="ignore"):
-            if reduce is None:
-                value, grads = self._call(fn, xs, P, NUMPY, seed, _same, _keep)
-            else:
-                R, T = _reducers(shape, n)
-                value, grads = self._call(fn, xs, P, NUMPY, 1.0, R, T)
-            result = self._finish(value, grads, xs, shape, n, reduce, input_grads)
-        self._check_grads(result[1])
-        total = result[0]
-        if reduce is not None and total - total != 0.0:
-            kind, _ = _nonfinite_kind(total)
-            raise kind(f"compiled program: the {reduce} over the batch is not finite ({total!r})")
+        run = functools.partial(self._call, fn, xs, P, m)
+        result = batched(run, batch_for(m, xs), xs, reduce, input_grads)
+        check_grads(result[1], self.inputs, self.params, None if m is NUMPY else m.xp)
+        check_total(result[0], reduce)
         return result
-
-    def _value_and_grad_xp(
-        self,
-        fn: Callable[..., Any],
-        xs: list[Any],
-        P: list[float],
-        m: ArrayMath,
-        reduce: Reduce,
-        input_grads: bool,
-    ) -> tuple[Any, list[Any]]:
-        """:meth:`value_and_grad` on any array-API namespace (standard functions only)."""
-        xp = m.xp
-        shape = _broadcast([_shape_of(x) for x in xs])
-        n = math.prod(shape)
-        if reduce is None:
-            like = next(x for x in xs if not isinstance(x, float))
-            seed = xp.ones(shape, dtype=xp.float64, device=_device(like))
-            value, grads = self._call(fn, xs, P, m, seed, _same, _keep)
-        else:
-            R, T = _xp_reducers(xp, shape, n, False)
-            value, grads = self._call(fn, xs, P, m, 1.0, R, T)
-        result = self._finish_xp(xp, value, grads, xs, shape, n, reduce, input_grads)
-        self._check_grads(result[1], xp)
-        total = result[0]
-        if reduce is not None and total - total != 0.0:
-            kind, _ = _nonfinite_kind(total)
-            raise kind(f"compiled program: the {reduce} over the batch is not finite ({total!r})")
-        return result
-
-    def _finish(
-        self,
-        value: Any,
-        grads: Sequence[Any],
-        xs: Sequence[Any],
-        shape: tuple[int, ...],
-        n: int,
-        reduce: Reduce,
-        input_grads: bool,
-    ) -> tuple[Any, list[Any]]:
-        import numpy as np
-
-        k = len(self.inputs)
-        out: list[Any] = []
-        if reduce is None:
-            for j, g in enumerate(grads):
-                if j < k and not input_grads:
-                    out.append(None)
-                    continue
-                out.append(np.zeros(shape) if g is None else np.broadcast_to(g, shape).copy())
-            return np.broadcast_to(value, shape).copy(), out
-        wrt_shapes = [np.shape(x) for x in xs] + [() for _ in self.params]
-        scale = 1.0 / n if reduce == "mean" else 1.0
-        for j, (g, s) in enumerate(zip(grads, wrt_shapes, strict=True)):
-            if j < k and not input_grads:
-                out.append(None)
-            elif g is None:
-                out.append(np.zeros(s) if s else 0.0)
-            elif s:
-                out.append(_sum_to(np.broadcast_to(g, shape), s) * scale)
-            elif type(g) is float:
-                out.append(g * scale)  # already summed over the batch
-            else:
-                out.append(float(np.sum(np.broadcast_to(g, shape))) * scale)
-        total = float(np.sum(np.broadcast_to(value, shape)))
-        return total * scale, out
-
-    def _finish_xp(
-        self,
-        xp: Any,
-        value: Any,
-        grads: Sequence[Any],
-        xs: Sequence[Any],
-        shape: tuple[int, ...],
-        n: int,
-        reduce: Reduce,
-        input_grads: bool,
-    ) -> tuple[Any, list[Any]]:
-        k = len(self.inputs)
-        like = next(x for x in xs if not isinstance(x, float))
-        dev = _device(like)
-
-        def full(g: Any, s: tuple[int, ...]) -> Any:
-            if isinstance(g, float | int):
-                return xp.full(s, float(g), dtype=xp.float64, device=dev)
-            return xp.broadcast_to(g, s) * 1.0  # a new array, not a view
-
-        out: list[Any] = []
-        if reduce is None:
-            for j, g in enumerate(grads):
-                if j < k and not input_grads:
-                    out.append(None)
-                    continue
-                out.append(full(0.0 if g is None else g, shape))
-            return full(value, shape), out
-        wrt_shapes = [_shape_of(x) for x in xs] + [() for _ in self.params]
-        scale = 1.0 / n if reduce == "mean" else 1.0
-        for j, (g, s) in enumerate(zip(grads, wrt_shapes, strict=True)):
-            if j < k and not input_grads:
-                out.append(None)
-            elif g is None:
-                out.append(xp.zeros(s, dtype=xp.float64, device=dev) if s else 0.0)
-            elif s:
-                out.append(_xp_sum_to(xp, full(g, shape), s) * scale)
-            elif isinstance(g, float | int):
-                out.append(float(g) * scale)  # already summed over the batch
-            else:
-                out.append(float(xp.sum(xp.broadcast_to(g, shape))) * scale)
-        if isinstance(value, float | int):
-            total = float(value) * n
-        else:
-            total = float(xp.sum(xp.broadcast_to(value, shape)))
-        return total * scale, out
-
-    def _check_grads(self, grads: Sequence[Any], xp: Any = None) -> None:
-        """Refuse an infinite or NaN gradient, naming the input or parameter."""
-        wrt = [*self.inputs, *self.params]
-        for j, g in enumerate(grads):
-            if g is None:
-                continue
-            if isinstance(g, float):
-                if g - g == 0.0:
-                    continue
-                x = float(g)
-            elif xp is not None:
-                ok = xp.isfinite(g)
-                if bool(xp.all(ok)):
-                    continue
-                flat = _first_true(xp, xp.logical_not(xp.reshape(ok, (-1,))))
-                x = float(xp.reshape(g, (-1,))[flat])
-            else:
-                import numpy as np
-
-                bad = np.flatnonzero(~np.isfinite(g))
-                if not bad.size:
-                    continue
-                x = float(np.asarray(g).flat[bad[0]])
-            label = wrt[j].label
-            kind_of = "input" if j < len(self.inputs) else "parameter"
-            jj = j if j < len(self.inputs) else j - len(self.inputs)
-            who = f"{kind_of} {jj} ({label!r})" if label else f"{kind_of} {jj}"
-            kind, why = _nonfinite_kind(x)
-            raise kind(f"compiled program (backward): the gradient of {who} {why} ({x!r})")
 
     def backward(self, *args: Any, reduce: Reduce = "sum") -> Any:
         """Run the program and add the parameters' gradients into their ``grad``.
@@ -771,48 +280,18 @@ class Program:
         import jax.numpy as jnp
 
         require_jax_x64()
-        if reduce not in ("sum", "mean", None):
-            raise ValueError(f"reduce must be 'sum', 'mean' or None, got {reduce!r}")
+        check_reduce(reduce)
         key = (reduce, input_grads)
         if key in self._jitted:
             return self._jitted[key]  # type: ignore[no-any-return]
         fn = self._grad if input_grads else self._grad_params
-        xp = _array_math(jnp).xp
-        k = len(self.inputs)
+        xp = array_math(jnp).xp
 
         def pure(xs: tuple[Any, ...], P: Any) -> Any:
             m = ArrayMath(xp, deferred=True)
-            shape = _broadcast([_shape_of(x) for x in xs])
-            n = math.prod(shape)
             Ps = [P[j] for j in range(len(self.params))]
-            if reduce is None:
-                value, grads = fn(*xs, Ps, m, xp.ones(shape, dtype=xp.float64), _same, _keep)
-                value = xp.broadcast_to(value, shape)
-                grads = [
-                    None
-                    if (j < k and not input_grads)
-                    else xp.broadcast_to(0.0 if g is None else g, shape)
-                    for j, g in enumerate(grads)
-                ]
-            else:
-                R, T = _xp_reducers(xp, shape, n, True)
-                value, grads = fn(*xs, Ps, m, 1.0, R, T)
-                scale = 1.0 / n if reduce == "mean" else 1.0
-                value = xp.sum(xp.broadcast_to(value, shape)) * scale
-                wrt_shapes = [_shape_of(x) for x in xs] + [() for _ in self.params]
-                done: list[Any] = []
-                for j, (g, s) in enumerate(zip(grads, wrt_shapes, strict=True)):
-                    if j < k and not input_grads:
-                        done.append(None)
-                    elif g is None:
-                        done.append(xp.zeros(s, dtype=xp.float64))
-                    elif s:
-                        done.append(_xp_sum_to(xp, xp.broadcast_to(g, shape), s) * scale)
-                    elif j >= k:
-                        done.append(g * scale)  # a parameter's gradient is summed already
-                    else:
-                        done.append(xp.sum(xp.broadcast_to(g, shape)) * scale)
-                grads = done
+            run = functools.partial(fn, *xs, Ps, m)
+            value, grads = batched(run, DeferredBatch(xp), xs, reduce, input_grads)
             # The inputs' finiteness is tested here, fused with the rest, not before the call.
             checks = [xp.all(xp.isfinite(x)) for x in xs if not isinstance(x, float)]
             checks += [*m.flags, xp.isfinite(value) if reduce is not None else True]
@@ -823,9 +302,9 @@ class Program:
         compiled = jax.jit(pure)
 
         def call(*args: Any, params: Sequence[float] | None = None) -> tuple[Any, list[Any]]:
-            self._check_args(args)
-            xs, _m = self._prepare(args, scan=False)
-            P = self._params(params)
+            check_count(self.inputs, args)
+            xs, _m = prepare(self.inputs, args, scan=False)
+            P = param_values(self.params, params)
             value, grads, ok = compiled(tuple(xs), jnp.asarray(P, dtype=jnp.float64))
             if not bool(ok):
                 # Locate with the eager program (raises naming the node and example).
@@ -836,315 +315,20 @@ class Program:
         self._jitted[key] = call
         return call
 
-    # ---------------------------------------------------- finding errors
-    def _locate(self, xs: Sequence[Any], P: Sequence[float], m: Any) -> None:
-        """Re-run the graph node by node and raise the error the eager engine would.
 
-        Each node is evaluated with the same rules and namespace as the
-        generated code, so the values are the same. On arrays, the error is
-        the one of the first example that fails, at the first node where it does.
-        Only functions of the array API standard are used on arrays.
-        """
-        xp: Any = None
-        if m is NUMPY:
-            xp = sys.modules["numpy"]
-        elif isinstance(m, ArrayMath):
-            xp = m.xp
-        vals: dict[int, Any] = {}
-        for j, v in enumerate(self.inputs):
-            vals[id(v)] = xs[j]
-        for j, v in enumerate(self.params):
-            vals[id(v)] = P[j]
-        shape: tuple[int, ...] = ()
-        first: Any = None
-        if xp is not None:
-            shape = _broadcast([_shape_of(x) for x in xs])
-            # per example: the event where it first failed
-            if m is NUMPY:
-                first = xp.full(shape, -1)
-            else:
-                like = next(x for x in xs if not isinstance(x, float))
-                first = xp.full(shape, -1, device=_device(like))
-        events: list[tuple[int, type[Exception], str, Any]] = []
-
-        def fail(i: int, kind: type[Exception], message: str, bad: Any) -> None:
-            """Record (arrays) or raise (floats) a failure at node i where ``bad``."""
-            nonlocal first
-            if xp is None:
-                if bad:
-                    self._raise(i, kind, message, [vals[id(p)] for p in nodes[i].parents], None)
-                return
-            shared = isinstance(bad, bool) or bad.ndim == 0
-            if isinstance(bad, bool):
-                if not bad:
-                    return
-                bad = xp.full(shape, True, dtype=_bool_dtype(xp))
-            mask = xp.logical_and(xp.broadcast_to(bad, shape), first < 0)
-            if bool(xp.any(mask)):
-                first = xp.where(mask, xp.full_like(first, len(events)), first)
-                events.append((i, kind, message, shared))
-
-        nodes = self._nodes
-        for i, n in enumerate(nodes):
-            if id(n) in vals:
-                continue
-            if n.op is None or not n.parents:
-                vals[id(n)] = n.data
-                continue
-            row, plan = n.op, self._code.plans[i]
-            a = [vals[id(p)] for p in n.parents]
-            for j, check in enumerate(row.checks):
-                if plan.checks[j] is None:
-                    continue
-                try:
-                    if isinstance(plan.checks[j], str):
-                        held = check.holds(a, m, row.param)
-                    else:
-                        held = m.holds(row, j, a)
-                except _ARITH:
-                    held = False
-                if xp is not None and not isinstance(held, bool):
-                    fail(i, check.error, check.message, xp.logical_not(held))
-                else:
-                    fail(i, check.error, check.message, not held)
-            try:
-                y = row.fwd(a, m, row.param) if plan.fwd is not None else m.call(row, a)
-            except OverflowError:
-                y = math.inf
-            except _ARITH as exc:
-                if xp is None:
-                    self._raise(i, type(exc), str(exc), a, None)
-                y = math.nan
-            if xp is None:
-                if y - y != 0.0:
-                    if y != y:
-                        fail(i, ValueError, "the result is NaN", True)
-                    fail(i, OverflowError, "the result overflows a float", True)
-            else:
-                if isinstance(y, float):
-                    nan, inf = math.isnan(y), math.isinf(y)
-                else:
-                    nan, inf = xp.isnan(y), xp.isinf(y)
-                fail(i, ValueError, "the result is NaN", nan)
-                fail(i, OverflowError, "the result overflows a float", inf)
-            vals[id(n)] = y
-        if xp is None or not events:
-            return
-        flat_first = xp.reshape(first, (-1,))
-        flat = _first_true(xp, flat_first >= 0)
-        i, kind, message, shared = events[int(flat_first[flat])]
-        a = [vals[id(p)] for p in nodes[i].parents]
-        a = [
-            float(x)
-            if isinstance(x, float)
-            else float(xp.reshape(xp.broadcast_to(x, shape), (-1,))[flat])
-            for x in a
-        ]
-        self._raise(i, kind, message, a, None if shared else _index_text(flat, shape))
-
-    def _raise(
-        self, i: int, kind: type[Exception], message: str, a: Sequence[Any], index: str | None
-    ) -> NoReturn:
-        node = self._nodes[i]
-        assert node.op is not None
-        parts = []
-        for s, (p, x) in enumerate(zip(node.parents, a, strict=True)):
-            name = repr(p.label) if p.label else f"input {s}"
-            parts.append(f"{name} = {float(x)!r}")
-        where = f" at index {index}" if index is not None else ""
-        raise kind(
-            f"{node.op.name} at {self._who(i)} (compiled program): {message} "
-            f"({'; '.join(parts)}){where}"
-        ) from None
-
-
-def _nonfinite_kind(x: float) -> tuple[type[Exception], str]:
-    if x != x:
-        return ValueError, "is NaN"
-    return OverflowError, "is infinite"
-
-
-def _refused(x: float) -> tuple[type[Exception], str]:
-    """An input or parameter that is not finite is refused with ``ValueError``."""
-    return ValueError, f"must be finite ({_nonfinite_kind(x)[1]})"
-
-
-# ------------------------------------------------------------ pickling
-# Version of the pickled instructions; a change of layout gets a new number.
-_FORMAT = 1
-_FIELDS = frozenset(
-    {"format", "ops", "powc", "counts", "parents", "data", "labels", "inputs", "params", "extra"}
-)
-
-
-def _row_name(op: ops.Op, i: int) -> str:
-    """The name a node's row pickles under: rows of the op table (and ``powc`` rows) only."""
-    if ops.TABLE.get(op.name) is op:
-        return op.name
-    k = op.param
-    if (
-        op.name == "powc"
-        and type(k) is float
-        and k - k == 0.0
-        and replace(ops.TABLE["powc"], param=k) == op
-    ):
-        return op.name
-    raise pickle.PicklingError(
-        f"cannot pickle the compiled program: node v{i} uses the op row {op.name!r}, which "
-        f"is not in autograd_lite.TABLE; a program pickles its rows by name only "
-        f"(compile the graph again where it is needed)"
-    )
-
-
+# A program pickles as its graph's instructions (see instructions.encode);
+# loading checks every field and writes the code again.
 def _state(prog: Program) -> dict[str, Any]:
-    """The program as plain data: one instruction per node, in topological order.
-
-    ``ops[i]`` is the row's name (None for a leaf), ``powc`` the exponent of
-    each ``powc`` node, ``counts[i]`` its number of parents, whose indices
-    follow one another in ``parents``; ``data`` holds every node's number.
-    ``inputs`` and ``params`` are node indices, or ``-1 - k`` for entry ``k``
-    of ``extra`` (a leaf not in the graph: its number and label).
-    """
-    nodes = prog._nodes
-    index = {id(n): i for i, n in enumerate(nodes)}
-    names: list[str | None] = []
-    powc: dict[int, float] = {}
-    counts: list[int] = []
-    parents: list[int] = []
-    for i, n in enumerate(nodes):
-        op = n.op
-        if op is None:
-            names.append(None)
-        else:
-            names.append(_row_name(op, i))
-            if op.name == "powc":
-                powc[i] = float(op.param)  # type: ignore[arg-type]
-        ps = n.parents
-        counts.append(len(ps))
-        parents.extend(index[id(q)] for q in ps)
-    extra: list[tuple[float, str]] = []
-
-    def place(v: Value) -> int:
-        i = index.get(id(v))
-        if i is not None:
-            return i
-        extra.append((v.data, v.label))
-        return -len(extra)
-
-    return {
-        "format": _FORMAT,
-        "ops": names,
-        "powc": powc,
-        "counts": counts,
-        "parents": parents,
-        "data": [n.data for n in nodes],
-        "labels": {i: n.label for i, n in enumerate(nodes) if n.label},
-        "inputs": [place(v) for v in prog.inputs],
-        "params": [place(v) for v in prog.params],
-        "extra": extra,
-    }
-
-
-def _bad_pickle(why: str) -> NoReturn:
-    raise pickle.UnpicklingError(f"compiled program pickle: {why}")
-
-
-def _ints(x: object, what: str) -> list[int]:
-    if not isinstance(x, list | tuple) or any(type(k) is not int for k in x):
-        _bad_pickle(f"{what} must be a list of integers")
-    return list(x)
-
-
-def _finite(x: object, what: str) -> float:
-    if type(x) is not float or x - x != 0.0:
-        _bad_pickle(f"{what} must be a finite float, got {type(x).__name__} {x!r:.40}")
-    return x
+    return instructions.encode(prog._nodes, prog.inputs, prog.params)
 
 
 def load_program(state: object) -> Program:
-    """Rebuild a pickled program from its instructions (see :func:`_state`), checking each.
-
-    Every name must be a row of the op table, every parent an earlier node,
-    every count the row's arity, every number a finite float and every label
-    a string; then the code is written again by :mod:`codegen`.
+    """Rebuild a pickled program from its instructions, checking each field.
 
     Raises:
         pickle.UnpicklingError: Naming the first field that is not as written.
     """
-    if type(state) is not dict or set(state) != _FIELDS:
-        _bad_pickle("not a program's instructions")
-    if state["format"] != _FORMAT or type(state["format"]) is not int:
-        _bad_pickle(f"unknown format {state['format']!r:.40}")
-    names = state["ops"]
-    if not isinstance(names, list | tuple) or not names:
-        _bad_pickle("ops must be a non-empty list")
-    n = len(names)
-    counts = _ints(state["counts"], "counts")
-    parents = _ints(state["parents"], "parents")
-    data = state["data"]
-    if not isinstance(data, list | tuple) or len(data) != n or len(counts) != n:
-        _bad_pickle("ops, counts and data must have one entry per node")
-    if sum(c for c in counts if c > 0) != len(parents):
-        _bad_pickle("counts do not match the parent list")
-    powc, labels = state["powc"], state["labels"]
-    if type(powc) is not dict or type(labels) is not dict:
-        _bad_pickle("powc and labels must be dicts")
-    for i, label in labels.items():
-        if type(i) is not int or not 0 <= i < n or type(label) is not str:
-            _bad_pickle(f"labels must map node indices to strings, got {i!r:.40}: {label!r:.40}")
-    for i in powc:
-        if type(i) is not int or not 0 <= i < n or names[i] != "powc":
-            _bad_pickle(f"powc names node {i!r:.40}, which is not a powc node")
-
-    nodes: list[Value] = []
-    j = 0
-    for i, name in enumerate(names):
-        x = _finite(data[i], f"the number of node v{i}")
-        c = counts[i]
-        if name is None:
-            if c != 0:
-                _bad_pickle(f"node v{i} is a leaf with {c} parents")
-            v = Value(x)
-        else:
-            if type(name) is not str or name not in ops.TABLE:
-                _bad_pickle(f"node v{i}: unknown op {name!r:.60}")
-            if name == "powc":
-                if i not in powc:
-                    _bad_pickle(f"node v{i}: a powc node without its exponent")
-                row = ops.pow_const(_finite(powc[i], f"the exponent of node v{i}"))
-            else:
-                row = ops.TABLE[name]
-            if c != row.arity and not (row.arity == -1 and c >= 1):
-                _bad_pickle(f"node v{i}: {name} takes {row.arity} inputs, got {c}")
-            ps = parents[j : j + c]
-            if any(not 0 <= k < i for k in ps):
-                _bad_pickle(f"node v{i}: a parent index is not an earlier node ({ps!r:.60})")
-            v = record_node(x, tuple(nodes[k] for k in ps), row)
-        j += c
-        v.label = labels.get(i, "")
-        nodes.append(v)
-
-    extra = state["extra"]
-    if not isinstance(extra, list | tuple):
-        _bad_pickle("extra must be a list")
-    leaves: list[Value] = []
-    for e in extra:
-        if not isinstance(e, tuple) or len(e) != 2 or type(e[1]) is not str:
-            _bad_pickle("extra must hold (number, label) pairs")
-        leaves.append(Value(_finite(e[0], "an extra leaf's number"), e[1]))
-    wrt: list[list[Value]] = []
-    seen: set[int] = set()
-    for what in ("inputs", "params"):
-        chosen = []
-        for k in _ints(state[what], what):
-            if not (0 <= k < n and names[k] is None) and not (-len(leaves) <= k < 0):
-                _bad_pickle(f"{what}: {k} is neither a leaf of the graph nor an extra leaf")
-            if k in seen:
-                _bad_pickle(f"{what}: {k} is listed twice")
-            seen.add(k)
-            chosen.append(nodes[k] if k >= 0 else leaves[-1 - k])
-        wrt.append(chosen)
-    inputs, params = wrt
+    nodes, inputs, params = instructions.decode(state)
     root = nodes[-1]
     return Program(root, inputs, params, nodes, codegen.write(nodes, root, inputs, params))
 

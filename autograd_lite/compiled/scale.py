@@ -53,12 +53,13 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from autograd_lite.compiled.inputs import param_values, who_input
+from autograd_lite.compiled.reduce import Reduce
 from autograd_lite.compiled.runtime import is_dask, shape_mismatch
 
-# A compiled Program and its reducers: this module only calls their methods,
-# and program.py imports this module, so they are not imported here.
+# A compiled Program: this module only calls its methods, and program.py
+# imports this module, so it is not imported here.
 Program = Any
-Reduce = Any
 
 __all__ = ["block_sums", "chunk_sums", "compute", "run", "sums", "value_and_grad"]
 
@@ -175,6 +176,11 @@ def _ndim(a: Any) -> int:
 
 def _argument(j: int) -> str:
     return f"argument {j}"
+
+
+def _namer(prog: Program) -> Callable[[int], str]:
+    """How errors name the program's input ``j``, as on NumPy."""
+    return functools.partial(who_input, prog.inputs)
 
 
 def _layout(
@@ -311,7 +317,7 @@ def block_sums(
     k = len(programs[0].inputs)
     width = sum(1 + len(p.params) for p in programs)
     task = functools.partial(_sums_task, list(programs), [list(map(float, P)) for P in params])
-    return _tree_sum(_blockwise(task, args, k, width, who=programs[0]._who_input), split_every)
+    return _tree_sum(_blockwise(task, args, k, width, who=_namer(programs[0])), split_every)
 
 
 def _tree_sum(parts: Any, split_every: int | None) -> Any:
@@ -384,9 +390,9 @@ def sums(
 
 def run(prog: Program, args: Sequence[Any], *, params: Sequence[float] | None = None) -> Any:
     """Return the program's per-example value over dask inputs, as a lazy 1-D dask array."""
-    P = prog._params(params)
+    P = param_values(prog.params, params)
     task = functools.partial(_run_task, prog, P)
-    return _blockwise(task, args, len(prog.inputs), None, who=prog._who_input)
+    return _blockwise(task, args, len(prog.inputs), None, who=_namer(prog))
 
 
 def value_and_grad(
@@ -424,9 +430,9 @@ def value_and_grad(
     Returns:
         ``(value, grads)`` as :meth:`Program.value_and_grad`, lazy unless ``compute``.
     """
-    P = prog._params(params)
+    P = param_values(prog.params, params)
     k, p = len(prog.inputs), len(prog.params)
-    m = _layout(args, k, prog._who_input)[2]
+    m = _layout(args, k, _namer(prog))[2]
     scale = 1.0 / m if reduce == "mean" else 1.0
     value: Any
     grads: list[Any]
@@ -438,7 +444,7 @@ def value_and_grad(
         ]
     else:
         task = functools.partial(_examples_task, prog, P)
-        rows = _blockwise(task, args, k, 1 + k + p, who=prog._who_input)
+        rows = _blockwise(task, args, k, 1 + k + p, who=_namer(prog))
         rows = rows.rechunk({1: -1})
         cols = [rows[:, j] for j in range(1 + k + p)]
         if reduce is None:
