@@ -328,25 +328,31 @@ SOURCE = loop_source(branch_rows())[0]
 _grad_of = attrgetter("grad")
 
 
-def _walk(root: Value) -> tuple[list[Value], list[float], list[Value], list[float], list[float]]:
+def _walk(
+    root: Value,
+) -> tuple[list[Value], list[float], list[Value], list[float], list[Value], list[float]]:
     """Mark the graph for one pass; return what the loop and a restore need.
 
     Returns the nodes with inputs (``found``, with their saved gradients
-    ``olds``) and the leaves and constants (``ends``, with ``ends_old``),
-    each once. A visited node's ``grad`` is set to a float object made for
-    this call (``mark``, equal to 0.0): identity with it means "already
-    visited", which spares a ``seen`` set. An older mark cannot be mistaken
-    for it: a node still holding one keeps that object alive at its address.
+    ``olds``), the leaves (``ends``, with ``ends_old``) and the constants
+    (``consts``, with ``consts_old``), each once. A visited node's ``grad``
+    is set to a float object made for this call (``mark``, equal to 0.0):
+    identity with it means "already visited", which spares a ``seen`` set.
+    An older mark cannot be mistaken for it: a node still holding one keeps
+    that object alive at its address.
     """
     mark = root.grad * 0.0 + 0.0  # arithmetic allocates a fresh float object
     found = [root]
     olds = [root.grad]
     ends: list[Value] = []
     ends_old: list[float] = []
+    consts: list[Value] = []
+    consts_old: list[float] = []
     root.grad = mark
     stack = [root]
     pop, push, keep, save = stack.pop, stack.append, found.append, olds.append
     end, end_save = ends.append, ends_old.append
+    const, const_save = consts.append, consts_old.append
     # The visit of a parent is written out for the binary case rather than
     # building a tuple per node: this walk is a third of backward's time.
     while stack:
@@ -360,20 +366,28 @@ def _walk(root: Value) -> tuple[list[Value], list[float], list[Value], list[floa
                     a.grad = mark
                     push(a)
                     keep(a)
-                else:
+                elif a.op is None:
                     end_save(a.grad)
                     a.grad = mark
                     end(a)
+                else:
+                    const_save(a.grad)
+                    a.grad = mark
+                    const(a)
             if b.grad is not mark:
                 if b._a is not None:
                     save(b.grad)
                     b.grad = mark
                     push(b)
                     keep(b)
-                else:
+                elif b.op is None:
                     end_save(b.grad)
                     b.grad = mark
                     end(b)
+                else:
+                    const_save(b.grad)
+                    b.grad = mark
+                    const(b)
         else:
             a = n._a
             for p in a if type(a) is tuple else (a,):
@@ -383,11 +397,15 @@ def _walk(root: Value) -> tuple[list[Value], list[float], list[Value], list[floa
                         p.grad = mark
                         push(p)
                         keep(p)
-                    else:
+                    elif p.op is None:
                         end_save(p.grad)
                         p.grad = mark
                         end(p)
-    return found, olds, ends, ends_old, [mark]
+                    else:
+                        const_save(p.grad)
+                        p.grad = mark
+                        const(p)
+    return found, olds, ends, ends_old, consts, consts_old
 
 
 def backward(self: Value, grad: float = 1.0, *, create_graph: bool = False) -> None:
@@ -396,29 +414,26 @@ def backward(self: Value, grad: float = 1.0, *, create_graph: bool = False) -> N
         _general_backward(self, grad, create_graph=create_graph)
         return
     seed = grad if type(grad) is float and grad - grad == 0.0 else seed_gradient(grad)
-    found, olds, ends, ends_old, _ = _walk(self)
+    found, olds, ends, ends_old, consts, consts_old = _walk(self)
     try:
         self.grad = seed
         _loop(sorted(found, key=by_order, reverse=True))
-        total = 0.0
         for e, old in zip(ends, ends_old, strict=True):
-            if e.op is None:
-                e.grad = old + e.grad
-            total += e.grad
-        if total - total != 0.0:  # a leaf is not finite (or they add past the range)
-            for e in ends:
+            e.grad = old + e.grad  # a leaf adds this call's gradient to the earlier ones
+        # One sum tests them all: finite unless one is not (or they add past the range).
+        total = sum(map(_grad_of, ends)) + sum(map(_grad_of, consts))
+        if total - total != 0.0:
+            for e in (*ends, *consts):
                 if e.grad - e.grad != 0.0:
                     raise OverflowError(e.grad)
         if grad_nodes_made():  # before any, there is no grad_node to clear
-            for n in found:
-                n.grad_node = None
-            for n in ends:
-                n.grad_node = None
+            for group in (found, ends, consts):
+                for n in group:
+                    n.grad_node = None
     except BaseException as exc:
-        for n, old in zip(found, olds, strict=True):
-            n.grad = old
-        for n, old in zip(ends, ends_old, strict=True):
-            n.grad = old
+        for nodes, saved in ((found, olds), (ends, ends_old), (consts, consts_old)):
+            for n, old in zip(nodes, saved, strict=True):
+                n.grad = old
         if isinstance(exc, ValueError | ZeroDivisionError | OverflowError):
             _general_backward(self, grad)  # raises the error with its full message
         raise
