@@ -269,12 +269,14 @@ class NumpyMath(ArrayMath):
     def __init__(self) -> None:
         # NumPy is imported on first use: the primitives are bound then (see __getattr__).
         self._xp = None
+        self._bound = False
         self.deferred = False
         self.flags = []
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("_") or "sigmoid" in self.__dict__:
+        if name.startswith("_") or self._bound:
             raise AttributeError(name)
+        self._bound = True
         np = self.xp
         ndarray = np.ndarray
         self._bind(np, lambda x: type(x) is not ndarray)
