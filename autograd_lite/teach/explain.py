@@ -21,11 +21,9 @@ from autograd_lite.core.autodiff import Step, backward_steps
 from autograd_lite.core.forward import ForwardStep, forward_steps
 from autograd_lite.core.graph import topological
 from autograd_lite.core.primitives import PRIMITIVES
-from autograd_lite.core.value import Value, fmt_number
+from autograd_lite.core.value import Value
 from autograd_lite.teach.names import (
-    latex_name,
-    latex_number_text,
-    markdown_text,
+    Notation,
     node_names,
     printable,
 )
@@ -116,7 +114,6 @@ _LATEX_SYMBOLS = (
 _NUM = r"-?[0-9.]+(?:e[-+]?[0-9]+)?"
 _POW_PAREN = re.compile(r"\^\(([^()]*)\)")
 _POW_ATOM = re.compile(rf"\^({_NUM}|{_TOKEN}\w+{_TOKEN})")
-_ATOMIC = re.compile(r"[^\W\d]\w*|[0-9.]+(?:e[-+]?[0-9]+)?")
 
 
 def _latex_template(text: str) -> str:
@@ -126,47 +123,11 @@ def _latex_template(text: str) -> str:
     return _POW_ATOM.sub(r"^{\1}", text)
 
 
-class _Format:
-    """How one output format writes names, numbers and derivatives."""
-
-    def __init__(self, kind: str, precision: int) -> None:
-        self.kind = kind
-        self.precision = precision
-
-    def num(self, x: float) -> str:
-        s = fmt_number(x, self.precision)
-        return latex_number_text(s) if self.kind == "latex" else s
-
-    def factor(self, x: float) -> str:
-        s = self.num(x)
-        return f"({s})" if x < 0 else s
-
-    def name(self, n: str) -> str:
-        """A name where it stands inside a formula: compound labels get brackets."""
-        if not _ATOMIC.fullmatch(n):
-            n = f"({n})"
-        return self.bare(n)
-
-    def bare(self, n: str) -> str:
-        """A name standing on its own (a table cell, the left side of ``=``)."""
-        if self.kind == "latex":
-            return latex_name(n)
-        if self.kind == "markdown":
-            return markdown_text(n)
-        return n
+class _Format(Notation):
+    """A notation that also writes the op table's formula templates."""
 
     def template(self, text: str) -> str:
         return _latex_template(text) if self.kind == "latex" else text
-
-    def d(self, top: str, bottom: str) -> str:
-        if self.kind == "latex":
-            return rf"\frac{{\partial {self.name(top)}}}{{\partial {self.name(bottom)}}}"
-        if self.kind == "markdown":
-            return f"∂{self.name(top)}/∂{self.name(bottom)}"
-        return f"d{self.name(top)}/d{self.name(bottom)}"
-
-    def times(self) -> str:
-        return r" \cdot " if self.kind == "latex" else " × "
 
 
 # ----------------------------------------------------------- explanation

@@ -17,7 +17,6 @@ mistake in one sentence.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -27,7 +26,13 @@ from autograd_lite.core.autodiff import gather, local_derivatives
 from autograd_lite.core.checks import node_name, shorten
 from autograd_lite.core.graph import reverse_topological
 from autograd_lite.core.value import Value, fmt_number
-from autograd_lite.teach.names import latex_name, latex_number_text, markdown_text, node_names
+from autograd_lite.teach.names import (
+    is_atomic,
+    latex_name,
+    latex_number_text,
+    markdown_text,
+    node_names,
+)
 from autograd_lite.teach.textout import fits, printable_for, write_rendered
 
 __all__ = ["MISTAKES", "MistakeComparison", "MistakeRow", "compare_mistake", "mistaken_backward"]
@@ -370,7 +375,7 @@ class _Format:
         """The derivative of ``top`` by ``bottom``, names already written in this format."""
         if self.kind == "latex":
             return rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
-        top, bottom = (n if _ATOMIC.fullmatch(n) else f"({n})" for n in (top, bottom))
+        top, bottom = (n if is_atomic(n) else f"({n})" for n in (top, bottom))
         mark = "∂" if self.kind == "markdown" else "d"
         return f"{mark}{top}/{mark}{bottom}"
 
@@ -400,9 +405,6 @@ class _Format:
                 out.append(self.words(after))
         return "".join(out)
 
-
-# A name that needs no brackets in d(top)/d(bottom): a word, or a plain number.
-_ATOMIC = re.compile(r"[^\W\d]\w*|[0-9.]+(?:e[-+]?[0-9]+)?")
 
 _LATEX_TEXT = {
     "\\": r"\textbackslash{}",
@@ -506,7 +508,7 @@ class MistakeComparison:
     def _headers(self, f: _Format) -> list[str]:
         mark = "∂" if f.kind == "markdown" else "d"
         r = f.name(self.root)
-        r = r if _ATOMIC.fullmatch(self.names[self.root]) else f"({r})"
+        r = r if is_atomic(self.names[self.root]) else f"({r})"
         return ["node", f"right {mark}{r}/{mark}(node)", "wrong", "why"]
 
     def _cells(self, row: MistakeRow, f: _Format) -> list[str]:

@@ -14,7 +14,15 @@ import re
 from autograd_lite.core.graph import topological
 from autograd_lite.core.value import Value, fmt_number
 
-__all__ = ["latex_name", "latex_number_text", "markdown_text", "node_names", "printable"]
+__all__ = [
+    "Notation",
+    "is_atomic",
+    "latex_name",
+    "latex_number_text",
+    "markdown_text",
+    "node_names",
+    "printable",
+]
 
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 _NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -145,3 +153,61 @@ def latex_number_text(text: str) -> str:
 def markdown_text(text: str) -> str:
     """Return ``text`` as one line of Markdown with no markup (a table cell keeps its shape)."""
     return _MD_SPECIAL.sub(r"\\\1", printable(text))
+
+
+# A name that needs no brackets inside a formula: a word, or a plain number.
+_ATOMIC = re.compile(r"[^\W\d]\w*|[0-9.]+(?:e[-+]?[0-9]+)?")
+
+
+def is_atomic(name: str) -> bool:
+    """Return whether ``name`` reads as one symbol in a formula (a word or a number)."""
+    return _ATOMIC.fullmatch(name) is not None
+
+
+class Notation:
+    """How one output format (``"text"``, ``"markdown"`` or ``"latex"``) writes maths.
+
+    Names, numbers, products and derivatives, escaped for the format, so that
+    every explanation writes them the same way.
+
+    Args:
+        kind: ``"text"``, ``"markdown"`` or ``"latex"``.
+        precision: Significant digits of the numbers.
+    """
+
+    def __init__(self, kind: str, precision: int) -> None:
+        self.kind = kind
+        self.precision = precision
+
+    def num(self, x: float) -> str:
+        """A number, e.g. ``-0.2497``."""
+        s = fmt_number(x, self.precision)
+        return latex_number_text(s) if self.kind == "latex" else s
+
+    def factor(self, x: float) -> str:
+        """A number as a factor of a product: negative ones in brackets."""
+        s = self.num(x)
+        return f"({s})" if x < 0 else s
+
+    def bare(self, name: str) -> str:
+        """A name standing on its own (a table cell, the left side of ``=``)."""
+        if self.kind == "latex":
+            return latex_name(name)
+        if self.kind == "markdown":
+            return markdown_text(name)
+        return name
+
+    def name(self, name: str) -> str:
+        """A name inside a formula: a compound one gets brackets."""
+        return self.bare(name if is_atomic(name) else f"({name})")
+
+    def d(self, top: str, bottom: str) -> str:
+        """The derivative of ``top`` with respect to ``bottom``: dL/dz, ∂L/∂z or a fraction."""
+        if self.kind == "latex":
+            return rf"\frac{{\partial {self.name(top)}}}{{\partial {self.name(bottom)}}}"
+        mark = "∂" if self.kind == "markdown" else "d"
+        return f"{mark}{self.name(top)}/{mark}{self.name(bottom)}"
+
+    def times(self) -> str:
+        """The product sign."""
+        return r" \cdot " if self.kind == "latex" else " × "

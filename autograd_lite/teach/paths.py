@@ -22,19 +22,16 @@ to a limit; beyond it they are grouped by the uses of the node, the way
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import IO
 
 from autograd_lite.core.autodiff import local_derivatives
 from autograd_lite.core.graph import reverse_topological, topological
-from autograd_lite.core.value import Value, fmt_number
+from autograd_lite.core.value import Value
 from autograd_lite.functional import gradients
 from autograd_lite.teach.names import (
-    latex_name,
-    latex_number_text,
-    markdown_text,
+    Notation,
     node_names,
     printable,
 )
@@ -89,40 +86,10 @@ class PathGroup:
 
 
 # ----------------------------------------------------------- formatting
-_ATOMIC = re.compile(r"[^\W\d]\w*|[0-9.]+(?:e[-+]?[0-9]+)?")
 
 
-class _Style:
-    """How one output format writes names, numbers, derivatives and edges."""
-
-    def __init__(self, kind: str, precision: int) -> None:
-        self.kind = kind
-        self.precision = precision
-
-    def num(self, x: float) -> str:
-        s = fmt_number(x, self.precision)
-        return latex_number_text(s) if self.kind == "latex" else s
-
-    def factor(self, x: float) -> str:
-        s = self.num(x)
-        return f"({s})" if x < 0 else s
-
-    def bare(self, name: str) -> str:
-        if self.kind == "latex":
-            return latex_name(name)
-        if self.kind == "markdown":
-            return markdown_text(name)
-        return name
-
-    def name(self, name: str) -> str:
-        """A name inside a formula: a compound one gets brackets."""
-        return self.bare(name if _ATOMIC.fullmatch(name) else f"({name})")
-
-    def d(self, top: str, bottom: str) -> str:
-        if self.kind == "latex":
-            return rf"\frac{{\partial {self.name(top)}}}{{\partial {self.name(bottom)}}}"
-        mark = "∂" if self.kind == "markdown" else "d"
-        return f"{mark}{self.name(top)}/{mark}{self.name(bottom)}"
+class _Style(Notation):
+    """A notation that also writes edges and "any consumer"."""
 
     def d_consumer(self, top: str) -> str:
         """d(top)/d(consumer): the word stands for any node that uses the node."""
