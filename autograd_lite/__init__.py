@@ -27,17 +27,10 @@ from autograd_lite.anomaly import (
     AnomalyOverflowError,
     detect_anomaly,
 )
+from autograd_lite.base.mode import gc_paused, grad_enabled, no_grad, set_grad_enabled
 from autograd_lite.core import ops
-from autograd_lite.core.autodiff import Step, backward_steps, local_derivatives
-from autograd_lite.core.forward import (
-    ForwardStep,
-    SweepCount,
-    count_sweeps,
-    forward_steps,
-    jvp_graph,
-)
+from autograd_lite.core.autodiff import local_derivatives
 from autograd_lite.core.graph import reachable, reverse_topological, topological
-from autograd_lite.core.mode import gc_paused, grad_enabled, no_grad, set_grad_enabled
 from autograd_lite.core.ops import *  # noqa: F403 - every row, callable as a function: al.exp(x)
 from autograd_lite.core.value import (
     TABLE,
@@ -51,6 +44,13 @@ from autograd_lite.core.value import (
 )
 from autograd_lite.core.value import vsum as sum  # noqa: A004
 from autograd_lite.fast import kernel as _fast
+from autograd_lite.forward import (
+    ForwardStep,
+    SweepCount,
+    count_sweeps,
+    forward_steps,
+    jvp_graph,
+)
 from autograd_lite.functional import (
     grad,
     gradients,
@@ -63,6 +63,7 @@ from autograd_lite.functional import (
 )
 from autograd_lite.models.logistic import LogisticRegression, make_data
 from autograd_lite.persist import safe_load, safe_loads
+from autograd_lite.steps import Step, backward_steps
 from autograd_lite.teach.lesson import (
     Analytic,
     AnalyticBatch,

@@ -7,7 +7,7 @@ contribution a node sends to its inputs. The first non-finite number raises
 the line of user code that created the node.
 
 The check is an observer installed for the current thread with
-:func:`autograd_lite.core.mode.using_hook`; other threads are not observed, and
+:func:`autograd_lite.base.mode.using_hook`; other threads are not observed, and
 outside the context the engine runs its unobserved fast paths.
 
 :class:`AnomalyError` subclasses :class:`FloatingPointError` (itself an
@@ -29,8 +29,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
-from autograd_lite.core import mode
-from autograd_lite.core.mode import Hook
+from autograd_lite.base import mode
+from autograd_lite.base.mode import Hook
 from autograd_lite.core.value import Value
 
 __all__ = ["AnomalyError", "AnomalyNaNError", "AnomalyOverflowError", "Site", "detect_anomaly"]

@@ -464,8 +464,8 @@ def _problem(exc: OSError) -> str:
 
 def _check_finite(root: Value) -> None:
     """Refuse a result or a gradient that overflowed: never print a silent inf or NaN."""
-    from autograd_lite.core.autodiff import backward_steps
     from autograd_lite.core.graph import topological
+    from autograd_lite.steps import backward_steps
 
     def who(node: Value) -> str:
         return f"{node.label!r} = {node.data!r}" if node.label else f"{node.data!r}"

@@ -10,7 +10,7 @@ confusion): for f(x) = d/dy (x·y) at y = x, f'(x) is 1, not 2.
 
 ``grad``, ``value_and_grad``, ``hessian`` and ``jacrev`` use reverse mode
 (:mod:`autograd_lite.core.autodiff`); ``jvp`` and ``jacfwd`` use forward mode
-(:mod:`autograd_lite.core.forward`), from the same local-derivative rules. The two
+(:mod:`autograd_lite.forward`), from the same local-derivative rules. The two
 modes nest in any order: ``jacfwd(jacrev(f))`` is the Hessian.
 
 Numbers in, numbers out: called on floats at the top level, the transforms
@@ -29,12 +29,12 @@ import numbers
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, overload
 
-from autograd_lite.core import mode
+from autograd_lite.base import mode
+from autograd_lite.base.mode import set_grad_enabled
 from autograd_lite.core.autodiff import gather
-from autograd_lite.core.forward import note_sweep, sweep
-from autograd_lite.core.mode import set_grad_enabled
 from autograd_lite.core.ops import identity as IDENTITY
 from autograd_lite.core.value import VALUE_MATH, Value, apply, constant
+from autograd_lite.forward import note_sweep, sweep
 
 __all__ = ["grad", "gradients", "hessian", "jacfwd", "jacobian", "jacrev", "jvp", "value_and_grad"]
 
@@ -390,7 +390,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     """Evaluate ``f`` at ``primals`` and its derivative along ``tangents``, in one forward sweep.
 
     The directional derivative is Σ_i df/dx_i · t_i, computed by forward mode
-    (:func:`autograd_lite.core.forward.jvp_graph`) without forming the gradient.
+    (:func:`autograd_lite.forward.jvp_graph`) without forming the gradient.
 
     Args:
         f: A function of scalars (numbers or Values, or nested lists of them)

@@ -44,7 +44,8 @@ import pickle
 from collections.abc import Callable
 from typing import IO, Any
 
-from autograd_lite.core import ops, pickling
+from autograd_lite.base import pickling
+from autograd_lite.core import ops
 from autograd_lite.core import value as _value
 from autograd_lite.core.value import Value
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograd_lite.core import mode
+from autograd_lite.base import mode
 from autograd_lite.core.value import Value
 from autograd_lite.functional import gradients
 

@@ -44,8 +44,8 @@ except ImportError:  # run from the source tree
 
 from autograd_lite import Value  # noqa: E402
 from autograd_lite.cli import main as cli_main  # noqa: E402
-from autograd_lite.core.autodiff import backward_steps  # noqa: E402
 from autograd_lite.parse import parse_expression  # noqa: E402
+from autograd_lite.steps import backward_steps  # noqa: E402
 from autograd_lite.teach.lesson import lesson_graph  # noqa: E402
 from autograd_lite.teach.viz import stepper_html  # noqa: E402
 

@@ -16,7 +16,7 @@ from autograd_lite.anomaly import (
     _AnomalyHook,
     detect_anomaly,
 )
-from autograd_lite.core import mode
+from autograd_lite.base import mode
 from autograd_lite.core.ops import exp as EXP
 from autograd_lite.core.ops import log as LOG
 from autograd_lite.core.ops import mul as MUL

@@ -12,12 +12,12 @@ from hypothesis import given, settings
 from strategies import Expr, expressions
 
 import autograd_lite as ag
-from autograd_lite.core import mode
-from autograd_lite.core.autodiff import backward_steps
+from autograd_lite.base import mode
+from autograd_lite.base.mode import gc_paused, grad_enabled, no_grad
 from autograd_lite.core.graph import reachable
-from autograd_lite.core.mode import gc_paused, grad_enabled, no_grad
 from autograd_lite.core.value import Value
 from autograd_lite.functional import gradients
+from autograd_lite.steps import backward_steps
 
 # ---------------------------------------------------------- accumulation
 

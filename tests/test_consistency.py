@@ -31,7 +31,8 @@ import numpy as np
 import pytest
 
 import autograd_lite as al
-from autograd_lite.core import mode, ops
+from autograd_lite.base import mode
+from autograd_lite.core import ops
 from autograd_lite.core.value import Value, apply
 from autograd_lite.fast import kernel
 from autograd_lite.functional import gradients

@@ -10,11 +10,11 @@ import sympy
 from hypothesis import example, given, settings
 from strategies import Expr, Instr, expressions
 
-from autograd_lite.core.autodiff import backward_steps
-from autograd_lite.core.forward import forward_steps
 from autograd_lite.core.graph import reachable
 from autograd_lite.core.value import Value, fmt_number, vsum
+from autograd_lite.forward import forward_steps
 from autograd_lite.functional import gradients
+from autograd_lite.steps import backward_steps
 from autograd_lite.teach.explain import (
     Explanation,
     ForwardExplanation,

@@ -12,11 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import Expr, expressions, finite_floats
 
+from autograd_lite.base.mode import no_grad
 from autograd_lite.core.autodiff import local_derivatives
-from autograd_lite.core.forward import ForwardStep, count_sweeps, forward_steps, jvp_graph
 from autograd_lite.core.graph import topological
-from autograd_lite.core.mode import no_grad
 from autograd_lite.core.value import Value
+from autograd_lite.forward import ForwardStep, count_sweeps, forward_steps, jvp_graph
 from autograd_lite.functional import grad, gradients, hessian, jacfwd, jacobian, jacrev, jvp
 
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd_lite.core.mode import no_grad
+from autograd_lite.base.mode import no_grad
 from autograd_lite.core.value import Value, vsum
 from autograd_lite.functional import grad, gradients, hessian, value_and_grad
 

@@ -28,10 +28,10 @@ from hypothesis import strategies as st
 
 import autograd_lite as al
 import autograd_lite.teach.viz.render as render_mod
+from autograd_lite.base import mode
+from autograd_lite.base.mode import grad_enabled, no_grad, set_grad_enabled
 from autograd_lite.cli import main
 from autograd_lite.compiled import Program, compile_graph
-from autograd_lite.core import mode
-from autograd_lite.core.mode import grad_enabled, no_grad, set_grad_enabled
 from autograd_lite.core.value import Value
 from autograd_lite.parse import ExpressionError, parse_expression
 from autograd_lite.teach.viz import RendererNotFound, RenderError, RenderTimeout, draw, to_dot

@@ -27,10 +27,11 @@ import numpy as np
 import pytest
 
 import autograd_lite as al
+from autograd_lite.base import pickling
 from autograd_lite.compiled import Program, compile_graph
 from autograd_lite.compiled import program as program_module
 from autograd_lite.compiled.codegen import Code
-from autograd_lite.core import ops, pickling
+from autograd_lite.core import ops
 from autograd_lite.core import value as value_module
 from autograd_lite.core.ops import Op
 from autograd_lite.core.value import Value, apply

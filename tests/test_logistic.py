@@ -21,7 +21,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from autograd_lite.core.mode import no_grad
+from autograd_lite.base.mode import no_grad
 from autograd_lite.core.value import Value
 from autograd_lite.functional import gradients
 from autograd_lite.models.logistic import LogisticRegression, make_data

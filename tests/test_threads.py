@@ -26,7 +26,7 @@ import pytest
 
 import autograd_lite as al
 from autograd_lite.anomaly import AnomalyError, detect_anomaly
-from autograd_lite.core import mode
+from autograd_lite.base import mode
 from autograd_lite.core.value import Value
 
 TIMEOUT = 10.0

@@ -24,28 +24,25 @@ exactly 0 contributes exactly 0 (as ReLU's does in PyTorch), whatever the
 upstream gradient.
 
 This module reads nodes only through their public fields, so it imports no
-node type; :func:`backward_steps` gives the same pass as a stream of
-:class:`Step` records, read by the explanations and the stepper.
+node type. The same pass as a stream of step records, for explanations and
+the stepper, is :func:`autograd_lite.steps.backward_steps`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
-from autograd_lite.core import mode
+from autograd_lite.base import mode
 from autograd_lite.core.checks import (
     check_finite,
     edge_text,
     inputs_text,
     node_name,
-    seed_gradient,
 )
 from autograd_lite.core.graph import reverse_topological
 from autograd_lite.core.primitives import FLOAT_MATH
 
-__all__ = ["Step", "backward", "backward_steps", "gather", "local_derivatives"]
+__all__ = ["backward", "gather", "local_derivatives"]
 
 _ERRORS = (ValueError, ZeroDivisionError, OverflowError)
 
@@ -183,69 +180,3 @@ def backward(root: Any, seed: Any = 1.0, m: Any = FLOAT_MATH) -> None:
     for node, number, grad_node in new:
         node.grad = number
         node.grad_node = grad_node
-
-
-# ---------------------------------------------------------- step records
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One edge of the backward pass: what a node sends to one of its inputs.
-
-    Attributes:
-        step: Index of the node being processed (0 for the root's op).
-        node: The node sending its gradient upstream.
-        upstream: d(root)/d(node), complete when the node is processed.
-        index: Which input of ``node`` this edge goes to.
-        parent: That input.
-        local: The local derivative d(node)/d(parent) from the op table.
-        contribution: ``upstream * local``.
-        total: The parent's gradient after adding this contribution.
-        uses: How many contributions the parent has received so far.
-    """
-
-    step: int
-    node: Any
-    upstream: float
-    index: int
-    parent: Any
-    local: float
-    contribution: float
-    total: float
-    uses: int
-
-
-def backward_steps(root: Any, seed: float = 1.0) -> Iterator[Step]:
-    """Yield the backward pass from ``root`` one edge at a time.
-
-    Pure: no node's ``grad`` is changed. Nodes come in reverse topological
-    order, and within a node its inputs in argument order.
-
-    Args:
-        root: The node to differentiate.
-        seed: d(root)/d(root), 1.0 by default; must be finite.
-
-    Raises:
-        OverflowError, ValueError: At the first edge whose contribution, or
-            whose input's running total, is not finite (after yielding it).
-    """
-    return _steps(root, seed_gradient(seed))
-
-
-def _steps(root: Any, seed: float) -> Iterator[Step]:
-    grads: dict[Any, float] = {root: seed}
-    uses: dict[Any, int] = {}
-    k = 0
-    for node in reverse_topological(root):
-        if not node.parents:
-            continue
-        g = grads.get(node, 0.0)
-        for i, (p, d) in enumerate(zip(node.parents, local_derivatives(node), strict=True)):
-            c = g * d if d != 0.0 else 0.0
-            t = grads.get(p, 0.0) + c
-            grads[p] = t
-            uses[p] = n = uses.get(p, 0) + 1
-            yield Step(k, node, g, i, p, d, c, t, n)
-            check_finite(
-                "backward", "gradient", edge_text(node, i),
-                f"upstream {g!r} × local derivative {d!r}", p, c, t,
-            )  # fmt: skip
-        k += 1

@@ -17,8 +17,10 @@ __all__ = [
     "check_finite",
     "describe_edge",
     "edge_text",
+    "finite_number",
     "inputs_text",
     "node_name",
+    "operand_number",
     "real_number",
     "seed_gradient",
     "shorten",
@@ -37,6 +39,43 @@ def real_number(x: object, where: str) -> float:
         except OverflowError:
             raise OverflowError(f"{where}: {shorten(x)} is too large for a float") from None
     raise TypeError(f"{where}: expected a real number (int or float), got {type(x).__name__} {x!r}")
+
+
+def finite_number(x: object, where: str, field: str = "") -> float:
+    """Convert a finite real number to float, or raise a clear error naming ``where``."""
+    f = x if type(x) is float else real_number(x, where)
+    if f - f != 0.0:  # inf - inf and nan - nan are both NaN
+        raise ValueError(f"{where}: {field + ' ' if field else ''}must be finite, got {f!r}")
+    return f
+
+
+def operand_number(x: object, opname: str, other: Any) -> float:
+    """Return ``x``, a number combined with the node ``other`` by ``opname``, as a finite float.
+
+    Raises:
+        TypeError: If ``x`` is not a real number (``bool`` counts as one).
+        OverflowError, ValueError: If it is too large for a float or not finite.
+    """
+    if isinstance(x, bool):
+        return float(x)
+    if not isinstance(x, numbers.Real):
+        who = f"Value {other.label!r}" if other.label else "a Value"
+        raise TypeError(
+            f"{opname}: cannot combine {who} (data={other.data!r}) with "
+            f"{type(x).__name__} {shorten(x)}; operands must be real numbers or Values"
+        )
+    try:
+        f = float(x)
+    except OverflowError:
+        raise OverflowError(
+            f"{opname}: operand {shorten(x)} is too large for a float "
+            f"(with {inputs_text(other, (other,))})"
+        ) from None
+    if f - f != 0.0:
+        raise ValueError(
+            f"{opname}: operand must be finite, got {f!r} (with {inputs_text(other, (other,))})"
+        )
+    return f
 
 
 def shorten(x: object, limit: int = 60) -> str:

@@ -21,15 +21,21 @@ row's domain raises the row's own error).
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import count
 from types import SimpleNamespace
 from typing import Any
 
-from autograd_lite.core import autodiff, mode, pickling
-from autograd_lite.core.checks import inputs_text, real_number, seed_gradient, shorten
+from autograd_lite.base import mode, pickling
+from autograd_lite.core import autodiff
+from autograd_lite.core.checks import (
+    finite_number,
+    inputs_text,
+    operand_number,
+    real_number,
+    seed_gradient,
+)
 from autograd_lite.core.graph import reachable
 from autograd_lite.core.primitives import FLOAT_MATH, PRIMITIVES
 
@@ -377,11 +383,8 @@ class Value:
     order: int
 
     def __init__(self, data: float, label: str = "") -> None:
-        if type(data) is not float:
-            data = real_number(data, f"Value({label!r})" if label else "Value")
-        if data - data != 0.0:  # inf - inf and nan - nan are both NaN
-            where = f"Value({label!r})" if label else "Value"
-            raise ValueError(f"{where}: data must be finite, got {data!r}")
+        if type(data) is not float or data - data != 0.0:
+            data = finite_number(data, f"Value({label!r})" if label else "Value", "data")
         if type(label) is not str:
             raise TypeError(f"Value: label must be a str, got {type(label).__name__}")
         _fill(self, data, None, None, None)
@@ -402,11 +405,9 @@ class Value:
 
     @data.setter
     def data(self, value: float) -> None:
-        where = f"Value {self.label!r}: data" if self.label else "Value: data"
-        f = real_number(value, where)
-        if f - f != 0.0:
-            raise ValueError(f"{where} must be finite, got {f!r}")
-        self._data = f
+        self._data = finite_number(
+            value, f"Value {self.label!r}" if self.label else "Value", "data"
+        )
 
     @property
     def parents(self) -> tuple[Value, ...]:
@@ -640,10 +641,7 @@ def constant(x: float) -> Value:
         TypeError: If ``x`` is not a real number.
         ValueError: If ``x`` is NaN or infinite.
     """
-    f = real_number(x, "constant")
-    if f - f != 0.0:
-        raise ValueError(f"constant: must be finite, got {f!r}")
-    return record_node(f, (), TABLE["const"])
+    return record_node(finite_number(x, "constant"), (), TABLE["const"])
 
 
 def operand(x: object, opname: str, other: Value) -> Value:
@@ -654,26 +652,7 @@ def operand(x: object, opname: str, other: Value) -> Value:
     """
     if isinstance(x, Value):
         return x
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        if isinstance(x, bool):
-            return constant(float(x))
-        who = f"Value {other.label!r}" if other.label else "a Value"
-        raise TypeError(
-            f"{opname}: cannot combine {who} (data={other.data!r}) with "
-            f"{type(x).__name__} {shorten(x)}; operands must be real numbers or Values"
-        )
-    try:
-        f = float(x)
-    except OverflowError:
-        raise OverflowError(
-            f"{opname}: operand {shorten(x)} is too large for a float "
-            f"(with {inputs_text(other, (other,))})"
-        ) from None
-    if f - f != 0.0:
-        raise ValueError(
-            f"{opname}: operand must be finite, got {f!r} (with {inputs_text(other, (other,))})"
-        )
-    return record_node(f, (), TABLE["const"])
+    return record_node(operand_number(x, opname, other), (), TABLE["const"])
 
 
 # True while no thread is in no_grad or has a hook installed: then apply skips

@@ -43,10 +43,10 @@ from operator import attrgetter
 from string import Template
 from typing import Any
 
-from autograd_lite.core import mode
+from autograd_lite.base import mode
+from autograd_lite.base.mode import grad_nodes_made
 from autograd_lite.core.checks import seed_gradient
 from autograd_lite.core.graph import by_order
-from autograd_lite.core.mode import grad_nodes_made
 from autograd_lite.core.primitives import FLOAT_MATH
 from autograd_lite.core.value import BUILTIN, TABLE, Op, Value, next_order, operand
 from autograd_lite.fast.symbolic import SYM_MATH, Sym, SymMath

@@ -20,7 +20,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 
-from autograd_lite.core.mode import gc_paused, no_grad
+from autograd_lite.base.mode import gc_paused, no_grad
 from autograd_lite.core.value import Value, constant, vsum
 from autograd_lite.models.progress import Reporter
 from autograd_lite.teach.lesson import (

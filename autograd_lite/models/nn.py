@@ -20,7 +20,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Sequence
 
-from autograd_lite.core.mode import no_grad
+from autograd_lite.base.mode import no_grad
 from autograd_lite.core.value import Value, vsum
 
 __all__ = ["MLP", "SGD", "Layer", "Module", "Neuron"]

@@ -1,11 +1,11 @@
 """Step-by-step explanations of the backward pass and of the forward sweep.
 
-:func:`explain` reads the step records of :func:`autograd_lite.core.autodiff.backward_steps`
+:func:`explain` reads the step records of :func:`autograd_lite.steps.backward_steps`
 (one per edge, grouped by the node being processed) and the op table's formulas,
 and renders them as a plain-text table, as Markdown and as LaTeX. Nothing is
 derived here: every number comes from the step records, every formula from the
 op table. :func:`explain_forward` does the same for the forward sweep along a
-direction (the records of :func:`autograd_lite.core.forward.forward_steps`), with the
+direction (the records of :func:`autograd_lite.forward.forward_steps`), with the
 same renderings. The lesson-level summary of logistic regression (da, dz, dw1, dw2, db)
 is :func:`autograd_lite.teach.lesson.explain_lesson`.
 """
@@ -17,11 +17,11 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO
 
-from autograd_lite.core.autodiff import Step, backward_steps
-from autograd_lite.core.forward import ForwardStep, forward_steps
 from autograd_lite.core.graph import topological
 from autograd_lite.core.primitives import PRIMITIVES
 from autograd_lite.core.value import Value
+from autograd_lite.forward import ForwardStep, forward_steps
+from autograd_lite.steps import Step, backward_steps
 from autograd_lite.teach.names import (
     Notation,
     node_names,
@@ -48,7 +48,7 @@ class NodeStep:
             Every rendering counts steps from 1: this is step ``index + 1``.
         node: The node sending its gradient to its inputs.
         upstream: d(root)/d(node), complete when the node is processed.
-        edges: The :class:`~autograd_lite.core.autodiff.Step` records, one per input.
+        edges: The :class:`~autograd_lite.steps.Step` records, one per input.
     """
 
     index: int
@@ -516,7 +516,7 @@ class ForwardNodeStep:
             steps from 1: this is step ``index + 1``.
         node: The node whose tangent is computed.
         tangent: The node's tangent, complete after this step.
-        edges: The :class:`~autograd_lite.core.forward.ForwardStep` records, one per
+        edges: The :class:`~autograd_lite.forward.ForwardStep` records, one per
             input that carries a tangent (inputs that depend on no seeded node
             are skipped by the sweep).
     """
@@ -720,14 +720,14 @@ def explain_forward(
     """Explain the forward sweep toward ``root`` along ``tangents``, one step per node.
 
     The forward counterpart of :func:`explain`: the rows are the records of
-    :func:`autograd_lite.core.forward.forward_steps`, grouped by the node whose
+    :func:`autograd_lite.forward.forward_steps`, grouped by the node whose
     tangent they compute, with the op table's formulas. Pure: no node's
     ``grad`` changes.
 
     Args:
         root: The node whose graph is swept (usually a loss).
         tangents: The direction: a tangent for each seeded node (usually
-            leaves), as :func:`~autograd_lite.core.forward.forward_steps` takes it;
+            leaves), as :func:`~autograd_lite.forward.forward_steps` takes it;
             every other leaf has tangent 0.
         precision: Significant digits of printed numbers.
 

@@ -15,7 +15,7 @@ every step's inputs sit next to it; every copy shows the same gradient.
 
 With ``sweep="forward"`` and a direction ``tangents={w1: 1.0}``, the same
 page steps through the forward sweep instead (the records of
-:func:`autograd_lite.core.forward.forward_steps`): each box shows the node's tangent
+:func:`autograd_lite.forward.forward_steps`): each box shows the node's tangent
 (``ṫ = …``) where the backward page shows its gradient, step ``k`` highlights
 the node whose tangent is computed and the edges whose contributions are added,
 and the text is :func:`autograd_lite.teach.explain.explain_forward`'s.
@@ -41,11 +41,11 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from autograd_lite.core.autodiff import Step, backward_steps
-from autograd_lite.core.forward import ForwardStep
 from autograd_lite.core.graph import topological
 from autograd_lite.core.ops import const as CONST
 from autograd_lite.core.value import Value, constant, fmt_number, record_node
+from autograd_lite.forward import ForwardStep
+from autograd_lite.steps import Step, backward_steps
 from autograd_lite.teach.names import node_names, printable
 from autograd_lite.teach.viz.embed import iframe
 from autograd_lite.teach.viz.files import write_atomic
@@ -602,7 +602,7 @@ def stepper_html(
     :func:`autograd_lite.teach.names.printable`).
 
     With ``sweep="forward"`` and ``tangents`` (a direction, e.g.
-    ``{w1: 1.0}``, as :func:`autograd_lite.core.forward.forward_steps` takes it),
+    ``{w1: 1.0}``, as :func:`autograd_lite.forward.forward_steps` takes it),
     the page steps through the forward sweep on the same one layout: step
     ``k`` is the ``k``-th node whose tangent is computed, in topological
     order; the edges highlighted are those whose contributions are added

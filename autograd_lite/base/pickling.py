@@ -26,8 +26,8 @@ from operator import attrgetter
 from pickle import PicklingError, UnpicklingError
 from typing import Any
 
-from autograd_lite.core import mode
-from autograd_lite.core.mode import gc_paused
+from autograd_lite.base import mode
+from autograd_lite.base.mode import gc_paused
 
 __all__ = ["PicklingError", "UnpicklingError", "deepcopy_graph", "reduce_graph"]
 

@@ -37,6 +37,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal, overload
 
+from autograd_lite.base.mode import set_grad_enabled
 from autograd_lite.core.checks import (
     check_finite,
     describe_edge,
@@ -45,7 +46,6 @@ from autograd_lite.core.checks import (
     real_number,
 )
 from autograd_lite.core.graph import by_order, reachable
-from autograd_lite.core.mode import set_grad_enabled
 from autograd_lite.core.primitives import FLOAT_MATH
 from autograd_lite.core.value import (
     VALUE_MATH,
@@ -131,7 +131,7 @@ def note_sweep(kind: Literal["forward", "reverse"]) -> None:
 class ForwardStep:
     """One edge of the forward sweep: what an input sends to a node's tangent.
 
-    The forward counterpart of :class:`autograd_lite.core.autodiff.Step`.
+    The forward counterpart of :class:`autograd_lite.steps.Step`.
 
     Attributes:
         step: Index of the node being processed (0 for the first node whose
