@@ -148,6 +148,9 @@ class _CollectorClock:
             self.total += clock() - self._start
 
 
+# The wall clock until the command line (parsed below) asks for CPU time; set first, so the
+# collector callback works even while argparse prints --help and exits.
+clock = time.perf_counter
 COLLECTOR = _CollectorClock()
 gc.callbacks.append(COLLECTOR)
 #: Share of the timed calls' wall time spent in the collector, from the last ``timed``.
