@@ -200,3 +200,24 @@ def test_random_graphs_on_jax_equal_eager(jnp, expr: Expr) -> None:  # type: ign
         assert close(float(values[e]), want)
         for g, w in zip(grads, want_grads, strict=True):
             assert close(float(g[e]), w)
+
+
+class _DeviceArray:
+    """Stands for a GPU array (CuPy's): NumPy may not read it implicitly."""
+
+    shape = (3,)
+
+    def __array__(self, dtype=None, copy=None):  # type: ignore[no-untyped-def]
+        raise TypeError("Implicit conversion to a NumPy array is not allowed")
+
+
+def test_a_foreign_array_without_array_api_compat_gets_a_clear_error(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setitem(__import__("sys").modules, "array_api_compat", None)  # import fails
+    x = Value(1.0, "x")
+    prog = compile_graph((x * 2.0).named("y"), [x])
+    with pytest.raises(TypeError) as info:
+        prog.run(_DeviceArray())
+    message = str(info.value)
+    assert "input 0 ('x')" in message
+    assert "Implicit conversion to a NumPy array is not allowed" in message
+    assert "pip install 'autograd_lite[arrayapi]'" in message

@@ -138,7 +138,14 @@ def _array(inputs: Sequence[Value], j: int, a: Any) -> Any:
         if x - x != 0.0:
             _bad_input(inputs, j, a, *refused(x))
         return x
-    arr = np.asarray(a)
+    try:
+        arr = np.asarray(a)
+    except (TypeError, ValueError) as exc:  # e.g. a CuPy array, read without array-api-compat
+        _bad_input(
+            inputs, j, a, TypeError,
+            f"cannot be read as a NumPy array ({exc}); for arrays of another library "
+            f"(CuPy, JAX, ...) install array-api-compat: pip install 'autograd_lite[arrayapi]'",
+        )  # fmt: skip
     if arr.dtype.kind not in "iuf":  # refuse complex, bool, strings and objects
         _bad_input(inputs, j, a, TypeError, "must be a real number or an array of them")
     arr = arr.astype(float, copy=False)
