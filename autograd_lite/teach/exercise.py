@@ -37,7 +37,8 @@ from typing import Final
 
 from autograd_lite.core.autodiff import Step, backward_steps, local_derivatives
 from autograd_lite.core.graph import topological
-from autograd_lite.core.value import TABLE, Op, Value, fmt_number
+from autograd_lite.core.ops import mul
+from autograd_lite.core.value import TABLE, Op, Value, fmt_number, vsum
 from autograd_lite.parse import parse_expression
 from autograd_lite.teach.names import is_atomic, node_names
 from autograd_lite.teach.viz.files import write_atomic
@@ -145,6 +146,8 @@ class Exercise:
             :meth:`from_expression`).
         blanks: Every blank, step by step, then the leaves' gradients.
         forward: The forward pass as lines such as ``"z = w1 × x1 = 0.6"``.
+        graph: The root node of the exercise's graph (to draw it, for
+            instance; the exercise never changes a node's ``grad``).
         root: The name of the node being differentiated (``"out"`` if unnamed).
         rel_tol: Relative tolerance of the grading.
         abs_tol: Absolute tolerance of the grading.
@@ -186,11 +189,12 @@ class Exercise:
             raise ValueError("Exercise: rel_tol and abs_tol cannot both be 0")
         self.rel_tol = float(rel_tol)
         self.abs_tol = float(abs_tol)
-        self.names = node_names(root)
-        self.root = self.names[root]
+        self.graph = root
+        self._names = node_names(root)
+        self.root = self._names[root]
         self.title = title if title is not None else f"Backward pass of {self.root}"
-        self.forward = tuple(_forward_lines(root, self.names))
-        blanks, rules = _make_blanks(root, self.names, set(asked))
+        self.forward = tuple(_forward_lines(root, self._names))
+        blanks, rules = _make_blanks(root, self._names, set(asked))
         if not blanks:
             raise ValueError(
                 f"Exercise: {self.root} has nothing to differentiate (no op, or only constants)"
@@ -256,7 +260,10 @@ class Exercise:
         The graph has ``size`` op nodes drawn from ``ops`` (each one at least
         once when ``size`` allows), over leaves ``x1``, ``x2``... whose values
         keep every op inside its domain and every number small. Inputs that
-        fall out of a domain (``log`` of a negative) are redrawn.
+        fall out of a domain (``log`` of a negative) are redrawn; where the
+        value computed so far cannot enter an op, the op starts a second
+        chain from a fresh leaf, and the chains are added at the end (one
+        more ``add`` node).
 
         Args:
             seed: Seed of the draw.
@@ -505,13 +512,14 @@ def _make_blanks(
         return vsum_floats(c for _, _, c, _ in uses.get(p, []))
 
     def gathered(p: Value, pname: str) -> list[tuple[float, str]]:
-        """Wrong totals of p: some uses left out, or one local derivative alone."""
+        """Wrong totals of p: some uses left out, the sign flipped, one local derivative alone."""
         got: list[tuple[float, str]] = []
         mine = uses.get(p, [])
         labels = [f"by {c} at step {k}" for k, c, _, _ in mine]
         if len(mine) > 1:
             for kept in _subsets(len(mine)):
                 got.append((vsum_floats(mine[i][2] for i in kept), _forgot(pname, labels, kept)))
+        got.append((-total(p), f"the sign is flipped; check each minus on the way from {L}"))
         for _, c, _, d in mine:
             got.append(
                 (
@@ -558,7 +566,8 @@ def _make_blanks(
                 )
                 for i, d in enumerate(locs)
             ]
-            cands.append((-g, "the sign is flipped; check each minus on the way from " + L))
+            if node is root:
+                cands.append((-g, f"the sign is flipped; check each minus on the way from {L}"))
             if node is root:
                 hint = "the upstream gradient of the root is 1"
             elif len(uses.get(node, [])) > 1:
@@ -589,8 +598,12 @@ def _make_blanks(
             i, pn, d, c = s.index, names[p], s.local, s.contribution
             rule_text = op.formula(i, [x if is_atomic(x) else f"({x})" for x in pnames], n)
             edge = f"the edge {pn} → {n}"
+            # A rule's missing minus (subtraction, negation) is the likelier diagnosis of a
+            # value that is also something else, so it is tried first.
+            signed = _sign_hint(op, i) != _sign_hint(mul, 0)
             if "local" in asked:
-                cands = [
+                cands = [(-d, _sign_hint(op, i))] if signed else []
+                cands += [
                     (g, f"this is the upstream gradient {_d(L, n)}, not the local derivative"),
                     (
                         c,
@@ -673,7 +686,6 @@ def _make_blanks(
             pn = names[p]
             cands = gathered(p, pn)
             right = total(p)
-            cands.append((-right, "the sign is flipped; check each minus on the way from " + L))
             count = len(uses.get(p, []))
             add(
                 Blank(
@@ -778,6 +790,7 @@ def _draw(rng: random.Random, rows: Sequence[Op], size: int, reuse: bool) -> Val
         return None
     head = leaf()
     earlier: list[Value] = [head]
+    chains: list[Value] = []
     for i, row in enumerate(plan):
         out = None
         for _ in range(20):
@@ -795,11 +808,22 @@ def _draw(rng: random.Random, rows: Sequence[Op], size: int, reuse: bool) -> Val
                     leaves.append(other)
                     earlier.append(other)
                 break
+        if out is None and row.arity == 1:
+            # The chain's value is outside this op's domain (log of a negative): the op
+            # starts a second chain from a fresh leaf, and the chains are added at the end.
+            for _ in range(20):
+                fresh = Value(rng.choice(_LEAF_VALUES), f"x{len(leaves) + 1}")
+                out = _apply(row, [fresh], rng)
+                if out is not None:
+                    leaves.append(fresh)
+                    earlier.append(fresh)
+                    chains.append(head)
+                    break
         if out is None:
             return None
         earlier.append(out)
         head = out
-    return head
+    return vsum([*chains, head]) if chains else head
 
 
 # ---------------------------------------------------------------- the page
