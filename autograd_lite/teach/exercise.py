@@ -424,10 +424,11 @@ class Exercise:
 
 # ---------------------------------------------------------------- building
 def _d(top: str, bottom: str) -> str:
-    def name(s: str) -> str:
-        return s if is_atomic(s) else f"({s})"
+    return f"∂{_bracketed(top)}/∂{_bracketed(bottom)}"
 
-    return f"∂{name(top)}/∂{name(bottom)}"
+
+def _bracketed(name: str) -> str:
+    return name if is_atomic(name) else f"({name})"
 
 
 def _forward_lines(root: Value, names: Mapping[Value, str]) -> list[str]:
@@ -438,7 +439,11 @@ def _forward_lines(root: Value, names: Mapping[Value, str]) -> list[str]:
         if n.op is None:
             lines.append(f"{names[n]} = {fmt_number(n.data)}")
             continue
-        expr = n.op.expression([names[p] for p in n.parents])
+        slots = [f"\x00{i}\x00" for i in range(len(n.parents))]
+        expr = n.op.expression(slots)
+        for slot, p in zip(slots, n.parents, strict=True):
+            # A name already inside the template's own brackets needs no more: log(1−a).
+            expr = expr.replace(f"({slot})", f"({names[p]})").replace(slot, _bracketed(names[p]))
         lines.append(f"{names[n]} = {expr} = {fmt_number(n.data)}")
     return lines
 
@@ -596,7 +601,7 @@ def _make_blanks(
             if p.is_constant:
                 continue
             i, pn, d, c = s.index, names[p], s.local, s.contribution
-            rule_text = op.formula(i, [x if is_atomic(x) else f"({x})" for x in pnames], n)
+            rule_text = op.formula(i, [_bracketed(x) for x in pnames], n)
             edge = f"the edge {pn} → {n}"
             # A rule's missing minus (subtraction, negation) is the likelier diagnosis of a
             # value that is also something else, so it is tried first.
