@@ -10,7 +10,8 @@ compiled path (``compile_graph``, ``trace``) are loaded on first use, so
 ``import autograd_lite`` never imports graphviz or NumPy.
 
 Submodules with their own namespace: :mod:`autograd_lite.teach.explain`,
-:mod:`autograd_lite.teach.paths`, :mod:`autograd_lite.teach.viz`,
+:mod:`autograd_lite.teach.paths`, :mod:`autograd_lite.teach.exercise`,
+:mod:`autograd_lite.teach.viz`,
 :mod:`autograd_lite.models.nn`, :mod:`autograd_lite.testing`,
 :mod:`autograd_lite.models.logistic`, :mod:`autograd_lite.compiled`,
 :mod:`autograd_lite.persist` (``safe_loads``: loading pickles from elsewhere).
@@ -64,6 +65,7 @@ from autograd_lite.functional import (
 from autograd_lite.models.logistic import LogisticRegression, make_data
 from autograd_lite.persist import safe_load, safe_loads
 from autograd_lite.steps import Step, backward_steps
+from autograd_lite.teach.exercise import Blank, Exercise, Grade
 from autograd_lite.teach.lesson import (
     Analytic,
     AnalyticBatch,
@@ -107,10 +109,13 @@ __all__ = [
     "AnomalyError",
     "AnomalyNaNError",
     "AnomalyOverflowError",
+    "Blank",
     "Check",
     "Diagram",
+    "Exercise",
     "FitResult",
     "ForwardStep",
+    "Grade",
     "LessonGraph",
     "LogisticRegression",
     "MistakeComparison",

@@ -22,6 +22,7 @@ PUBLIC = (
     "teach.paths",
     "teach.lesson",
     "teach.mistakes",
+    "teach.exercise",
     "teach.names",
     "teach.textout",
     "teach.viz",

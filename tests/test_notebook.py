@@ -116,5 +116,13 @@ def test_notebook_runs_in_a_real_kernel(kernel_here: str, tmp_path: Path) -> Non
         assert hook in page, f"the stepper output lacks {hook}"
     assert "Step 1 of 12" in page
 
+    graded = "".join(o.get("text", "") for o in _cell(nb, "ex.check(answers)").outputs)
+    assert "55 of 56 correct" in graded
+    assert "this is the upstream gradient ∂L/∂a, not the local derivative" in graded
+    quiz = [c for c in nb.cells if c.cell_type == "code" and c.source.strip() == "ex"]
+    assert len(quiz) == 1
+    shown = html.unescape(_bundles(quiz[0])[0].get("text/html", ""))
+    assert "<iframe" in shown and 'id="quiz-data"' in shown and "0 of 56 correct" in shown
+
     cost = "".join(o.get("text", "") for o in _cell(nb, "J = ag.mean(losses)").outputs)
     assert "J = 0.3904  dw1 = -0.2557  dw2 = 0.0409  db = -0.2149" in cost
