@@ -147,7 +147,11 @@ def test_the_banner_is_drawn() -> None:
 
 # ------------------------------------------------------ notebook displays
 def _srcdoc(fragment: str) -> str:
-    m = re.fullmatch(r'<iframe srcdoc="([^"]*)"(.*)></iframe>', fragment, re.S)
+    m = re.fullmatch(
+        r'<div class="autograd-lite-embed"><iframe srcdoc="([^"]*)"(.*)></iframe></div>',
+        fragment,
+        re.S,
+    )
     assert m, fragment[:200]
     return html.unescape(m[1])
 
