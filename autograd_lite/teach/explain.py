@@ -13,6 +13,7 @@ is :func:`autograd_lite.teach.lesson.explain_lesson`.
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING
@@ -437,23 +438,37 @@ class Explanation(_Sweep):
             rows.append(row)
         return headers, rows
 
-    def _check_notes(self) -> list[str]:
-        notes = [
-            "Three checks of every gradient: the engine's (backward), central differences "
-            "(f(x + h) − f(x − h)) / 2h with h ≈ 6e-06 × max(1, |x|), everything downstream "
-            "of the node evaluated again, and sympy's symbolic derivative. Central "
-            "differences lose about a third of the digits; sympy agrees to rounding."
-        ]
-        if "sympy" in self.check_methods and all(c.symbolic is None for c in self.checks.values()):
-            notes.append("sympy is not installed (pip install sympy): no symbolic check.")
-        return notes
+    def _check_notes(self) -> tuple[str, list[str]]:
+        """The line above the checks' table, and one item per method."""
+        items = []
+        if "central" in self.check_methods:
+            items.append(
+                "central differences (f(x + h) − f(x − h)) / 2h, h ≈ 6e-06 × max(1, |x|), with "
+                "everything downstream of the node evaluated again: they lose about a third "
+                "of the digits;"
+            )
+        if "sympy" in self.check_methods:
+            if all(c.symbolic is None for c in self.checks.values()):
+                items.append("sympy is not installed (pip install sympy): no symbolic check.")
+            else:
+                items.append(
+                    "sympy's symbolic derivative at the node's value: it agrees to rounding."
+                )
+        return "The gradient of every node by the engine (backward), beside", items
+
+    def _check_lines(self) -> list[str]:
+        head, items = self._check_notes()
+        lines = [head]
+        for item in items:
+            lines += textwrap.wrap(item, 88, initial_indent="- ", subsequent_indent="  ")
+        return lines
 
     def _extra_text(self, encoding: str | None) -> str:
         out = []
         if self.check_methods:
             f = _Format("text", self.precision)
             headers, rows = self._check_table(f)
-            text = "\n".join([*self._check_notes(), *(" ".join(r) for r in rows)])
+            text = "\n".join([*self._check_lines(), *(" ".join(r) for r in rows)])
             if fits(text, encoding):
                 shown: Callable[[str], str] = str
             else:
@@ -461,7 +476,7 @@ class Explanation(_Sweep):
                 def shown(cell: str) -> str:
                     return printable_for(encoding, cell, context=text)
 
-            out.append("\n".join(shown(n) for n in self._check_notes()))
+            out.append("\n".join(shown(n) for n in self._check_lines()))
             out.append(_layout([shown(h) for h in headers], [[shown(c) for c in r] for r in rows]))
         if self.mistake is not None:
             out.append(self.mistake.to_text(encoding=encoding).rstrip("\n"))
@@ -578,7 +593,8 @@ class Explanation(_Sweep):
         if self.check_methods:
             f = _Format("markdown", self.precision)
             headers, rows = self._check_table(f)
-            notes = [markdown_text(n) for n in self._check_notes()]
+            head, items = self._check_notes()
+            notes = [markdown_text(head), "\n".join(f"- {markdown_text(n)}" for n in items)]
             table = ["| " + " | ".join(headers) + " |", "|---|" + "---:|" * (len(headers) - 1)]
             table += ["| " + " | ".join(r) + " |" for r in rows]
             out.append("\n\n".join(notes) + "\n\n" + "\n".join(table) + "\n")
@@ -590,8 +606,22 @@ class Explanation(_Sweep):
         lines = self._backward_latex_lines(f)
         if self.check_methods:
             r = self.root_name
-            for note in self._check_notes():
-                lines.append(rf"&\text{{{_latex_text(note)}}}")
+            checks = []
+            if "central" in self.check_methods:
+                checks.append(
+                    r"\text{central differences } \frac{f(x + h) - f(x - h)}{2h},\ "
+                    r"h \approx 6 \times 10^{-6} \max(1, |x|)"
+                )
+            if "sympy" in self.check_methods:
+                symbolic = any(c.symbolic is not None for c in self.checks.values())
+                checks.append(
+                    r"\text{sympy's symbolic derivative}"
+                    if symbolic
+                    else r"\text{sympy is not installed: no symbolic check}"
+                )
+            lines.append(
+                r"&\text{the engine's gradient (backward), beside: }" + r";\ ".join(checks)
+            )
             for n, c in self.checks.items():
                 parts = [rf"{_latex_float(c.engine)}\text{{ (engine)}}"]
                 for value, error, word in (
@@ -627,15 +657,6 @@ def _layout(headers: list[str], rows: list[list[str]]) -> str:
         return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
 
     return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
-
-
-def _latex_text(text: str) -> str:
-    # Words inside \text{...}: LaTeX's special characters escaped.
-    for a, b in (("\\", r"\textbackslash "), ("{", r"\{"), ("}", r"\}"), ("_", r"\_")):
-        text = text.replace(a, b)
-    for ch in "#$%&":
-        text = text.replace(ch, "\\" + ch)
-    return text.replace("~", r"\textasciitilde ").replace("^", r"\textasciicircum ")
 
 
 def _latex_float(x: float) -> str:

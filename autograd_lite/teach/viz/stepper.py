@@ -768,7 +768,7 @@ def stepper_html(
         grouped = backward
         default_title = f"Backward pass of {name}"
         if mistake is not None:
-            default_title += f", beside the mistake {printable(mistake)!r}"
+            default_title += f" beside the mistake {printable(str(mistake))}"
     params = list(parameters)
     to_dot_kwargs.setdefault("legend", False)
     pic = _picture(root)
