@@ -28,8 +28,8 @@ __all__ = ["METHODS", "NodeCheck", "node_checks", "sympy_available"]
 #: The checks besides the engine's own gradient.
 METHODS = ("central", "sympy")
 
-#: The step of central differences, relative to max(1, |x|): the cube root of the
-#: float epsilon balances the truncation error (h²) against the rounding error (ε/h).
+#: The central differences step by h = STEP × max(1, abs(x)). The cube root of the float
+#: epsilon balances the truncation error (h²) against the rounding error (ε/h).
 STEP = (2.0**-52) ** (1.0 / 3.0)
 
 

@@ -714,8 +714,8 @@ def explain(
         mistake: The name of a classic mistake (a key of
             :data:`autograd_lite.teach.mistakes.MISTAKES`): every rendering
             then shows the wrong gradient beside the right one at each node
-            where they differ, with one sentence on why, and :meth:`step_text`
-            adds it at the step where the node's gradient is complete.
+            where they differ, with one sentence on why, and
+            :meth:`Explanation.step_text` adds it at the step where the node's gradient is complete.
 
     Returns:
         An :class:`Explanation`; ``print`` it, or use ``to_markdown``/``to_latex``.
