@@ -79,6 +79,16 @@ def _edges(browser: Chromium) -> set[tuple[str, int]]:
     return {(name, slot) for name, slot in browser.eval(PATH_EDGES)}
 
 
+def _choose(browser: Chromium, label: str) -> None:
+    """Pick ``label`` in the Paths to list, as a keyboard user does."""
+    browser.eval(
+        "(function(){var s=document.getElementById('paths-to'), want="
+        + json.dumps(label)
+        + ";s.value=Array.from(s.options).filter(function(o){return o.textContent===want;})"
+        "[0].value;s.dispatchEvent(new Event('change'));})()"
+    )
+
+
 def _press(browser: Chromium, key: str, code: int) -> None:
     down = {"type": "rawKeyDown", "key": key, "code": key, "windowsVirtualKeyCode": code}
     browser.send("Input.dispatchKeyEvent", down)
@@ -167,11 +177,7 @@ def test_paths_of_a_node_used_twice_twice(
     browser.open(page.as_uri(), (1024, 700))
 
     # The list, as a keyboard user reaches it.
-    browser.eval(
-        "(function(){var s=document.getElementById('paths-to');"
-        "s.value=Array.from(s.options).filter(function(o){return o.textContent==='a';})[0].value;"
-        "s.dispatchEvent(new Event('change'));})()"
-    )
+    _choose(browser, "a")
     browser.wait_for(f"{SELECTED} === 'a'")
     assert _edges(browser) == {("c", 0), ("c", 1), ("b", 0), ("b", 1)}
     text = browser.eval(TEXT)
@@ -349,3 +355,19 @@ def _open_host(browser: Chromium, url: str) -> None:
     )
     browser.send("Page.navigate", {"url": url})
     browser.wait_for("document.readyState === 'complete' && !!document.getElementById('host')")
+
+
+def test_hostile_labels_stay_text_when_selected(browser: Chromium, tmp_path: Path) -> None:
+    evil = "</script><img src=x onerror=alert(1)>"
+    x = Value(2.0, evil)
+    y = (x * x).named("y")
+    page = tmp_path / "hostile.html"
+    stepper_html(y, page, mistake="overwrite")
+    browser.open(page.as_uri(), (1024, 700))
+    _choose(browser, evil)
+    browser.wait_for(f"{SELECTED} === {json.dumps(evil)}")
+    assert browser.eval("document.querySelectorAll('img').length") == 0
+    text = browser.eval(TEXT)
+    # y = x·x: two paths (one per input slot), each of product x = 2, by hand.
+    assert f"y →(input 1) {evil}: 2 = 2" in text and "Sum of the products: 2 + 2 = 4" in text
+    assert _edges(browser) == {("y", 0), ("y", 1)}
