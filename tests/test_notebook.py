@@ -12,6 +12,7 @@ import html
 import importlib
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -108,13 +109,42 @@ def test_notebook_runs_in_a_real_kernel(kernel_here: str, tmp_path: Path) -> Non
     assert "down to w1 = 0.4: 2 paths" in table and "| 2 | L → (1−y)·log(1−a)" in table
     assert "∂L/∂w1 from backward: -0.3746" in table
 
-    stepper = _bundles(_cell(nb, "stepper_html(g.loss"))
+    stepper = _bundles(_cell(nb, "stepper_view(g.loss"))
     assert stepper, "the stepper cell displayed nothing"
     page = html.unescape(stepper[0].get("text/html", ""))
     assert "<iframe" in page
     for hook in ('id="frames"', 'id="frame"', 'id="explanation"', 'id="counter"', "<svg"):
         assert hook in page, f"the stepper output lacks {hook}"
-    assert "Step 1 of 12" in page
+    assert "Step 1 of 12" in page and 'id="paths-to"' in page
+    # No cell warns (IPython warns on HTML that starts with <iframe).
+    streams = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    errors = "".join(o.get("text", "") for o in streams if o.get("name") == "stderr")
+    assert "Warning" not in errors, errors
+
+    # The sections at the end: paths, mistakes, three checks (numbers by hand:
+    # c = 2b = 4a, four paths of product 1; overwrite keeps 1 at b and at a).
+    paths = "".join(o.get("text", "") for o in _cell(nb, "print(ag.explain_paths(c2").outputs)
+    assert "Paths from c = 12 down to a = 3: 4 paths" in paths
+    assert "Sum of the products: 1 + 1 + 1 + 1 = 4" in paths
+    assert "more than the limit of 2" in paths
+    assert _bundles(_cell(nb, "stepper_view(c2, height"))
+    wrong = "".join(
+        o.get("text", "") for o in _cell(nb, 'explain(c2, mistake="overwrite")').outputs
+    )
+    assert "Mistake 'overwrite' on c = 12: 2 of 3 gradients differ" in wrong
+    assert "mistake 'overwrite'" in html.unescape(
+        _bundles(_cell(nb, 'stepper_view(c2, mistake="overwrite"'))[0]["text/html"]
+    )
+    checks = "".join(o.get("text", "") for o in _cell(nb, "checked = explain(").outputs)
+    central = [abs(float(v)) for v in re.findall(r"central (\S+)", checks)]
+    symbolic = [abs(float(v)) for v in re.findall(r"sympy (\S+)", checks)]
+    assert len(central) == len(symbolic) == 3
+    # sympy agrees to rounding; central differences lose digits (about 1e-11).
+    assert max(symbolic) <= 1e-15 and 1e-14 < max(central) <= 1e-8
+    shown_checks = [c for c in nb.cells if c.cell_type == "code" and c.source.strip() == "checked"]
+    assert len(shown_checks) == 1
+    table = _bundles(shown_checks[0])[0]["text/markdown"]
+    assert "| central difference |" in table
 
     graded = "".join(o.get("text", "") for o in _cell(nb, "ex.check(answers)").outputs)
     assert "55 of 56 correct" in graded

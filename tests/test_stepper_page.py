@@ -32,6 +32,8 @@ JS = (HERE / "stepper.js").read_text(encoding="utf-8")
 TEMPLATE = (HERE / "stepper.html").read_text(encoding="utf-8")
 SLOTS = {"title", "style", "n", "options", "first_node", "svg", "first", "texts", "script"}
 X, Y, W, B = [1.5, -0.5], 1.0, [0.4, -0.8], 0.1  # the lesson's running example
+#: The data the script reads to highlight and add up the paths down to a selected node.
+PATH_KEYS = {"graph", "names", "dnames", "paths", "targets", "limit", "precision"}
 
 
 def _pattern(template: str) -> re.Pattern[str]:
@@ -112,7 +114,7 @@ def test_the_backward_page_is_the_template_filled_in() -> None:
     assert page.count(js_head) == 1 and page.count(js_tail) == 1
     assert got["script"].startswith(js_head) and got["script"].endswith(js_tail)
     data = json.loads(got["script"][len(js_head) : -len(js_tail)])
-    assert set(data) == {"nodes", "root", "rootGrad", "steps"}
+    assert set(data) == {"nodes", "root", "rootGrad", "steps", *PATH_KEYS}
     assert len(data["steps"]) == n
 
 
@@ -131,7 +133,7 @@ def test_the_forward_page_changes_two_lines_of_the_script() -> None:
     (data_js, data_page), (init_js, init_page), (word_js, word_page) = changed
     head, tail = data_js.split("/*DATA*/null")
     data = json.loads(data_page[len(head) : -len(tail)])
-    assert set(data) == {"nodes", "init", "steps"} and len(data["steps"]) == n
+    assert set(data) == {"nodes", "init", "steps", "root", *PATH_KEYS} and len(data["steps"]) == n
     assert "DATA.rootGrad" in init_js and "DATA.init" in init_page
     assert '"grad ?"' in word_js and '"ṫ = ?"' in word_page
 

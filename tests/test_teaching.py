@@ -147,7 +147,11 @@ def test_the_banner_is_drawn() -> None:
 
 # ------------------------------------------------------ notebook displays
 def _srcdoc(fragment: str) -> str:
-    m = re.fullmatch(r'<iframe srcdoc="([^"]*)"(.*)></iframe>', fragment, re.S)
+    m = re.fullmatch(
+        r'<div class="autograd-lite-embed"><iframe srcdoc="([^"]*)"(.*)></iframe></div>',
+        fragment,
+        re.S,
+    )
     assert m, fragment[:200]
     return html.unescape(m[1])
 
@@ -168,6 +172,26 @@ def test_stepper_displays_inline_as_an_iframe_of_the_escaped_page(tmp_path: Path
     assert out.read_text(encoding="utf-8") == page
     with pytest.raises(ValueError, match="height"):
         Stepper(page, height=5)
+
+
+def test_the_stepper_displays_in_ipython_without_a_warning() -> None:
+    # IPython warns "Consider using IPython.display.IFrame instead" on HTML that
+    # starts with <iframe; the inline view must not.
+    import os
+    import warnings
+
+    if os.environ.get("CI"):
+        import IPython.display as display
+    else:
+        display = pytest.importorskip("IPython.display")
+    g = lesson_graph(X, Y, W, B)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        s = stepper_view(g.loss, parameters=g.parameters)
+        shown = display.HTML(s._repr_html_())
+        formatted = display.HTML(s._repr_html_())._repr_html_()
+    assert [str(w.message) for w in caught] == []
+    assert _srcdoc(formatted) == s.html and shown.data == formatted
 
 
 def test_explanations_display_as_markdown_and_have_readable_reprs() -> None:

@@ -325,7 +325,7 @@ def test_a_drawing_displays_in_a_notebook_and_never_raises(tmp_path: Path) -> No
     bundle = Drawing(png)._repr_mimebundle_()
     assert base64.b64decode(bundle["image/png"]) == png.read_bytes()
     page = draw(Value(2.0, "x") * 3, tmp_path / "g.html")._repr_mimebundle_()
-    assert page["text/html"].startswith("<iframe srcdoc=")
+    assert page["text/html"].startswith('<div class="autograd-lite-embed"><iframe srcdoc=')
     # A file deleted after drawing: the notebook shows why, it does not raise.
     gone = draw(Value(2.0, "x") * 3, tmp_path / "gone.dot")
     gone.unlink()

@@ -13,21 +13,28 @@ is :func:`autograd_lite.teach.lesson.explain_lesson`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import textwrap
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from autograd_lite.core.graph import topological
 from autograd_lite.core.primitives import PRIMITIVES
-from autograd_lite.core.value import Value
+from autograd_lite.core.value import Value, fmt_number
 from autograd_lite.forward import ForwardStep, forward_steps
 from autograd_lite.steps import Step, backward_steps
 from autograd_lite.teach.names import (
     Notation,
+    latex_number_text,
+    markdown_text,
     node_names,
     printable,
 )
 from autograd_lite.teach.textout import fits, printable_for, write_rendered
+
+if TYPE_CHECKING:
+    from autograd_lite.teach.checks import NodeCheck
+    from autograd_lite.teach.mistakes import MistakeComparison, MistakeRow
 
 __all__ = [
     "Explanation",
@@ -310,16 +317,38 @@ class Explanation(_Sweep):
         names: The name used for each node (label, number or a fresh name).
         precision: Significant digits of printed numbers.
         gradients: d(root)/d(node) for every node, as the steps computed it.
+        checks: With ``explain(..., checks=...)``, a
+            :class:`~autograd_lite.teach.checks.NodeCheck` per node (constants
+            aside): the engine's gradient beside central differences and
+            sympy's; otherwise empty.
+        check_methods: The checks asked for (``()``, or some of ``"central"``
+            and ``"sympy"``).
+        mistake: With ``explain(..., mistake=...)``, the
+            :class:`~autograd_lite.teach.mistakes.MistakeComparison` of that
+            mistake; otherwise None.
     """
 
     _RULE = "|---:|---|---:|---|---|---|---|"
     _WHAT = "the backward pass"
     steps: list[NodeStep]
 
-    def __init__(self, root: Value, steps: list[NodeStep], precision: int) -> None:
+    def __init__(
+        self,
+        root: Value,
+        steps: list[NodeStep],
+        precision: int,
+        *,
+        checks: Mapping[Value, NodeCheck] | None = None,
+        check_methods: Sequence[str] = (),
+        mistake: MistakeComparison | None = None,
+    ) -> None:
         self.root = root
         self.steps = steps
         self.precision = precision
+        self.checks: dict[Value, NodeCheck] = dict(checks or {})
+        self.check_methods = tuple(check_methods)
+        self.mistake = mistake
+        self._wrong: dict[Value, MistakeRow] = {r.node: r for r in mistake.rows} if mistake else {}
         self.names = node_names(root, precision)
         self.gradients: dict[Value, float] = {root: 1.0}
         self._uses: dict[Value, int] = {}
@@ -372,7 +401,86 @@ class Explanation(_Sweep):
             lines.append(f"  to {p}: local {self._edge_local(step, e, f)}")
             lines.append(f"    contribution {self._contribution(e, f)}")
             lines.append(f"    {f.d(r, p)} so far: {self._so_far(e, f)}")
+            wrong = self._wrong.get(e.parent)
+            if wrong is not None and e.uses == self._uses[e.parent]:
+                lines.append(f"    {self._mistake_line(wrong, f)}")
         return "\n".join(lines)
+
+    def _mistake_line(self, row: MistakeRow, f: _Format) -> str:
+        from autograd_lite.teach.mistakes import distinct_digits
+
+        assert self.mistake is not None
+        d = f.d(self.root_name, row.name)
+        digits = distinct_digits(row.right, row.wrong, self.precision)
+        wrong, right = fmt_number(row.wrong, digits), fmt_number(row.right, digits)
+        return f"mistake {self.mistake.mistake!r} gives {d} = {wrong}, not {right}: {row.why}"
+
+    # ------------------------------------------------------------ checks and mistakes
+    def _check_table(self, f: _Format) -> tuple[list[str], list[list[str]]]:
+        r = self.root_name
+        mark = "∂" if f.kind == "markdown" else "d"
+        central = "central" in self.check_methods
+        symbolic = "sympy" in self.check_methods and any(
+            c.symbolic is not None for c in self.checks.values()
+        )
+        headers = ["node", f"engine {mark}{f.name(r)}/{mark}(node)"]
+        if central:
+            headers += ["central difference", "central − engine"]
+        if symbolic:
+            headers += ["sympy", "sympy − engine"]
+        rows = []
+        for n, c in self.checks.items():
+            row = [f.bare(self.names[n]), repr(c.engine)]
+            if central:
+                row += _pair_cells(c.central, c.central_error, "outside a domain")
+            if symbolic:
+                row += _pair_cells(c.symbolic, c.symbolic_error, "not a number")
+            rows.append(row)
+        return headers, rows
+
+    def _check_notes(self) -> tuple[str, list[str]]:
+        """The line above the checks' table, and one item per method."""
+        items = []
+        if "central" in self.check_methods:
+            items.append(
+                "central differences (f(x + h) − f(x − h)) / 2h, h ≈ 6e-06 × max(1, |x|), with "
+                "everything downstream of the node evaluated again: they lose about a third "
+                "of the digits;"
+            )
+        if "sympy" in self.check_methods:
+            if all(c.symbolic is None for c in self.checks.values()):
+                items.append("sympy is not installed (pip install sympy): no symbolic check.")
+            else:
+                items.append(
+                    "sympy's symbolic derivative at the node's value: it agrees to rounding."
+                )
+        return "The gradient of every node by the engine (backward), beside", items
+
+    def _check_lines(self) -> list[str]:
+        head, items = self._check_notes()
+        lines = [head]
+        for item in items:
+            lines += textwrap.wrap(item, 88, initial_indent="- ", subsequent_indent="  ")
+        return lines
+
+    def _extra_text(self, encoding: str | None) -> str:
+        out = []
+        if self.check_methods:
+            f = _Format("text", self.precision)
+            headers, rows = self._check_table(f)
+            text = "\n".join([*self._check_lines(), *(" ".join(r) for r in rows)])
+            if fits(text, encoding):
+                shown: Callable[[str], str] = str
+            else:
+
+                def shown(cell: str) -> str:
+                    return printable_for(encoding, cell, context=text)
+
+            out.append("\n".join(shown(n) for n in self._check_lines()))
+            out.append(_layout([shown(h) for h in headers], [[shown(c) for c in r] for r in rows]))
+        if self.mistake is not None:
+            out.append(self.mistake.to_text(encoding=encoding).rstrip("\n"))
+        return "".join(f"\n{block}\n" for block in out)
 
     def _rows(self, f: _Format) -> list[list[str]]:
         rows = []
@@ -430,7 +538,7 @@ class Explanation(_Sweep):
     def _nothing(self, f: _Format) -> str:
         return _NOTHING
 
-    def _latex_lines(self, f: _Format) -> list[str]:
+    def _backward_latex_lines(self, f: _Format) -> list[str]:
         r = self.root_name
         lines = []
         for step in self.steps:
@@ -457,11 +565,139 @@ class Explanation(_Sweep):
             lines.append(rf"&{f.bare(r)} = {f.num(self.root.data)}\quad\text{{{_NOTHING}}}")
         return lines
 
+    def to_text(self, *, encoding: str | None = None, literal: str = "") -> str:
+        """Return the explanation as a plain-text table for the terminal.
+
+        With ``checks``, a second table follows: every node's gradient by the
+        engine, by central differences and by sympy, with the differences; with
+        ``mistake``, the mistake's comparison (see
+        :meth:`autograd_lite.teach.mistakes.MistakeComparison.to_text`).
+
+        Args:
+            encoding: The encoding the table will be written in (e.g.
+                ``sys.stdout.encoding``). When it cannot encode the table, the
+                library's symbols are spelt in ASCII (``σ`` as ``sigmoid``,
+                ``×`` as ``*``, ``−`` as ``-``...) and any other character it
+                lacks becomes a backslash escape, cell by cell, so the columns
+                stay aligned (see :mod:`autograd_lite.teach.textout`). ``None`` (the
+                default) keeps every symbol.
+            literal: Symbols never spelt, only escaped where ``encoding`` lacks
+                them, e.g. those of names the user typed (a name ``σ`` must not
+                read as ``sigmoid``); see :func:`autograd_lite.teach.textout.spell`.
+        """
+        return super().to_text(encoding=encoding, literal=literal) + self._extra_text(encoding)
+
+    def to_markdown(self) -> str:
+        """Return the explanation as a Markdown table (and the checks and mistake asked for)."""
+        out = [super().to_markdown()]
+        if self.check_methods:
+            f = _Format("markdown", self.precision)
+            headers, rows = self._check_table(f)
+            head, items = self._check_notes()
+            notes = [markdown_text(head), "\n".join(f"- {markdown_text(n)}" for n in items)]
+            table = ["| " + " | ".join(headers) + " |", "|---|" + "---:|" * (len(headers) - 1)]
+            table += ["| " + " | ".join(r) + " |" for r in rows]
+            out.append("\n\n".join(notes) + "\n\n" + "\n".join(table) + "\n")
+        if self.mistake is not None:
+            out.append(self.mistake.to_markdown())
+        return "\n".join(out)
+
+    def _latex_lines(self, f: _Format) -> list[str]:
+        lines = self._backward_latex_lines(f)
+        if self.check_methods:
+            r = self.root_name
+            checks = []
+            if "central" in self.check_methods:
+                checks.append(
+                    r"\text{central differences } \frac{f(x + h) - f(x - h)}{2h},\ "
+                    r"h \approx 6 \times 10^{-6} \max(1, |x|)"
+                )
+            if "sympy" in self.check_methods:
+                symbolic = any(c.symbolic is not None for c in self.checks.values())
+                checks.append(
+                    r"\text{sympy's symbolic derivative}"
+                    if symbolic
+                    else r"\text{sympy is not installed: no symbolic check}"
+                )
+            lines.append(
+                r"&\text{the engine's gradient (backward), beside: }" + r";\ ".join(checks)
+            )
+            for n, c in self.checks.items():
+                parts = [rf"{_latex_float(c.engine)}\text{{ (engine)}}"]
+                for value, error, word in (
+                    (c.central, c.central_error, "central"),
+                    (c.symbolic, c.symbolic_error, "sympy"),
+                ):
+                    if value is not None and error is not None:
+                        parts.append(
+                            rf"{_latex_float(value)}\text{{ ({word}; }}"
+                            rf"{_latex_error(error)}\text{{)}}"
+                        )
+                lines.append(rf"&{f.d(r, self.names[n])}:\; " + r",\; ".join(parts))
+        if self.mistake is not None:
+            body = self.mistake.to_latex().split("\\begin{aligned}\n", 1)[1]
+            body = body.rsplit("\n\\end{aligned}", 1)[0]
+            lines += body.split(" \\\\\n")
+        return lines
+
     def __repr__(self) -> str:
         return f"<Explanation of {self.root_name!r}: {len(self.steps)} steps>"
 
 
-def explain(root: Value, *, precision: int = 4) -> Explanation:
+def _pair_cells(value: float | None, error: float | None, missing: str) -> list[str]:
+    if value is None or error is None:
+        return [f"({missing})", ""]
+    return [repr(value), f"{error:.1e}" if error else "0"]
+
+
+def _layout(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+def _latex_float(x: float) -> str:
+    return latex_number_text(repr(x))
+
+
+def _latex_error(x: float) -> str:
+    if x == 0.0:
+        return "0"
+    mantissa, exponent = f"{x:.1e}".split("e")
+    return rf"{latex_number_text(mantissa)} \times 10^{{{int(exponent)}}}"
+
+
+def _check_methods(checks: object) -> tuple[tuple[str, ...], bool]:
+    """The methods asked for, and whether sympy was asked for by name."""
+    from autograd_lite.teach.checks import METHODS
+
+    if checks is False or checks is None:
+        return (), False
+    if checks is True:
+        return METHODS, False
+    if isinstance(checks, str):
+        checks = (checks,)
+    if not isinstance(checks, Iterable):
+        raise TypeError(
+            f"explain: checks must be True, False or some of {list(METHODS)}, got {checks!r}"
+        )
+    methods = tuple(dict.fromkeys(checks))
+    for m in methods:
+        if m not in METHODS:
+            raise ValueError(f"explain: unknown check {m!r}; expected some of {list(METHODS)}")
+    return methods, "sympy" in methods
+
+
+def explain(
+    root: Value,
+    *,
+    precision: int = 4,
+    checks: bool | Iterable[str] = False,
+    mistake: str | None = None,
+) -> Explanation:
     """Explain the backward pass from ``root``, one step per node.
 
     Pure: no node's ``grad`` changes.
@@ -469,13 +705,27 @@ def explain(root: Value, *, precision: int = 4) -> Explanation:
     Args:
         root: The node to differentiate (usually a loss).
         precision: Significant digits of printed numbers.
+        checks: ``True`` adds, for every node, its gradient computed two more
+            ways beside the engine's: by central differences and, when sympy
+            is installed, by symbolic differentiation (without sympy the
+            output says so). ``("central",)``, ``("sympy",)`` or both choose;
+            naming ``"sympy"`` without sympy installed raises ImportError. The
+            numbers are in :attr:`Explanation.checks` and in every rendering.
+        mistake: The name of a classic mistake (a key of
+            :data:`autograd_lite.teach.mistakes.MISTAKES`): every rendering
+            then shows the wrong gradient beside the right one at each node
+            where they differ, with one sentence on why, and
+            :meth:`Explanation.step_text` adds it at the step where the node's gradient is complete.
 
     Returns:
         An :class:`Explanation`; ``print`` it, or use ``to_markdown``/``to_latex``.
 
     Raises:
-        TypeError: If ``root`` is not a Value or ``precision`` not an int.
-        ValueError: If ``precision`` is below 1.
+        TypeError: If ``root`` is not a Value, ``precision`` not an int or
+            ``checks`` neither a bool nor names of checks.
+        ValueError: If ``precision`` is below 1, a check's name or the
+            mistake is not known.
+        ImportError: If ``checks`` names ``"sympy"`` and sympy is not installed.
 
     Example:
         >>> from autograd_lite import Value
@@ -485,12 +735,33 @@ def explain(root: Value, *, precision: int = 4) -> Explanation:
         Step 1 of 1: y = x × x = 9
     """
     _check_args("explain", root, precision)
+    methods, named = _check_methods(checks)
+    if named:
+        from autograd_lite.teach.checks import sympy_available
+
+        if not sympy_available():
+            raise ImportError(
+                "explain: checks=('sympy', ...) needs sympy (pip install sympy); "
+                "checks=True leaves the symbolic check out when sympy is missing"
+            )
+    compared = None
+    if mistake is not None:
+        from autograd_lite.teach.mistakes import compare_mistake
+
+        compared = compare_mistake(root, mistake, precision=precision)
     steps: list[NodeStep] = []
     for s in backward_steps(root):
         if not steps or steps[-1].index != s.step:
             steps.append(NodeStep(s.step, s.node, s.upstream))
         steps[-1].edges.append(s)
-    return Explanation(root, steps, precision)
+    found = None
+    if methods:
+        from autograd_lite.teach.checks import node_checks
+
+        found = node_checks(root, methods)
+    return Explanation(
+        root, steps, precision, checks=found, check_methods=methods, mistake=compared
+    )
 
 
 def _check_args(where: str, root: object, precision: object) -> None:

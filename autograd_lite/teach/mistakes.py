@@ -421,7 +421,7 @@ _LATEX_TEXT = {
 }
 
 
-def _pair(right: float, wrong: float, precision: int) -> int:
+def distinct_digits(right: float, wrong: float, precision: int) -> int:
     """Digits that show ``right`` and ``wrong`` apart (``precision`` where it already does)."""
     digits = precision
     while digits < 17 and fmt_number(right, digits) == fmt_number(wrong, digits):
@@ -512,7 +512,7 @@ class MistakeComparison:
         return ["node", f"right {mark}{r}/{mark}(node)", "wrong", "why"]
 
     def _cells(self, row: MistakeRow, f: _Format) -> list[str]:
-        digits = _pair(row.right, row.wrong, self.precision)
+        digits = distinct_digits(row.right, row.wrong, self.precision)
         return [
             f.name(row.node),
             f.num(row.right, digits),

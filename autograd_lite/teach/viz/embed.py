@@ -8,11 +8,12 @@ __all__ = ["iframe"]
 
 
 def iframe(page: str, height: int = 640, title: str = "") -> str:
-    """Return ``page`` as an ``<iframe srcdoc="…">``: the whole page, attribute-escaped.
+    """Return ``page`` as an ``<iframe srcdoc="…">`` in a ``<div>``: the whole page, escaped.
 
     A notebook shows it inline with the page's own script running (the
     stepper's buttons work); ``html.unescape`` of the attribute gives ``page``
-    back exactly.
+    back exactly. The ``<div>`` around it lets ``IPython.display.HTML`` take
+    it without warning (it warns on text that starts with ``<iframe``).
 
     Args:
         page: A complete HTML document.
@@ -21,6 +22,6 @@ def iframe(page: str, height: int = 640, title: str = "") -> str:
     """
     named = f' title="{html.escape(title, quote=True)}"' if title else ""
     return (
-        f'<iframe srcdoc="{html.escape(page, quote=True)}"{named} '
-        f'style="width:100%;height:{int(height)}px;border:1px solid #ddd"></iframe>'
+        f'<div class="autograd-lite-embed"><iframe srcdoc="{html.escape(page, quote=True)}"'
+        f'{named} style="width:100%;height:{int(height)}px;border:1px solid #ddd"></iframe></div>'
     )

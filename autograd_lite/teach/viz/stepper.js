@@ -19,7 +19,9 @@
     var t = el.querySelectorAll("text");
     return t.length ? t[t.length - 1] : null;
   }
-  var table = DATA.nodes.map(function (d) {
+  var byBox = {};
+  var table = DATA.nodes.map(function (d, j) {
+    d[0].forEach(function (id) { byBox[id] = j; });
     var boxes = d[0].map($).filter(Boolean), main = d[0][0] || "";
     var parts = [$(main + "_op"), $(main + "_out")];
     for (var i = 0; i < d[1]; i++) { parts.push($(main + "_in" + i)); }
@@ -39,6 +41,11 @@
       t.boxes.concat(t.parts).forEach(function (el) { el.classList.toggle("unreached", off); });
       var shown = off ? "grad ?" : "grad " + grad[j];
       t.grads.forEach(function (g) { if (g.textContent !== shown) { g.textContent = shown; } });
+    });
+    var wrong = DATA.wrong || {};
+    table.forEach(function (t, j) {
+      var bad = (j in grad) && (j in wrong);
+      t.boxes.forEach(function (el) { el.classList.toggle("mistaken", bad); });
     });
     lit.forEach(function (el) { el.classList.remove("highlight", "current", "input-node"); });
     lit = [];
@@ -142,7 +149,7 @@
   function show(i) {
     k = Math.max(0, Math.min(n - 1, i));
     focus = paint(k);
-    text.textContent = texts[k];
+    text.textContent = selected === null ? texts[k] : texts[k] + "\n\n" + pathText_;
     text.scrollLeft = 0;
     counter.textContent = "Step " + (k + 1) + " of " + n;
     prev.disabled = k === 0;
@@ -155,15 +162,159 @@
     writeHash();
     fitStep(focus);
   }
+  // The address follows the step only on a page of its own (http, https or file). In
+  // an iframe's srcdoc, a blob: or a sandboxed frame the address is the host's or cannot
+  // change: the step stays in memory. Nothing here ever navigates.
+  var addressed = /^(https?|file):$/.test(location.protocol);
   function readHash() {
+    if (!addressed) { return null; }
     var m = /step=(\d+)/.exec(location.hash);
     return m ? parseInt(m[1], 10) - 1 : null;
   }
   function writeHash() {
+    if (!addressed) { return; }
     var h = "#step=" + (k + 1);
     if (location.hash === h) { return; }
-    try { history.replaceState(null, "", h); } catch (e) { location.replace(h); }
+    try { history.replaceState(null, "", h); } catch (e) { addressed = false; }
   }
+  // ---------------------------------------------------------- paths to a node
+  // DATA.graph[j]: node j's inputs as [input, its drawn box, local derivative];
+  // DATA.paths[j]: what explain_paths found for node j (count, listed, total,
+  // gradient, uses). The script walks the graph to list the paths, as explain_paths does.
+  function fmt(x) {
+    // Python's fmt_number: integers bare, otherwise %g with DATA.precision digits.
+    if (typeof x === "string") { return x; }
+    if (Math.abs(x) < 1e15 && x === Math.trunc(x)) { return String(x === 0 ? 0 : x); }
+    var p = DATA.precision, e = parseInt(x.toExponential(p - 1).split("e")[1], 10);
+    if (e < -4 || e >= p) {
+      var parts = x.toExponential(p - 1).split("e"), m = parts[0];
+      if (m.indexOf(".") >= 0) { m = m.replace(/0+$/, "").replace(/\.$/, ""); }
+      var ex = parseInt(parts[1], 10);
+      return m + "e" + (ex < 0 ? "-" : "+") + (Math.abs(ex) < 10 ? "0" : "") + Math.abs(ex);
+    }
+    var f = x.toFixed(Math.max(0, p - 1 - e));
+    if (f.indexOf(".") >= 0) { f = f.replace(/0+$/, "").replace(/\.$/, ""); }
+    return f;
+  }
+  function factor(x) { return (typeof x === "number" && x < 0) ? "(" + fmt(x) + ")" : fmt(x); }
+  function d(top, bottom) { return "d" + DATA.dnames[top] + "/d" + DATA.dnames[bottom]; }
+  function leadsTo(target) {
+    // Every node from which `target` can be reached (itself included): inputs come
+    // before their users in DATA.graph's topological order.
+    var leads = {};
+    leads[target] = true;
+    for (var c = target + 1; c < DATA.graph.length; c++) {
+      if (DATA.graph[c].some(function (e) { return leads[e[0]]; })) { leads[c] = true; }
+    }
+    return leads;
+  }
+  function listPaths(target, leads) {
+    var found = [], route = [DATA.root], slots = [], factors = [];
+    function walk(n) {
+      if (n === target) {
+        var product = 1;
+        factors.forEach(function (f) { product *= f; });
+        found.push({nodes: route.slice(), slots: slots.slice(), factors: factors.slice(),
+                    product: product});
+        return;
+      }
+      DATA.graph[n].forEach(function (e, i) {
+        if (!leads[e[0]]) { return; }
+        route.push(e[0]); slots.push(i); factors.push(e[2]);
+        walk(e[0]);
+        route.pop(); slots.pop(); factors.pop();
+      });
+    }
+    walk(DATA.root);
+    return found;
+  }
+  function pathText(target, leads) {
+    var info = DATA.paths[target], r = DATA.root, name = DATA.names[target];
+    var plural = info.c === 1 ? " path" : " paths", lines = [], terms = [];
+    lines.push("Paths from " + DATA.names[r] + " down to " + name + ": " + info.c + plural +
+               (info.l ? "" : ", more than the limit of " + DATA.limit + ": grouped by the uses of " + name));
+    if (info.l) {
+      listPaths(target, leads).forEach(function (p, k) {
+        var way = DATA.names[p.nodes[0]];
+        for (var i = 1; i < p.nodes.length; i++) {
+          var upper = DATA.graph[p.nodes[i - 1]];
+          var twice = upper.filter(function (e) { return e[0] === p.nodes[i]; }).length > 1;
+          way += (twice ? " →(input " + (p.slots[i - 1] + 1) + ") " : " → ") + DATA.names[p.nodes[i]];
+        }
+        var prod = p.factors.length ? p.factors.map(factor).join(" × ") : "(no edge)";
+        lines.push("  " + (k + 1) + ". " + way + ": " + prod + " = " + fmt(p.product));
+        terms.push(p.product);
+      });
+    } else {
+      info.u.forEach(function (u, k) {
+        lines.push("  use " + (k + 1) + ": " + DATA.names[u[0]] + " (input " + (u[1] + 1) + "), " +
+                   u[2] + (u[2] === 1 ? " path" : " paths") + ": " + d(r, u[0]) + " × " +
+                   d(u[0], target) + " = " + fmt(u[3]) + " × " + factor(u[4]) + " = " + fmt(u[5]));
+        terms.push(u[5]);
+      });
+    }
+    var sum = terms.length > 1 ? terms.map(function (t, i) { return i ? factor(t) : fmt(t); })
+      .join(" + ") + " = " + fmt(info.t) : fmt(info.t);
+    lines.push("Sum of the " + (info.l ? "products" : "contributions") + ": " + sum);
+    lines.push(d(r, target) + " from backward: " + fmt(info.g));
+    return lines.join("\n");
+  }
+  var selected = null, pathLit = [], pathText_ = "", targets = $("paths-to");
+  DATA.targets.forEach(function (t) {
+    var o = document.createElement("option");
+    o.value = String(t[0]);
+    o.textContent = t[1];
+    targets.appendChild(o);
+  });
+  function select(j) {
+    pathLit.forEach(function (el) { el.classList.remove("path", "path-end"); });
+    pathLit = [];
+    selected = (j !== null && DATA.paths[j]) ? j : null;
+    targets.value = selected === null ? "" : String(selected);
+    figure.setAttribute("data-paths", selected === null ? "" : DATA.names[selected]);
+    pathText_ = "";
+    if (selected !== null) {
+      var leads = leadsTo(selected), lit = [];
+      Object.keys(leads).forEach(function (key) {
+        var c = parseInt(key, 10), main = table[c].boxes[0];
+        if (c === selected || !main) { return; }
+        lit.push(main, $(main.id + "_op"), $(main.id + "_out"));
+        DATA.graph[c].forEach(function (e, i) {
+          if (!leads[e[0]]) { return; }
+          lit.push($(main.id + "_in" + i), e[1] ? $(e[1]) : table[e[0]].boxes[0]);
+        });
+      });
+      lit.filter(Boolean).forEach(function (el) { el.classList.add("path"); pathLit.push(el); });
+      table[selected].boxes.forEach(function (el) { el.classList.add("path-end"); pathLit.push(el); });
+      pathText_ = pathText(selected, leads);
+    }
+    text.textContent = selected === null ? texts[k] : texts[k] + "\n\n" + pathText_;
+    if (selected !== null) {  // the view moves to the node, its paths as far as readable
+      fitStep({core: table[selected].boxes.slice(0, 1), all: pathLit});
+    }
+  }
+  targets.addEventListener("change", function () {
+    select(targets.value === "" ? null : parseInt(targets.value, 10));
+  });
+  function nodeOf(el) {
+    var g = el && el.closest ? el.closest("g.node") : null;
+    return g && (g.id in byBox) ? byBox[g.id] : null;
+  }
+  Object.keys(byBox).forEach(function (id) {
+    var el = $(id), j = byBox[id];
+    if (!el || !DATA.paths[j]) { return; }
+    el.setAttribute("tabindex", "0");
+    el.setAttribute("role", "button");
+    el.setAttribute("aria-label", "show the paths down to " + DATA.names[j]);
+    el.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" || e.key === " ") {
+        e.preventDefault();
+        e.stopPropagation();
+        select(selected === j ? null : j);
+      }
+    });
+  });
+
   function stop() {
     if (timer !== null) { clearInterval(timer); timer = null; }
     play.textContent = "Play";
@@ -191,9 +342,12 @@
   });
   window.addEventListener("resize", function () { fitStep(focus); });
   document.addEventListener("keydown", function (e) {
-    if (e.altKey || e.ctrlKey || e.metaKey || e.target === jump) { return; }
+    if (e.altKey || e.ctrlKey || e.metaKey || e.target === jump || e.target === targets) {
+      return;
+    }
     var key = e.key;
-    if (key === "ArrowRight" || key === "j") { go(k + 1); }
+    if (key === "Escape") { select(null); }
+    else if (key === "ArrowRight" || key === "j") { go(k + 1); }
     else if (key === "ArrowLeft" || key === "k") { go(k - 1); }
     else if (key === "Home") { go(0); }
     else if (key === "End") { go(n - 1); }
@@ -210,7 +364,7 @@
   var drag = null;
   view.addEventListener("pointerdown", function (e) {
     if (e.button !== 0) { return; }
-    drag = {x: e.clientX, y: e.clientY, cx: cam.x, cy: cam.y};
+    drag = {x: e.clientX, y: e.clientY, cx: cam.x, cy: cam.y, node: nodeOf(e.target)};
     view.setPointerCapture(e.pointerId);
     view.classList.add("dragging");
   });
@@ -221,7 +375,14 @@
     apply();
   });
   function release() { drag = null; view.classList.remove("dragging"); }
-  view.addEventListener("pointerup", release);
+  view.addEventListener("pointerup", function (e) {
+    // A click (a press and release that barely moved) on a node selects it.
+    if (drag && Math.abs(e.clientX - drag.x) + Math.abs(e.clientY - drag.y) < 5) {
+      var j = drag.node;
+      if (j !== null && DATA.paths[j]) { select(selected === j ? null : j); }
+    }
+    release();
+  });
   view.addEventListener("pointercancel", release);
   var first = readHash();
   show(first === null ? 0 : first);

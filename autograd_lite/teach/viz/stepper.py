@@ -36,6 +36,7 @@ import functools
 import html
 import importlib.resources
 import json
+import math
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -46,7 +47,7 @@ from autograd_lite.core.ops import const as CONST
 from autograd_lite.core.value import Value, constant, fmt_number, record_node
 from autograd_lite.forward import ForwardStep
 from autograd_lite.steps import Step, backward_steps
-from autograd_lite.teach.names import node_names, printable
+from autograd_lite.teach.names import Notation, node_names, printable
 from autograd_lite.teach.viz.embed import iframe
 from autograd_lite.teach.viz.files import write_atomic
 from autograd_lite.teach.viz.render import DEFAULT_TIMEOUT, Renderer, render_svg
@@ -184,7 +185,11 @@ def _render(dot: Diagram, renderer: Renderer, timeout: float | None) -> str:
 
 
 def _prepare(
-    root: Value, max_steps: int, texts: Sequence[str] | None, precision: int
+    root: Value,
+    max_steps: int,
+    texts: Sequence[str] | None,
+    precision: int,
+    mistake: str | None = None,
 ) -> tuple[list[list[Step]], list[str]]:
     if not isinstance(root, Value):
         raise TypeError(f"stepper: root must be a Value, got {type(root).__name__}")
@@ -200,7 +205,7 @@ def _prepare(
     if texts is None:
         from autograd_lite.teach.explain import explain
 
-        explanation = explain(root, precision=precision)
+        explanation = explain(root, precision=precision, mistake=mistake)
         out = [explanation.step_text(k) for k in range(len(grouped))]
     else:
         out = list(texts)
@@ -552,6 +557,87 @@ def _forward_script() -> str:
     return script
 
 
+# ------------------------------------------------------------ paths and mistakes
+def _json_number(x: float) -> float | str:
+    # JSON has no inf or nan: those travel as text the script shows as is.
+    return x if math.isfinite(x) else fmt_number(x)
+
+
+def _path_data(
+    root: Value, pic: _Picture, ids: Mapping[Value, str], precision: int
+) -> dict[str, Any]:
+    """What the script needs to highlight and add up the paths down to any node.
+
+    Linear in the graph: each node's inputs with the local derivative of each
+    edge (the script walks them to list the paths, as
+    :func:`autograd_lite.teach.paths.explain_paths` does), and per node the
+    count, the sum and the uses that ``explain_paths`` found.
+    """
+    from autograd_lite.core.autodiff import local_derivatives
+    from autograd_lite.teach.paths import DEFAULT_LIMIT, explain_paths
+
+    nodes = topological(root)
+    index = {n: j for j, n in enumerate(nodes)}
+    names = node_names(root, precision)
+    notation = Notation("text", precision)
+    graph: list[list[list[Any]]] = []
+    for c in nodes:
+        local = [float(d) for d in local_derivatives(c)] if c.parents else []
+        graph.append(
+            [
+                [
+                    index[p],
+                    ids.get(pic.tail[(c, i)]) if (c, i) in pic.tail else None,
+                    _json_number(local[i]),
+                ]
+                for i, p in enumerate(c.parents)
+            ]
+        )
+    paths: dict[str, dict[str, Any]] = {}
+    targets: list[list[Any]] = []
+    for node in nodes:
+        if node.is_constant or not any(b in ids for b in pic.boxes[node]):
+            continue
+        e = explain_paths(root, node, limit=DEFAULT_LIMIT, precision=precision)
+        paths[str(index[node])] = {
+            "c": e.count if e.count < 2**53 else f"{e.count:.3e}",
+            "l": e.listed,
+            "t": _json_number(e.total),
+            "g": _json_number(e.gradient),
+            "u": [
+                [
+                    index[g.consumer],
+                    g.index,
+                    g.count if g.count < 2**53 else f"{g.count:.3e}",
+                    _json_number(g.upstream),
+                    _json_number(g.local),
+                    _json_number(g.contribution),
+                ]
+                for g in e.groups
+            ],
+        }
+        targets.append([index[node], names[node]])
+    return {
+        "root": index[root],
+        "graph": graph,
+        "names": [names[n] for n in nodes],
+        "dnames": [notation.name(names[n]) for n in nodes],
+        "paths": paths,
+        "targets": targets,
+        "limit": DEFAULT_LIMIT,
+        "precision": precision,
+    }
+
+
+def _wrong_data(root: Value, mistake: str, precision: int) -> dict[str, str]:
+    """The mistaken gradient of each node where it differs from the right one."""
+    from autograd_lite.teach.mistakes import compare_mistake
+
+    index = {n: j for j, n in enumerate(topological(root))}
+    rows = compare_mistake(root, mistake, precision=precision).rows
+    return {str(index[r.node]): fmt_number(r.wrong, precision) for r in rows}
+
+
 #: How the forward page writes a tangent on each box (no longer than "grad ", for
 #: which the one layout sized the boxes).
 _TANGENT = "ṫ = "
@@ -570,6 +656,7 @@ def stepper_html(
     timeout: float | None = DEFAULT_TIMEOUT,
     sweep: Literal["backward", "forward"] = "backward",
     tangents: Mapping[Value, float] | None = None,
+    mistake: str | None = None,
     **to_dot_kwargs: Any,
 ) -> str:
     r"""Return (and optionally write) the backward (or forward) stepper as one HTML page.
@@ -593,6 +680,24 @@ def stepper_html(
     ``option.frame[data-step][data-node]``; ``#explanation`` holds the current
     text; ``#counter`` reads ``Step k of n``; the body's ``data-step`` is the
     current step ``k`` (from 1).
+
+    Selecting a node (a click on it; Enter or Space on it, as every value box
+    is focusable with Tab; or the ``#paths-to`` list) highlights every path
+    from the root down to it, edges and nodes (``.path``; the node itself is
+    also ``.path-end``), and adds to the explanation the paths' products and
+    their sum, as :func:`autograd_lite.teach.paths.explain_paths` writes them
+    (grouped by the node's uses when there are too many to list); ``#frame``'s
+    ``data-paths`` names the selected node. Selecting it again, or Esc, clears.
+
+    The step follows the address (``#step=k``) only on a page of its own
+    (``http:``, ``https:``, ``file:``); embedded in an ``<iframe srcdoc>``, a
+    ``blob:`` URL or a sandboxed frame, the page keeps the step in memory and
+    never touches the host's address.
+
+    With ``mistake`` (a key of :data:`autograd_lite.teach.mistakes.MISTAKES`),
+    each step's text adds the wrong gradient beside the right one, with one
+    sentence on why, at the step where a node's gradient is complete, and a
+    node the mistake gets wrong has ``.mistaken`` once reached.
 
     Labels, the title and the texts are always text, never markup: they are
     HTML-escaped, and the script's JSON escapes ``<``, ``>``, ``&`` and
@@ -628,6 +733,8 @@ def stepper_html(
         sweep: ``"backward"`` (the default) or ``"forward"``.
         tangents: The direction of the forward sweep (required with
             ``sweep="forward"``, refused otherwise).
+        mistake: A classic mistake to show beside the right gradients (see
+            :func:`autograd_lite.teach.mistakes.compare_mistake`); backward only.
         **to_dot_kwargs: Further options of :func:`autograd_lite.teach.viz.to_dot`
             (``rankdir``, ``fast``, ``max_nodes``, ``focus``...).
 
@@ -637,13 +744,17 @@ def stepper_html(
     Raises:
         TypeError: If ``sweep="forward"`` comes without ``tangents``, or
             ``tangents`` without it, or ``tangents`` is not a mapping from
-            Values to numbers.
-        ValueError: If ``sweep`` is neither, the pass has more than
+            Values to numbers, or ``mistake`` comes with ``sweep="forward"``.
+        ValueError: If ``sweep`` is neither, ``mistake`` is not a known one, the pass has more than
             ``max_steps`` steps, or the graph is above ``to_dot``'s ``max_nodes``.
         RenderError: If the layout is predicted to take longer than
             ``timeout``, runs longer, or fails.
     """
     _check_sweep(sweep, tangents)
+    if mistake is not None and sweep == "forward":
+        raise TypeError(
+            "stepper: mistake= shows a mistaken backward pass; not with sweep='forward'"
+        )
     grouped: Sequence[Sequence[Step | ForwardStep]]
     name = printable(root.label) if isinstance(root, Value) else ""
     name = name or "the output"
@@ -653,9 +764,11 @@ def stepper_html(
         grouped = forward
         default_title = f"Forward sweep of {name} along {along}"
     else:
-        backward, all_texts = _prepare(root, max_steps, texts, precision)
+        backward, all_texts = _prepare(root, max_steps, texts, precision, mistake)
         grouped = backward
         default_title = f"Backward pass of {name}"
+        if mistake is not None:
+            default_title += f" beside the mistake {printable(str(mistake))}"
     params = list(parameters)
     to_dot_kwargs.setdefault("legend", False)
     pic = _picture(root)
@@ -671,6 +784,9 @@ def stepper_html(
     else:
         data, widest = _step_data(root, backward, pic, ids, precision, show_grad, no_grad_line)
         script = _files().script
+    data.update(_path_data(root, pic, ids, precision))
+    if mistake is not None:
+        data["wrong"] = _wrong_data(root, mistake, precision)
     dot = _diagram(pic, precision, params, to_dot_kwargs, grads=widest)
     svg = _inline(_render(dot, renderer, timeout))
 
@@ -771,7 +887,7 @@ def stepper_view(
         >>> from autograd_lite import Value
         >>> x = Value(3.0, "x")
         >>> s = stepper_view((x * x).named("y"))
-        >>> s._repr_html_().startswith("<iframe srcdoc=")
+        >>> s._repr_html_().startswith('<div class="autograd-lite-embed"><iframe srcdoc=')
         True
     """
     page = stepper_html(root, path, **kwargs)
