@@ -8,6 +8,7 @@ are positions in the topological order, never creation counters or addresses.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any, Literal, NamedTuple
@@ -738,5 +739,5 @@ def _add_legend(dot: Diagram, kinds: list[str], horizontal: bool) -> None:
                 id=lid,
             )
         if not horizontal:
-            for a, b in zip(kinds, kinds[1:], strict=False):
+            for a, b in itertools.pairwise(kinds):
                 legend.edge(f"legend_{a}", f"legend_{b}", style="invis")
