@@ -603,9 +603,10 @@ def _demo(args: argparse.Namespace, folder: Path, out: _Output, err: _Output) ->
     )
     written.append(folder / "explanation.md")
     g.loss.backward()
-    kw: dict[str, Any] = {"parameters": g.parameters}
-    written.append(draw(g.loss, folder / "graph.dot", **kw))
-    written.append(draw(g.loss, folder / "graph.svg", **kw))
+    # x and y are data (no gradient shown); top down, the picture fits a window's width.
+    kw: dict[str, Any] = {"parameters": g.parameters, "data": g.inputs}
+    written.append(draw(g.loss, folder / "graph.dot", rankdir="TB", **kw))
+    written.append(draw(g.loss, folder / "graph.svg", rankdir="TB", **kw))
     written.append(draw(g.loss, folder / "stepper.html", **kw))
 
     X, Y = make_data(args.examples, 2, seed=args.seed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import itertools
 import math
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -178,6 +179,14 @@ def test_demo_end_to_end(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> 
         assert root.tag.endswith("svg")
     page = (out_dir / "stepper.html").read_text()
     assert 'id="frames"' in page and page.count('class="frame') >= 10
+    # The features and the label are data: a value and no gradient, as diagrams.md advises.
+    dot = (out_dir / "graph.dot").read_text()
+    assert "rankdir=TB" in dot
+    for name, value in (("x1", "1.5"), ("x2", "-0.5"), ("y", "1")):
+        box = re.search(rf'\t(v\d+) \[label="\{{ {name} \| data {value} \}}"[^\n]*', dot)
+        assert box and 'class="value data"' in box.group(0), name
+    for name in ("w1", "w2", "b"):
+        assert re.search(rf'label="\{{ {name} \| data [^|]+ \| grad [^"]+"[^\n]*parameter', dot)
     md = (out_dir / "explanation.md").read_text()
     assert "| dz | a − y |" in md
     assert "agree with the lesson" in out
