@@ -388,11 +388,46 @@ def _build(args: argparse.Namespace) -> Value:
     return root
 
 
+def _options(parser: argparse.ArgumentParser) -> set[str]:
+    found: set[str] = set()
+    for action in parser._actions:
+        found.update(action.option_strings)
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found |= _options(sub)
+    return found
+
+
+def _dash_hint(exc: UsageError, argv: Sequence[str], parser: argparse.ArgumentParser) -> UsageError:
+    """Add a hint when an expression starting with '-' was read as an option."""
+    options = _options(parser)
+    for arg in argv:
+        if arg == "--":
+            break
+        # '--name' is a mistyped option; '-x**2' or '-x' may well be an expression.
+        if arg[:1] != "-" or arg[:2] == "--" or arg.split("=", 1)[0] in options:
+            continue
+        try:
+            float(arg)  # a negative number is an argument, not an option
+        except ValueError:
+            pass
+        else:
+            continue
+        command = next((a for a in argv if a in _COMMANDS), "explain")
+        hint = (
+            f"{arg!r} starts with '-', so it reads as an option: put '--' before the "
+            f"expression, after the options (autograd-lite {command} --set ... -- {arg!r}), "
+            f"or write it in brackets ('({arg})')"
+        )
+        return UsageError(f"{exc}; {hint}", exc.detail, exc.caret)
+    return exc
+
+
 def _expression_error(exc: ExpressionError, text: str) -> UsageError:
     """Say what is wrong with ``text`` in the terms of the construct the user wrote."""
     message = _one_line(exc)
-    if message.startswith("syntax error"):
-        return UsageError(message, caret=_caret(text))
+    if exc.column is not None:
+        return UsageError(message, caret=_caret(text, exc.column))
     return UsageError(message)
 
 
@@ -420,16 +455,18 @@ def _width(text: str) -> int:
 _SHOWN = 72
 
 
-def _caret(text: str) -> tuple[str, str] | None:
-    """Return the expression split at the column of its syntax error, shortened around it."""
+def _caret(text: str, column: int) -> tuple[str, str] | None:
+    """Return the expression split at ``column`` (1-based, in ``text``), shortened around it."""
     source = text.strip()
     if not source or not source.isprintable():  # a line break, a tab, control characters
         return None
     exc = _syntax_error(source)
-    if exc is None or exc.lineno not in (None, 1):
+    if exc is not None and exc.lineno not in (None, 1):
         return None
-    # No column (0 or None) means the text ended too early: point at its last character.
-    col = exc.offset if exc.offset and 1 <= exc.offset <= len(source) else len(source)
+    col = column - (len(text) - len(text.lstrip()))
+    # Past the end means the text ended too early: point at its last character.
+    if not 1 <= col <= len(source):
+        col = len(source)
     start = max(0, min(col - 1 - _SHOWN // 2, len(source) - _SHOWN))
     end = min(len(source), start + _SHOWN)
     head = "..." if start > 0 else ""
@@ -603,9 +640,10 @@ def _demo(args: argparse.Namespace, folder: Path, out: _Output, err: _Output) ->
     )
     written.append(folder / "explanation.md")
     g.loss.backward()
-    kw: dict[str, Any] = {"parameters": g.parameters}
-    written.append(draw(g.loss, folder / "graph.dot", **kw))
-    written.append(draw(g.loss, folder / "graph.svg", **kw))
+    # x and y are data (no gradient shown); top down, the picture fits a window's width.
+    kw: dict[str, Any] = {"parameters": g.parameters, "data": g.inputs}
+    written.append(draw(g.loss, folder / "graph.dot", rankdir="TB", **kw))
+    written.append(draw(g.loss, folder / "graph.svg", rankdir="TB", **kw))
     written.append(draw(g.loss, folder / "stepper.html", **kw))
 
     X, Y = make_data(args.examples, 2, seed=args.seed)
@@ -689,6 +727,8 @@ def _run(argv: list[str], out: _Output, err: _Output) -> int:
             args = parser.parse_args(argv)
         except SystemExit as exc:  # --help and --version exit through argparse
             return exc.code if isinstance(exc.code, int) else 0
+        except UsageError as exc:
+            raise _dash_hint(exc, argv, parser) from None
         if args.command is None:
             err.write(parser.format_help())
             return 2

@@ -41,7 +41,17 @@ MAX_DEPTH = 100
 
 
 class ExpressionError(ValueError):
-    """The expression text is not one this parser accepts (a usage error)."""
+    """The expression text is not one this parser accepts (a usage error).
+
+    Attributes:
+        column: Where in the expression text the offending token starts
+            (1-based, counted in characters), or ``None`` when the error is
+            not at one place (a missing value, an empty text).
+    """
+
+    def __init__(self, message: str, column: int | None = None) -> None:
+        super().__init__(message)
+        self.column = column
 
 
 class _Functions(Mapping[str, Callable[[Value], Value]]):
@@ -115,9 +125,36 @@ _FORBIDDEN: dict[type[ast.AST], str] = {
 }
 
 
-def _fail(node: ast.AST | None, message: str) -> ExpressionError:
-    where = f" at column {node.col_offset + 1}" if isinstance(node, ast.expr) else ""
-    return ExpressionError(f"{message}{where}")
+def _column(node: ast.expr, source: str) -> int:
+    """The 1-based character column of ``node``'s offending token in ``source``."""
+    # ast offsets count UTF-8 bytes, not characters.
+    raw = source.encode("utf-8")
+
+    def chars(offset: int) -> int:
+        return len(raw[:offset].decode("utf-8", "replace"))
+
+    at = chars(node.col_offset)
+    if isinstance(node, ast.Attribute | ast.Subscript) and node.value.end_col_offset is not None:
+        at = chars(node.value.end_col_offset)  # the "." or "[" after the value
+        while at < len(source) and source[at] in " \t)":
+            at += 1
+    elif isinstance(node, ast.BinOp | ast.Compare | ast.BoolOp):
+        # These start at their left operand; the culprit is the operator after it
+        # (past any closing brackets of the operand and spaces).
+        left = node.values[0] if isinstance(node, ast.BoolOp) else node.left
+        at = chars(left.end_col_offset or node.col_offset)
+        while at < len(source) and source[at] in " \t)":
+            at += 1
+    return at + 1
+
+
+def _fail_at(
+    node: ast.AST | None, message: str, source: str = "", shift: int = 0
+) -> ExpressionError:
+    if not isinstance(node, ast.expr) or node.end_col_offset is None:
+        return ExpressionError(message)
+    column = _column(node, source) + shift
+    return ExpressionError(f"{message} at column {column}", column)
 
 
 def _nesting(text: str) -> int:
@@ -239,18 +276,24 @@ def compile_expression(text: str) -> Expression:
         raise ExpressionError(
             f"expression nested too deeply (the limit is {MAX_NESTING} levels of brackets)"
         )
+    shift = len(text) - len(text.lstrip())  # columns count from the text as given
     try:
         with warnings.catch_warnings():
             # e.g. "1is 1" warns "invalid decimal literal": never print it.
             warnings.simplefilter("ignore")
             module = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
-        col = f" at column {exc.offset}" if exc.offset else ""
-        raise ExpressionError(f"syntax error: {exc.msg}{col}") from None
+        # Columns count characters of the text as given (before the strip).
+        # No column, or one past the end: the text ended too early; its last character.
+        stripped = text.strip()
+        offset = exc.offset if exc.offset and 1 <= exc.offset <= len(stripped) else len(stripped)
+        column = offset + shift
+        col = f" at column {column}" if column else ""
+        raise ExpressionError(f"syntax error: {exc.msg}{col}", column) from None
     except (ValueError, RecursionError, MemoryError) as exc:
         raise ExpressionError(f"cannot parse the expression: {type(exc).__name__}") from None
     names: list[str] = []
-    _check(module.body, names)
+    _check(module.body, names, text.strip(), shift)
     return Expression(text, tuple(names), module.body)
 
 
@@ -276,17 +319,21 @@ def parse_expression(text: str, values: Mapping[str, float]) -> Value:
     return compile_expression(text).build(values)
 
 
-def _check(root: ast.expr, names: list[str]) -> None:
+def _check(root: ast.expr, names: list[str], source: str = "", shift: int = 0) -> None:
     """Walk the tree iteratively, rejecting anything off the allow-list."""
+
+    def _fail(node: ast.AST | None, message: str) -> ExpressionError:
+        return _fail_at(node, message, source, shift)
+
     stack: list[tuple[ast.AST, int, ast.AST | None]] = [(root, 1, None)]
     while stack:
         node, depth, parent = stack.pop()
         if depth > MAX_DEPTH:
             hint = _depth_hint(parent)
-            raise _fail(
-                node,
+            # The whole nesting is at fault, not one token: no column.
+            raise ExpressionError(
                 f"expression too deep (the limit is {MAX_DEPTH} levels)"
-                + (f"; {hint}" if hint else ""),
+                + (f"; {hint}" if hint else "")
             )
         children: list[ast.AST] = []
         if isinstance(node, ast.Constant):
@@ -315,7 +362,7 @@ def _check(root: ast.expr, names: list[str]) -> None:
                 raise _fail(node, _OPERATOR_HINTS.get(type(node.op), "unsupported operator"))
             children = [node.operand]
         elif isinstance(node, ast.Call):
-            children = _check_call(node)
+            children = _check_call(node, _fail)
         else:
             what = _FORBIDDEN.get(type(node), type(node).__name__)
             raise _fail(node, f"not allowed in an expression: {what}")
@@ -340,7 +387,9 @@ def _depth_hint(parent: ast.AST | None) -> str:
     return ""
 
 
-def _check_call(node: ast.Call) -> list[ast.AST]:
+def _check_call(
+    node: ast.Call, _fail: Callable[[ast.AST | None, str], ExpressionError]
+) -> list[ast.AST]:
     allowed = ", ".join([*FUNCTIONS, _NARY])
     if not isinstance(node.func, ast.Name):
         raise _fail(node, f"only calls to the functions {allowed} are allowed")

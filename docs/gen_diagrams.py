@@ -32,8 +32,11 @@ def generate(out: Path) -> list[Path]:
     g.loss.backward()
     written = [
         # parameters=[w1, w2, b], data=[x1, x2, y]: the lesson's own split.
-        _svg(out / "diagrams_lesson.svg", g.diagram().source),
-        _svg(out / "diagrams_lesson_before.svg", before.diagram(show_local=False).source),
+        _svg(out / "diagrams_lesson.svg", g.diagram(rankdir="TB").source),
+        _svg(
+            out / "diagrams_lesson_before.svg",
+            before.diagram(show_local=False, rankdir="TB").source,
+        ),
         _svg(
             out / "diagrams_lesson_plain.svg",
             to_dot(g.loss, show_grad=False, show_local=False, color=False, rankdir="TB").source,
@@ -54,7 +57,13 @@ def generate(out: Path) -> list[Path]:
     written.append(
         _svg(
             out / "diagrams_focus.svg",
-            to_dot(cost, focus=_nth(cost, "a", 5), radius=2, parameters=model.parameters()).source,
+            to_dot(
+                cost,
+                focus=_nth(cost, "a", 5),
+                radius=2,
+                parameters=model.parameters(),
+                rankdir="TB",
+            ).source,
         )
     )
     return written

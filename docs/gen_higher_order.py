@@ -33,7 +33,7 @@ def generate(out: pathlib.Path) -> list[pathlib.Path]:
 
     out.mkdir(parents=True, exist_ok=True)
     path = out / NAME
-    diagram = to_dot(gradient_graph(), precision=4)
+    diagram = to_dot(gradient_graph(), precision=4, rankdir="TB")
     path.write_text(render_svg(diagram.source, renderer="wasm"), encoding="utf-8")
     return [path]
 

@@ -17,7 +17,9 @@ def generate(out: Path) -> list[Path]:
     stepper_html(g.loss, page, parameters=g.parameters, renderer="wasm")
     # The step that turns dL/da into dz = a − y: the sigmoid node.
     frame = next(
-        f for f in frames(g.loss, parameters=g.parameters, renderer="wasm") if f.node is g.a
+        f
+        for f in frames(g.loss, parameters=g.parameters, renderer="wasm", rankdir="TB")
+        if f.node is g.a
     )
     svg = out / "stepper_frame.svg"
     svg.write_text(frame.svg, encoding="utf-8")

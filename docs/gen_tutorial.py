@@ -16,7 +16,8 @@ def generate(out: pathlib.Path) -> list[pathlib.Path]:
     out.mkdir(parents=True, exist_ok=True)
     g = lesson_graph(x=[1.5, -0.5], y=1.0, w=[0.4, -0.8], b=0.1)
     g.loss.backward()
-    diagram = g.diagram(precision=4)  # w1, w2, b as parameters; x1, x2, y as data
+    # w1, w2, b as parameters; x1, x2, y as data; top down, it fits the page column.
+    diagram = g.diagram(precision=4, rankdir="TB")
     path = out / NAME
     path.write_text(render_svg(diagram.source, renderer="wasm"), encoding="utf-8")
     return [path]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import itertools
 import math
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -28,6 +29,18 @@ def assert_one_line_error(err: str) -> None:
     assert err.startswith("autograd-lite")
     assert err.count("\n") == 1 and err.endswith("\n"), err
     assert "Traceback" not in err
+
+
+def assert_one_error(err: str) -> None:
+    """One error line; if it names a column, the expression and a caret under it follow."""
+    assert err.startswith("autograd-lite: error: ") and err.endswith("\n"), err
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    if len(lines) == 1:
+        return
+    assert len(lines) == 3, err
+    assert " at column " in lines[0] or lines[0].startswith("autograd-lite: error: syntax")
+    assert lines[1].startswith("  ") and lines[2].strip() == "^", err
 
 
 # ------------------------------------------------------------------ explain
@@ -120,7 +133,7 @@ def test_hostile_expressions_exit_2_with_one_line(
 ) -> None:
     code, out, err = run(capsys, "explain", expr, "--set", "x=1", "y=2")
     assert code == 2
-    assert_one_line_error(err)
+    assert_one_error(err)
     assert out == ""
 
 
@@ -178,6 +191,14 @@ def test_demo_end_to_end(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> 
         assert root.tag.endswith("svg")
     page = (out_dir / "stepper.html").read_text()
     assert 'id="frames"' in page and page.count('class="frame') >= 10
+    # The features and the label are data: a value and no gradient, as diagrams.md advises.
+    dot = (out_dir / "graph.dot").read_text()
+    assert "rankdir=TB" in dot
+    for name, value in (("x1", "1.5"), ("x2", "-0.5"), ("y", "1")):
+        box = re.search(rf'\t(v\d+) \[label="\{{ {name} \| data {value} \}}"[^\n]*', dot)
+        assert box and 'class="value data"' in box.group(0), name
+    for name in ("w1", "w2", "b"):
+        assert re.search(rf'label="\{{ {name} \| data [^|]+ \| grad [^"]+"[^\n]*parameter', dot)
     md = (out_dir / "explanation.md").read_text()
     assert "| dz | a − y |" in md
     assert "agree with the lesson" in out
@@ -245,7 +266,8 @@ def test_python_m_runs_and_sets_exit_codes() -> None:
     ok = _python_m("explain", "x*y + x", "--set", "x=2", "y=3")
     assert ok.returncode == 0 and "dout/dx = 4" in ok.stdout
     usage = _python_m("explain", "__import__('os').system('echo hacked')")
-    assert usage.returncode == 2 and usage.stderr.count("\n") == 1
+    assert usage.returncode == 2
+    assert_one_error(usage.stderr)
     assert "hacked" not in usage.stdout + usage.stderr.replace("'echo hacked'", "")
     nested = _python_m("explain", "(" * 10**4 + "x" + ")" * 10**4, "--set", "x=1")
     assert nested.returncode == 2 and "Traceback" not in nested.stderr
@@ -541,3 +563,37 @@ def test_png_and_pdf_without_graphviz_say_what_to_install_in_two_lines(
 def test_docs_state_the_exit_statuses() -> None:
     page = (Path(__file__).resolve().parent.parent / "docs" / "cli.md").read_text()
     assert "`2`" in page and "`1`" in page and "caret" in page
+
+
+@pytest.mark.parametrize(
+    ("expr", "token"),
+    [("x + w^2", "^"), ("w % x", "%"), ("é + w ^ x", "^"), ("x.__class__", "."), ("1 < x", "<")],
+)
+def test_a_rejected_token_gets_a_caret_under_it(
+    capsys: pytest.CaptureFixture[str], expr: str, token: str
+) -> None:
+    code, out, err = run(capsys, "explain", expr, "--set", "x=1", "w=2")
+    assert code == 2 and out == ""
+    lines = err.splitlines()
+    column = expr.index(token) + 1
+    assert lines[0].endswith(f" at column {column}")
+    assert lines[1] == "  " + expr
+    assert lines[2] == " " * (2 + column - 1) + "^"  # one-column characters here
+
+
+def test_an_expression_read_as_an_option_gets_the_double_dash_hint(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = run(capsys, "explain", "-x**2", "--set", "x=2")
+    assert code == 2
+    assert_one_line_error(err)
+    assert "'-x**2' starts with '-'" in err and "-- '-x**2'" in err and "'(-x**2)'" in err
+    # Both suggested spellings work: d(-x**2)/dx = -2x = -4 at x = 2.
+    for argv in (["--set", "x=2", "--", "-x**2"], ["(-x**2)", "--set", "x=2"]):
+        code, out, _ = run(capsys, "explain", *argv)
+        assert code == 0 and "dout/dx = -4" in out
+    # A mistyped long option or a negative value gets no such hint.
+    _, _, err = run(capsys, "explain", "x", "--bogus")
+    assert "starts with '-'" not in err
+    code, _, _ = run(capsys, "explain", "x", "--set", "x=-2")
+    assert code == 0

@@ -161,3 +161,19 @@ def test_the_readme_commands_run_as_written(tmp_path: Path) -> None:
         assert done.returncode == 0, f"{page}: {command!r} failed:\n{done.stderr[-2000:]}"
         ran += 1
     assert ran >= 1
+
+
+# docs/performance.md is rewritten elsewhere; its commands are checked once it lands.
+_PAGES_WITH_COMMANDS = [ROOT / "README.md"] + [
+    p for p in sorted((ROOT / "docs").glob("*.md")) if p.name != "performance.md"
+]
+
+
+@pytest.mark.parametrize("page", _PAGES_WITH_COMMANDS, ids=lambda p: p.name)
+def test_commands_name_the_venvs_python(page: Path) -> None:
+    # A bare `python script.py` runs whatever python is on PATH, which lacks the
+    # package: every command the docs give runs the checkout's .venv/bin/python.
+    text = page.read_text(encoding="utf-8")
+    bare = re.findall(r"(?<![\w/.-])python3? (?:-m \w+|[\w/.-]+\.py)", text)
+    bare = [b for b in bare if not b.startswith("python3 -m venv")]
+    assert not bare, f"{page.name}: {bare}"

@@ -299,7 +299,10 @@ def test_syntax_warning_never_leaks_from_a_fresh_process() -> None:
         check=False,
     )
     assert proc.returncode == 2
-    assert proc.stderr.count("\n") == 1 and "SyntaxWarning" not in proc.stderr
+    # The error, the expression and a caret under "is": nothing else.
+    lines = proc.stderr.splitlines()
+    assert lines[0].startswith("autograd-lite: error: ") and "SyntaxWarning" not in proc.stderr
+    assert lines[1:] == ["  1is 1", "   ^"]
 
 
 # ------------------------------------------------------ 5. grad-mode state

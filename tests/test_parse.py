@@ -229,3 +229,30 @@ def test_fuzz_only_clean_errors(text: str) -> None:
     except (ValueError, ZeroDivisionError, OverflowError):
         return
     assert isinstance(result, Value)
+
+
+@pytest.mark.parametrize(
+    ("expr", "token"),
+    [
+        ("x + w^2", "^"),
+        ("w % x", "%"),
+        ("(x) ^ 2", "^"),
+        ("é + y ^ 2", "^"),  # after a two-byte character
+        ("中文 + x ^ 2", "^"),  # after three-byte characters
+        ("  a // b", "//"),  # leading spaces count
+        ("x.y", "."),
+        ("x[0]", "["),
+        ("1 if x else 2", "1"),
+        ("αβ + @", "@"),  # a syntax error after non-ASCII names
+        ("x < y", "<"),
+        ("ñ and x", "and"),
+        ("x + 'a'", "'"),
+        ("f(x) + y", "f"),
+    ],
+)
+def test_an_error_names_the_column_of_the_offending_token(expr: str, token: str) -> None:
+    with pytest.raises(ExpressionError) as info:
+        compile_expression(expr)
+    column = expr.index(token) + 1  # 1-based, in characters
+    assert info.value.column == column
+    assert str(info.value).endswith(f" at column {column}")

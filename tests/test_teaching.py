@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import importlib.util
+import itertools
 import math
 import re
 from pathlib import Path
@@ -290,3 +291,20 @@ def test_the_demo_and_the_example_script_use_the_running_example(
     lesson = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(lesson)
     assert (lesson.x, lesson.y, lesson.w, lesson.b) == (X, Y, W, B)
+
+
+def test_no_output_repeats_the_same_value_twice() -> None:
+    # "db = dz = -0.2497 = -0.2497" and "log(1−a) = log(1−a) = ..." said one thing twice.
+    from autograd_lite.teach.explain import explain
+    from autograd_lite.teach.lesson import explain_lesson, lesson_graph
+
+    g = lesson_graph([1.5, -0.5], 1.0, [0.4, -0.8], 0.1)
+    texts = [explain_lesson(g).to_text(), explain(g.loss).to_text(), explain(g.loss).to_markdown()]
+    for text in texts:
+        for line in text.splitlines():
+            parts = [p.strip(" |") for p in re.split(r" = ", line)]
+            repeated = [a for a, b in itertools.pairwise(parts) if a and a == b.split("  ")[0]]
+            assert not repeated, line
+    lesson = explain_lesson(g).to_text()
+    db = -0.24966  # a - y with a = sigmoid(0.4*1.5 - 0.8*-0.5 + 0.1) = sigmoid(1.1)
+    assert f"db = dz                      = {db:.4f}  | graph:" in lesson

@@ -165,7 +165,7 @@ def test_options() -> None:
     assert "legend" not in plain
     tb = to_dot(g["L"], rankdir="TB").source
     assert "rankdir=TB" in tb
-    assert _nodes(tb)["v0"][0].startswith("x | data")  # fields side by side when top-down
+    assert _nodes(tb)["v0"][0].startswith("{ x | data")  # braces: stacked when top-down
     coloured = to_dot(g["L"], parameters=[g["w"], g["b"]]).source
     nodes = _nodes(coloured)
     assert 'class="value parameter"' in nodes[_id_of(coloured, "w")][1]
@@ -373,3 +373,49 @@ def test_stepper_step_cap() -> None:
     nodes = _chain(30)
     with pytest.raises(ValueError, match="max_steps=29"):
         stepper_html(nodes[-1], max_steps=10)
+
+
+def _svg_texts(svg: str) -> list[tuple[float, float, str]]:
+    return [
+        (float(x), float(y), t)
+        for x, y, t in re.findall(
+            r'<text[^>]* x="([-\d.]+)" y="([-\d.]+)"[^>]*>([^<]*)</text>', svg
+        )
+    ]
+
+
+def test_top_down_stacks_each_box_and_is_narrower() -> None:
+    from autograd_lite.teach.lesson import lesson_graph
+    from autograd_lite.teach.viz import render_svg
+
+    g = lesson_graph([1.5, -0.5], 1.0, [0.4, -0.8], 0.1)
+    g.loss.backward()
+    sizes = {}
+    for rankdir in ("LR", "TB"):
+        svg = render_svg(g.diagram(rankdir=rankdir).source, renderer="wasm")
+        sizes[rankdir] = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
+        texts = _svg_texts(svg)
+        w1 = next(i for i, t in enumerate(texts) if t[2] == "w1")
+        name, data, grad = texts[w1 : w1 + 3]
+        assert data[2] == "data 0.4" and grad[2].startswith("grad ")
+        if rankdir == "TB":  # one column: same x, going down
+            assert name[0] == data[0] == grad[0] and name[1] < data[1] < grad[1]
+        else:  # one row: same y, going right
+            assert name[1] == data[1] == grad[1] and name[0] < data[0] < grad[0]
+    # Shrunk into a 736 px page column, 11 pt labels (11 * 4/3 px at full size)
+    # stay >= 10 px while the width is <= 11 * 0.75 * 736 / 10 = 607 pt.
+    assert sizes["TB"] <= 11 * 0.75 * 736 / 10 < sizes["LR"]
+
+
+def test_every_kind_drawn_has_a_legend_entry() -> None:
+    from autograd_lite.teach.lesson import lesson_graph
+
+    g = lesson_graph([1.5, -0.5], 1.0, [0.4, -0.8], 0.1)
+    for rankdir in ("LR", "TB"):
+        source = g.diagram(rankdir=rankdir).source
+        drawn = set(re.findall(r'class="value (\w+)', source))
+        # input (no leaf left undeclared here) is absent; the constants 1 are drawn.
+        assert drawn == {"data", "parameter", "constant", "intermediate", "output"}
+        keys = set(re.findall(r"\tlegend_(\w+) \[", source))
+        assert keys == drawn
+        assert 'legend_constant [label="constant (number)"' in source

@@ -159,6 +159,8 @@ class _Sweep:
         expr, _ = _templates(node)
         text = _fill(f.template(expr), node, self.names, f)
         name = f.bare(self.names[node])
+        if text == name:  # a node named by its own formula: "log(1−a) = -1.387", once
+            return f"{name} = {f.num(node.data)}"
         return f"{name} = {text} = {f.num(node.data)}"
 
     def _formula(self, node: Value, index: int, f: _Format) -> str:

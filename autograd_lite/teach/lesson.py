@@ -406,10 +406,10 @@ class LessonExplanation:
         for r in self.rows:
             head = f"{r.name} = {r.formula}".ljust(width)
             mark = "agree" if r.agree else "DIFFER"
-            out.append(
-                f"  {head}  = {r.numbers} = {fmt_number(r.analytic, precision)}"
-                f"  | graph: {fmt_number(r.graph, precision)}  {mark}"
-            )
+            value = fmt_number(r.analytic, precision)
+            # "db = dz = -0.2497", not "... = -0.2497 = -0.2497": nothing to fill in.
+            worked = value if r.numbers == value else f"{r.numbers} = {value}"
+            out.append(f"  {head}  = {worked}  | graph: {fmt_number(r.graph, precision)}  {mark}")
         out.append(self._verdict())
         text = "\n".join(out) + "\n"
         # Every spelling in the aligned column is one character for one: no layout to redo.

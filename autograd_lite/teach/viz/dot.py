@@ -8,6 +8,7 @@ are positions in the topological order, never creation counters or addresses.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any, Literal, NamedTuple
@@ -362,7 +363,11 @@ def to_dot(
         show_grad: Show each node's gradient.
         show_local: Label each input edge with its local derivative, e.g.
             ``∂a/∂z = a(1 − a) = 0.1966``.
-        rankdir: ``"LR"`` (left to right) or ``"TB"`` (top down).
+        rankdir: ``"LR"`` (left to right, the default: wide and short) or
+            ``"TB"`` (top down: narrow and tall, the layout that fits a page
+            column or a narrow window; ``"RL"`` and ``"BT"`` reverse them).
+            Top down, each box stacks its name, data and grad, so the
+            diagram stays about as narrow as its widest rank.
         color: Colour nodes by kind (input, parameter, intermediate, output).
         parameters: Leaves to colour as parameters; other leaves are inputs.
         highlight: A node to emphasise with its input edges (the node a
@@ -374,7 +379,9 @@ def to_dot(
         max_nodes: Refuse graphs needing more Graphviz nodes than this (one per
             Value plus one per op): their layout would take minutes. ``None``:
             no limit (``draw`` to ``.dot`` uses that: DOT text needs no layout).
-        legend: Add a legend of the colours (when ``color`` is on).
+        legend: Add a legend with one entry per kind of node drawn (when
+            ``color`` is on): input, data, parameter, intermediate, output,
+            and constant (a number drawn as plain text).
         grads: Gradients to show instead of each node's ``grad`` (the stepper
             passes the partial sums known at a step).
         fast: Force (True) or forbid (False) the fast-layout preset; by default
@@ -532,7 +539,7 @@ def to_dot(
             dot,
             [
                 k
-                for k in ("input", "data", "parameter", "intermediate", "output")
+                for k in ("input", "data", "parameter", "constant", "intermediate", "output")
                 if k in kinds_used
             ],
             horizontal,
@@ -585,7 +592,9 @@ def _add_value(
     if fast and n.op is not None:
         fields.insert(0, _record_escape(n.op.symbol))
     body = " | ".join(fields)
-    label = "{ " + body + " }" if horizontal else body
+    # Braces turn a record's fields across the rank direction: side by side
+    # left to right (short ranks), stacked top down (a narrow diagram).
+    label = "{ " + body + " }"
     attrs["shape"] = "Mrecord" if kind == "data" else "record"
     style = ["filled"] if color or dim else []
     if color:
@@ -690,9 +699,11 @@ def _add_inputs(
 
 
 def _add_legend(dot: Diagram, kinds: list[str], horizontal: bool) -> None:
-    # Same rank and no edges: the keys stack in one column instead of spreading
-    # over the ranks of the graph. (HTML-like labels would be neater, but the
-    # WebAssembly Graphviz is built without them.)
+    # The keys stack in one column beside the graph. Left to right, one rank
+    # is a column: Graphviz stacks it bottom-up, so the keys go in reversed.
+    # Top down, a rank is a row (as wide as the graph), so the keys are
+    # chained by invisible edges instead. (HTML-like labels would be neater,
+    # but the WebAssembly Graphviz is built without them.)
     with dot.subgraph(name="cluster_legend") as legend:
         legend.attr(
             label="legend",
@@ -702,10 +713,20 @@ def _add_legend(dot: Diagram, kinds: list[str], horizontal: bool) -> None:
             color=_DIM_LINE,
             style="rounded",
         )
-        legend.attr(rank="same")
-        # Left to right, Graphviz stacks a rank bottom-up: reverse so it reads top-down.
+        if horizontal:
+            legend.attr(rank="same")
         for kind in reversed(kinds) if horizontal else kinds:
             lid = f"legend_{kind}"
+            if kind == "constant":  # drawn as a plain number, as in the graph
+                legend.node(
+                    lid,
+                    "constant (number)",
+                    shape="plaintext",
+                    fontsize="9",
+                    height="0.2",
+                    id=lid,
+                )
+                continue
             legend.node(
                 lid,
                 kind,
@@ -717,3 +738,6 @@ def _add_legend(dot: Diagram, kinds: list[str], horizontal: bool) -> None:
                 margin="0.05,0.02",
                 id=lid,
             )
+        if not horizontal:
+            for a, b in itertools.pairwise(kinds):
+                legend.edge(f"legend_{a}", f"legend_{b}", style="invis")
