@@ -148,9 +148,9 @@ def _copy(src: Path, dest: Path) -> None:
         return
     if not src.is_file():
         raise ExtensionError(f"{src} is missing: run `npm ci` in {ROOT}")
-    if dest.is_file() and dest.stat().st_size == src.stat().st_size:
-        if dest.stat().st_mtime_ns >= src.stat().st_mtime_ns:
-            return
+    same = dest.is_file() and dest.stat().st_size == src.stat().st_size
+    if same and dest.stat().st_mtime_ns >= src.stat().st_mtime_ns:
+        return
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(src, dest)
 
@@ -187,4 +187,3 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("builder-inited", _prepare)
     app.connect("build-finished", _install)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
-

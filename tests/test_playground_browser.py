@@ -22,7 +22,7 @@ import time
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from test_stepper_browser import Chromium, _browser_or_skip
@@ -45,7 +45,7 @@ HOSTILE = "</script><img src=x onerror=alert(1)>"
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {
+    extensions_map: ClassVar[dict[str, str]] = {
         **http.server.SimpleHTTPRequestHandler.extensions_map,
         ".js": "text/javascript",
         ".mjs": "text/javascript",
@@ -54,7 +54,7 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
     }
     served: list[tuple[str, int]]
 
-    def log_message(self, format: str, *args: Any) -> None:
+    def log_message(self, *args: Any) -> None:
         pass
 
     def send_head(self) -> Any:
@@ -206,6 +206,17 @@ def _differentiate(browser: Recorder, expression: str, values: str) -> None:
     browser.wait_for(f"{RUNS} > {runs}", timeout=30)
 
 
+def _message(browser: Recorder) -> str:
+    """The error shown, or "" when none is."""
+    return str(
+        browser.eval("(e => e.hidden ? '' : e.textContent)(document.getElementById('pg-error'))")
+    )
+
+
+def _value(browser: Recorder) -> float:
+    return float(browser.eval("document.getElementById('pg-value').dataset.value"))
+
+
 def _gradients(browser: Recorder) -> dict[str, float]:
     rows = browser.eval(
         "[...document.querySelectorAll('#pg-grads tr[data-name]')]"
@@ -259,11 +270,14 @@ def test_the_playground_runs_autograd_lite_in_the_page(
     assert _gradients(browser) == pytest.approx(GRADS_A, abs=1e-12)
     # The step table's first row: the sigmoid sends 1 × a(1 − a) to its input.
     first = browser.eval(
-        "(r => [r.dataset.step, r.dataset.local])(document.querySelector('#pg-table tr[data-step]'))"
+        "(r => [r.dataset.step, r.dataset.local])"
+        "(document.querySelector('#pg-table tr[data-step]'))"
     )
     assert first[0] == "1" and float(first[1]) == pytest.approx(DA_DZ, abs=1e-12)
     # The diagram, laid out by Graphviz in the page: one box per value, local derivatives.
-    texts = browser.eval("[...document.querySelectorAll('#pg-diagram svg text')].map(t => t.textContent)")
+    texts = browser.eval(
+        "[...document.querySelectorAll('#pg-diagram svg text')].map(t => t.textContent)"
+    )
     assert any("0.7503" in t for t in texts), texts
     assert any("0.1874" in t for t in texts), texts  # σ' on the edge into the sigmoid
     browser.screenshot(shots / "playground_lesson.png")
@@ -308,7 +322,8 @@ def test_the_playground_runs_autograd_lite_in_the_page(
     browser.eval_in(frame, "document.getElementById('next').click()")
     browser.eval_in(frame, "document.getElementById('next').click()")
     assert browser.eval_in(frame, "document.body.dataset.step") == "3"
-    assert "Step 3 of" in browser.eval_in(frame, "document.getElementById('explanation').textContent")
+    explanation = browser.eval_in(frame, "document.getElementById('explanation').textContent")
+    assert "Step 3 of" in explanation, explanation
     browser.eval("document.getElementById('pg-stepper').scrollIntoView()")
     browser.screenshot(shots / "playground_stepper.png")
 
@@ -338,3 +353,124 @@ def _stepper_frame(browser: Recorder, timeout: float = 20) -> str:
                     return session
         time.sleep(0.1)
     raise TimeoutError("the stepper's frame never appeared")
+
+
+def test_a_shared_link_opens_the_same_example_and_the_forward_sweep(
+    browser: Recorder, server: tuple[str, list[tuple[str, int]]], shots: Path
+) -> None:
+    base, _ = server
+    query = urllib.parse.urlencode(
+        {"expr": LESSON, "values": LESSON_VALUES, "sweep": "forward", "seed": "w1"}
+    )
+    browser.visit(f"{base}/playground.html?{query}")
+    browser.wait_for(f"{RUNS} >= 1", timeout=90)  # a link runs its example by itself
+    assert _message(browser) == ""
+    assert browser.eval("document.getElementById('pg-expression').value") == LESSON
+    assert browser.eval("document.getElementById('pg-values').value") == LESSON_VALUES
+    assert _value(browser) == pytest.approx(A, abs=1e-12)
+    assert _gradients(browser) == pytest.approx(GRADS_A, abs=1e-12)
+    assert browser.eval("document.getElementById('pg-seed').value") == "w1"
+    # The forward sweep seeded at w1 ends with da/dw1 = x1 a(1 - a) at the output.
+    frame = _stepper_frame(browser)
+    n = int(browser.eval_in(frame, "document.getElementById('jump').options.length"))
+    browser.eval_in(
+        frame,
+        f"(j => {{ j.value = '{n - 1}'; j.dispatchEvent(new Event('change')); }})"
+        "(document.getElementById('jump'))",
+    )
+    assert browser.eval_in(frame, "document.body.dataset.step") == str(n)
+    explanation = browser.eval_in(frame, "document.getElementById('explanation').textContent")
+    assert f"{X1 * DA_DZ:.4g}" in explanation, explanation
+    # The address after the run is the same link: sharing it gives the same page.
+    after = urllib.parse.parse_qs(urllib.parse.urlsplit(browser.eval("location.href")).query)
+    assert after == {
+        "expr": [LESSON],
+        "values": [LESSON_VALUES],
+        "sweep": ["forward"],
+        "seed": ["w1"],
+    }
+    browser.eval("document.getElementById('pg-stepper').scrollIntoView()")
+    browser.screenshot(shots / "playground_forward.png")
+    _all_local(browser)
+
+
+def test_the_maths_is_typeset_by_the_sites_own_mathjax(
+    browser: Recorder, server: tuple[str, list[tuple[str, int]]]
+) -> None:
+    base, _ = server
+    browser.visit(f"{base}/notebooks/lesson.html")  # the lesson's formulas, in TeX
+    browser.wait_for("document.querySelector('mjx-container mjx-math') !== null", timeout=30)
+    scripts = browser.eval("[...document.scripts].map(s => s.src).filter(Boolean)")
+    assert f"{base}/_static/mathjax/tex-chtml.js" in scripts, scripts
+    # Its fonts come from the site too.
+    fonts = f"{base}/_static/mathjax/output/chtml/fonts/woff-v2/"
+    browser.wait_for("document.fonts.status === 'loaded'")
+    assert any(url.startswith(fonts) for url in browser.requests), browser.requests
+    _all_local(browser)
+
+
+# --------------------------------------------------------------- offline, statically
+# What makes a browser load something: attributes of elements that load, CSS url(), and
+# the JavaScript ways of loading code or data. Hyperlinks (<a href>) load nothing.
+_LOADING_ATTR = re.compile(
+    r"<(?!a[\s>])(\w+)[^>]*?\s(?:src|href|srcset|poster|data|action)\s*=\s*[\"']?\s*"
+    r"((?:https?:)?//[^\"'\s>]+)",
+    re.IGNORECASE,
+)
+_CSS_URL = re.compile(r"url\(\s*[\"']?\s*((?:https?:)?//[^\"')\s]+)", re.IGNORECASE)
+_CSS_IMPORT = re.compile(r"@import\s+[\"']((?:https?:)?//[^\"']+)", re.IGNORECASE)
+_JS_LOAD = re.compile(
+    r"(?:\bimport\s*\(\s*|\bfrom\s+|\bimport\s+|importScripts\s*\(\s*|\bfetch\s*\(\s*|"
+    r"new\s+Worker\s*\(\s*|\.src\s*=\s*)[\"'`]((?:https?:)?//[^\"'`]+)",
+)
+
+
+def _foreign_references(site: Path) -> list[str]:
+    found = []
+    for path in sorted(site.rglob("*")):
+        suffix = path.suffix.lower()
+        if suffix not in (".html", ".css", ".js", ".mjs") or not path.is_file():
+            continue
+        text = path.read_text("utf-8", errors="replace")
+        hits: list[str] = []
+        if suffix == ".html":
+            hits += [m[2] for m in _LOADING_ATTR.finditer(text)]
+            hits += [m[1] for m in _CSS_URL.finditer(text)]
+        if suffix == ".css":
+            hits += [m[1] for m in _CSS_URL.finditer(text)]
+            hits += [m[1] for m in _CSS_IMPORT.finditer(text)]
+        if suffix in (".js", ".mjs", ".html"):
+            hits += [m[1] for m in _JS_LOAD.finditer(text)]
+        found += [f"{path.relative_to(site)}: {url}" for url in hits]
+    return found
+
+
+def test_the_scan_finds_references_to_other_hosts(tmp_path: Path) -> None:
+    (tmp_path / "a.html").write_text(
+        '<a href="https://example.org/">a link loads nothing</a>\n'
+        '<script src="https://cdn.example.org/x.js"></script>\n'
+        "<link rel='stylesheet' href='//cdn.example.org/x.css'>\n"
+        '<img src="_static/local.png">\n',
+        "utf-8",
+    )
+    (tmp_path / "b.css").write_text("a { background: url( 'https://x.example/y.png') }", "utf-8")
+    (tmp_path / "c.mjs").write_text(
+        'import { f } from "https://esm.example/f.js";\nfetch(`https://api.example/`)\n'
+        'const ns = "http://www.w3.org/2000/svg";\n',
+        "utf-8",
+    )
+    assert _foreign_references(tmp_path) == [
+        "a.html: https://cdn.example.org/x.js",
+        "a.html: //cdn.example.org/x.css",
+        "b.css: https://x.example/y.png",
+        "c.mjs: https://esm.example/f.js",
+        "c.mjs: https://api.example/",
+    ]
+
+
+def test_no_page_of_the_built_site_loads_from_another_host(built_site: Path) -> None:
+    pages = list(built_site.rglob("*.html"))
+    assert len(pages) > 20 and (built_site / "playground.html").is_file()
+    assert (built_site / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    assert (built_site / "_static" / "pyodide" / "pyodide.asm.wasm").is_file()
+    assert _foreign_references(built_site) == []

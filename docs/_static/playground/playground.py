@@ -124,7 +124,11 @@ def _compute(request: dict[str, Any]) -> dict[str, Any]:
         else:
             page = stepper_html(root, max_steps=MAX_STEPS, timeout=TIMEOUT, max_nodes=MAX_NODES)
     except (RenderError, ValueError) as exc:
-        raise Refused("refused", str(exc)) from None
+        limits = (
+            f"this page draws at most {MAX_NODES} nodes and {MAX_STEPS} steps, "
+            f"and lays out only graphs predicted to take under {TIMEOUT:g} s"
+        )
+        raise Refused("refused", f"{exc} ({limits})") from None
     return {
         "ok": True,
         "names": list(expression.names),
