@@ -90,7 +90,7 @@ def test_too_many_steps_are_refused(page: ModuleType) -> None:
     product = "*".join(["(" + "*".join(["x"] * 10) + ")"] * 17)
     out = _ask(page, product, "x=1")
     assert out["kind"] == "refused" and "has 169 steps" in out["message"], out
-    assert "at most 150 steps" in out["message"]
+    assert "at most 400 nodes and 150 steps" in out["message"]
 
 
 def test_hostile_text_stays_data(page: ModuleType) -> None:
