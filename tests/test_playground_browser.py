@@ -42,6 +42,7 @@ GRADS_L = {"w1": X1 * (A - 1), "x1": W1 * (A - 1), "w2": X2 * (A - 1), "x2": W2 
 GRADS_L |= {"b": A - 1, "y": -math.log(A) + math.log(1 - A)}
 
 HOSTILE = "</script><img src=x onerror=alert(1)>"
+PLAYGROUND_PAGE = Path(__file__).resolve().parent.parent / "docs" / "playground.md"
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -257,7 +258,10 @@ def test_the_playground_runs_autograd_lite_in_the_page(
     base, served = server
     served.clear()
     ready = _open_playground(browser, f"{base}/playground.html")
-    assert re.fullmatch(r"3\.\d+\.\d+", browser.eval("document.body.dataset.python"))
+    # The Python the docs say the page runs is the one it runs.
+    said = re.search(r"runs \*\*Python (3\.\d+)\*\*", PLAYGROUND_PAGE.read_text("utf-8"))
+    assert said, "docs/playground.md no longer says which Python the page runs"
+    assert browser.eval("document.body.dataset.python").startswith(said[1] + ".")
 
     # The lesson: a = σ(w1 x1 + w2 x2 + b), and its gradients.
     start = time.monotonic()
