@@ -196,6 +196,7 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 RUNS = "Number(document.body.dataset.runs || 0)"
+SHOW_STEPPER = "document.getElementById('pg-stepper-title').scrollIntoView({behavior: 'instant'})"
 READY = "!document.getElementById('pg-run').disabled"
 
 
@@ -328,7 +329,7 @@ def test_the_playground_runs_autograd_lite_in_the_page(
     assert browser.eval_in(frame, "document.body.dataset.step") == "3"
     explanation = browser.eval_in(frame, "document.getElementById('explanation').textContent")
     assert "Step 3 of" in explanation, explanation
-    browser.eval("document.getElementById('pg-stepper').scrollIntoView()")
+    browser.eval(SHOW_STEPPER)
     browser.screenshot(shots / "playground_stepper.png")
 
     _all_local(browser)
@@ -393,7 +394,7 @@ def test_a_shared_link_opens_the_same_example_and_the_forward_sweep(
         "sweep": ["forward"],
         "seed": ["w1"],
     }
-    browser.eval("document.getElementById('pg-stepper').scrollIntoView()")
+    browser.eval(SHOW_STEPPER)
     browser.screenshot(shots / "playground_forward.png")
     _all_local(browser)
 
