@@ -115,6 +115,9 @@ def _pip(*args: str) -> None:
 def wheels() -> list[Path]:
     """autograd_lite's wheel (built from this checkout) and graphviz's (as installed here)."""
     ours = WHEELS / f"autograd_lite-{_sources_hash()}"
+    for old in WHEELS.glob("autograd_lite-*"):  # wheels of earlier sources
+        if old != ours:
+            shutil.rmtree(old, ignore_errors=True)
     if not list(ours.glob("*.whl")):
         shutil.rmtree(ours, ignore_errors=True)
         logger.info("building autograd_lite's wheel for the playground")
