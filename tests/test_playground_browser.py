@@ -204,6 +204,9 @@ def _differentiate(browser: Recorder, expression: str, values: str) -> None:
     runs = browser.eval(RUNS)
     browser.type_into("pg-expression", expression)
     browser.type_into("pg-values", values)
+    browser.eval(
+        "document.getElementById('pg-run').scrollIntoView({behavior: 'instant', block: 'center'})"
+    )
     browser.click("pg-run")
     browser.wait_for(f"{RUNS} > {runs}", timeout=30)
 
@@ -396,6 +399,18 @@ def test_a_shared_link_opens_the_same_example_and_the_forward_sweep(
     }
     browser.eval(SHOW_STEPPER)
     browser.screenshot(shots / "playground_forward.png")
+
+    # Stop ends the computation under way: Python restarts, and the next result comes.
+    runs = browser.eval(RUNS)
+    browser.eval(
+        "document.getElementById('pg-form').requestSubmit();"
+        "document.getElementById('pg-stop').click()"
+    )
+    assert "Stopped" in _message(browser)
+    browser.wait_for(READY, timeout=90)
+    assert browser.eval(RUNS) == runs  # the stopped request never answered
+    _differentiate(browser, "x*x*x", "x=3")
+    assert _value(browser) == 27 and _gradients(browser) == {"x": 27.0}  # 3 x^2
     _all_local(browser)
 
 

@@ -37,6 +37,7 @@ function fail(kind, message) {
     refused: "Too large to show here",
     internal: "Something went wrong",
     startup: "Python did not start",
+    stopped: "Stopped",
   }[kind] || "Error";
   error.replaceChildren();
   const strong = document.createElement("strong");
@@ -228,7 +229,7 @@ stopButton.addEventListener("click", () => {
   pending = null;
   queued = null;
   stopButton.hidden = true;
-  fail("refused", "stopped; Python restarts (a smaller expression, or fewer steps, is quicker)");
+  fail("stopped", "Python restarts in a few seconds; a smaller graph is quicker");
   startWorker();
 });
 
