@@ -207,8 +207,24 @@ def _differentiate(browser: Recorder, expression: str, values: str) -> None:
     browser.eval(
         "document.getElementById('pg-run').scrollIntoView({behavior: 'instant', block: 'center'})"
     )
+    _settle(browser)
     browser.click("pg-run")
     browser.wait_for(f"{RUNS} > {runs}", timeout=30)
+
+
+def _settle(browser: Recorder, timeout: float = 5) -> None:
+    """Wait until the page stops scrolling: a click lands where the element is drawn
+    (Chromium routes a click by the last drawn frame, which may lag a scroll)."""
+    where = "JSON.stringify([scrollY, document.getElementById('pg-run').getBoundingClientRect()])"
+    deadline = time.monotonic() + timeout
+    last = browser.eval(where)
+    while time.monotonic() < deadline:
+        time.sleep(0.15)
+        now = browser.eval(where)
+        if now == last:
+            return
+        last = now
+    raise TimeoutError("the page kept scrolling")
 
 
 def _message(browser: Recorder) -> str:
@@ -271,6 +287,7 @@ def test_the_playground_runs_autograd_lite_in_the_page(
     start = time.monotonic()
     _differentiate(browser, LESSON, LESSON_VALUES)
     first_result = time.monotonic() - start
+    computed = browser.eval("document.getElementById('pg-status').textContent")
     assert browser.eval("document.getElementById('pg-error').hidden")
     value = float(browser.eval("document.getElementById('pg-value').dataset.value"))
     assert value == pytest.approx(A, abs=1e-12)
@@ -338,7 +355,8 @@ def test_the_playground_runs_autograd_lite_in_the_page(
     _all_local(browser)
     size = sum(n for _, n in served)
     print(
-        f"playground: ready in {ready:.1f} s, first result {first_result * 1000:.0f} ms, "
+        f"playground: ready in {ready:.1f} s, first result {first_result * 1000:.0f} ms "
+        f"after the click ({computed!r}), "
         f"{len(served)} files, {size / 1e6:.1f} MB served"
     )
 
