@@ -356,7 +356,7 @@ def test_the_playground_runs_autograd_lite_in_the_page(
     size = sum(n for _, n in served)
     print(
         f"playground: ready in {ready:.1f} s, first result {first_result * 1000:.0f} ms "
-        f"after the click ({computed!r}), "
+        f"after typing began ({computed!r}), "
         f"{len(served)} files, {size / 1e6:.1f} MB served"
     )
 
