@@ -6,6 +6,9 @@ Build it (strict: every warning is an error, every cross-reference must resolve)
 
 The Markdown pages are read by MyST; the notebook is executed by myst-nb with a real
 Jupyter kernel on every build; the API reference is generated from the docstrings.
+The site serves every file its pages load (no other host): ``site_assets`` runs
+``npm ci`` for Pyodide, @viz-js/viz and MathJax, builds the playground's wheels and
+copies them into ``_static``.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 
 DOCS = Path(__file__).resolve().parent
 sys.path.insert(0, str(DOCS.parent))  # the checkout's package, also without an install
+sys.path.insert(0, str(DOCS))  # site_assets, the extension below
 
 import autograd_lite  # noqa: E402
 
@@ -32,6 +36,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.napoleon",
+    "site_assets",  # npm ci, the playground's wheels, and the files copied into _static
 ]
 
 # Only these are sources: the generators, generate.py and the build output are not pages.
@@ -41,6 +46,8 @@ root_doc = "index"
 
 # --- MyST ---------------------------------------------------------------------------------
 myst_enable_extensions = ["colon_fence", "dollarmath"]
+# The maths is typeset by MathJax served from this site (copied by site_assets), never a CDN.
+mathjax_path = "mathjax/tex-chtml.js"
 myst_heading_anchors = 3  # links such as diagrams.md#large-graphs
 # cli.md puts "### Exit status" etc. directly under its title, on purpose.
 suppress_warnings = ["myst.header"]
@@ -89,7 +96,8 @@ nitpick_ignore_regex = [
 html_theme = "furo"
 html_title = f"autograd_lite {release}"
 # The stepper is a self-contained page: served as a static file and embedded on stepper.md.
-html_static_path = ["images/stepper_lesson.html"]
+# _static holds the playground's page script, worker, style and Python.
+html_static_path = ["images/stepper_lesson.html", "_static"]
 html_show_sourcelink = False
 
 

@@ -7,6 +7,7 @@ the API reference, and the embedded stepper points at a file the build copies.
 from __future__ import annotations
 
 import importlib
+import json
 import re
 from pathlib import Path
 
@@ -104,3 +105,19 @@ def test_embedded_stepper_is_copied_by_the_build() -> None:
     static = re.search(r"html_static_path = \[(.*?)\]", conf, re.DOTALL)
     assert static and f'images/{src.group(1)}"' in static.group(1)
     assert (DOCS / "images" / src.group(1)).is_file()
+
+
+def test_the_site_pins_what_it_serves_and_says_which_python() -> None:
+    pins = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))["dependencies"]
+    assert set(pins) == {"pyodide", "@viz-js/viz", "mathjax"}
+    assert all(re.fullmatch(r"\d+\.\d+\.\d+", v) for v in pins.values()), pins  # exact pins
+    lock = json.loads((ROOT / "package-lock.json").read_text(encoding="utf-8"))["packages"]
+    for name, version in pins.items():
+        assert lock[f"node_modules/{name}"]["version"] == version, name
+    # Pyodide numbers its releases after the Python they run: 314.x is Python 3.14.
+    major = pins["pyodide"].split(".")[0]
+    python = f"3.{major[1:]}"
+    page = (DOCS / "playground.md").read_text(encoding="utf-8")
+    assert f"runs **Python {python}**" in page and f"{pins['pyodide']}" in page
+    assert f"{pins['@viz-js/viz']}" in page
+    assert "node_modules/" in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()

@@ -12,8 +12,6 @@ from __future__ import annotations
 import functools
 import http.server
 import json
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -118,17 +116,10 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chromium]:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The docs site, built once into a temporary folder and served on localhost."""
-    _browser_or_skip()  # no browser: no need to build
-    out = tmp_path_factory.mktemp("html")
-    build = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-q", "-b", "html", str(ROOT / "docs"), str(out)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert build.returncode == 0, build.stderr[-3000:]
+def site(built_site: Path) -> Iterator[str]:
+    """The docs site (built once per session, see conftest.py), served on localhost."""
+    _browser_or_skip()
+    out = built_site
     handler = functools.partial(_Quiet, directory=str(out))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
         RenderError,
         RenderTimeout,
         render_svg,
+        set_renderer,
     )
     from autograd_lite.teach.viz.stepper import Stepper, stepper_html, stepper_view
 
@@ -28,6 +29,7 @@ __all__ = [
     "Stepper",
     "draw",
     "render_svg",
+    "set_renderer",
     "stepper_html",
     "stepper_view",
     "to_dot",
@@ -41,6 +43,7 @@ _HOME = {
     "RenderTimeout": "render",
     "RendererNotFound": "render",
     "render_svg": "render",
+    "set_renderer": "render",
     "stepper_html": "stepper",
     "stepper_view": "stepper",
     "Stepper": "stepper",

