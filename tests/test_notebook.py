@@ -156,3 +156,11 @@ def test_notebook_runs_in_a_real_kernel(kernel_here: str, tmp_path: Path) -> Non
 
     cost = "".join(o.get("text", "") for o in _cell(nb, "J = ag.mean(losses)").outputs)
     assert "J = 0.3904  dw1 = -0.2557  dw2 = 0.0409  db = -0.2149" in cost
+
+    # The two-moons network: training reaches the accuracy its cell asserts, and the
+    # decision boundary is shown as a picture.
+    log = "".join(o.get("text", "") for o in _cell(nb, "sgd.step()").outputs)
+    assert log.startswith("step  0") and "step 39" in log, log
+    assert float(log.splitlines()[-1].split("accuracy")[1].strip(" %")) >= 95.0
+    boundary = _bundles(_cell(nb, "ax.contourf("))
+    assert boundary and "image/png" in boundary[0], "the decision boundary was not shown"
