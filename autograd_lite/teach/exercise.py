@@ -24,7 +24,6 @@ from __future__ import annotations
 import html
 import importlib.resources
 import itertools
-import json
 import math
 import numbers
 import os
@@ -42,6 +41,7 @@ from autograd_lite.core.value import TABLE, Op, Value, fmt_number, vsum
 from autograd_lite.parse import parse_expression
 from autograd_lite.steps import Step, backward_steps
 from autograd_lite.teach.names import is_atomic, node_names
+from autograd_lite.teach.viz.embed import script_json
 from autograd_lite.teach.viz.files import write_atomic
 
 __all__ = ["KINDS", "Blank", "Exercise", "Grade"]
@@ -833,19 +833,6 @@ def _draw(rng: random.Random, rows: Sequence[Op], size: int, reuse: bool) -> Val
 
 
 # ---------------------------------------------------------------- the page
-_JSON_ESCAPES = {
-    "<": "\\u003c",
-    ">": "\\u003e",
-    "&": "\\u0026",
-    "\u2028": "\\u2028",
-    "\u2029": "\\u2029",
-}
-
-
-def _script_json(data: object) -> str:
-    # JSON inside <script>: no "<" (so nothing can end the element), no ">" or "&".
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return re.sub("[<>&\u2028\u2029]", lambda m: _JSON_ESCAPES[m.group()], text)
 
 
 def _asset(name: str) -> str:
@@ -918,6 +905,6 @@ def _page(ex: Exercise) -> str:
         "script": _asset("quiz.js"),
         "cards": "".join(parts),
         "n": str(len(ex.blanks)),
-        "data": _script_json(data),
+        "data": script_json(data),
     }
     return re.sub(r"\{\{(\w+)\}\}", lambda m: fills[m.group(1)], template)

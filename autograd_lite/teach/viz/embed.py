@@ -3,8 +3,31 @@
 from __future__ import annotations
 
 import html
+import json
+import re
 
-__all__ = ["iframe"]
+__all__ = ["iframe", "script_json"]
+
+# JSON inside <script>: no "<" (so neither "</script" nor "<!--" can end it),
+# no ">" or "&", and no U+2028/U+2029 (line ends to old JavaScript).
+_JSON_ESCAPES = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+
+
+def script_json(data: object) -> str:
+    """Return ``data`` as JSON that can sit inside a ``<script>`` element of any page.
+
+    The characters that could end the element or confuse a parser are written as
+    Unicode escapes, so ``JSON.parse`` of the element's text gives ``data`` back,
+    whatever strings (labels, expressions) it holds.
+    """
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return re.sub("[<>&\u2028\u2029]", lambda m: _JSON_ESCAPES[m.group()], text)
 
 
 def iframe(page: str, height: int = 640, title: str = "") -> str:

@@ -35,7 +35,6 @@ from __future__ import annotations
 import functools
 import html
 import importlib.resources
-import json
 import math
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -48,7 +47,7 @@ from autograd_lite.core.value import Value, constant, fmt_number, record_node
 from autograd_lite.forward import ForwardStep
 from autograd_lite.steps import Step, backward_steps
 from autograd_lite.teach.names import Notation, node_names, printable
-from autograd_lite.teach.viz.embed import iframe
+from autograd_lite.teach.viz.embed import iframe, script_json
 from autograd_lite.teach.viz.files import write_atomic
 from autograd_lite.teach.viz.render import DEFAULT_TIMEOUT, Renderer, render_svg
 
@@ -294,22 +293,6 @@ def _inline(svg: str) -> str:
 def _text(text: str) -> str:
     # A step's text keeps its lines; anything else no page can carry is escaped.
     return printable(text, keep="\n\t")
-
-
-# JSON inside <script>: no "<" (so neither "</script" nor "<!--" can end it),
-# no ">" or "&", and no U+2028/U+2029 (line ends to old JavaScript).
-_JSON_ESCAPES = {
-    "<": "\\u003c",
-    ">": "\\u003e",
-    "&": "\\u0026",
-    "\u2028": "\\u2028",
-    "\u2029": "\\u2029",
-}
-
-
-def _script_json(data: object) -> str:
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return re.sub("[<>&\u2028\u2029]", lambda m: _JSON_ESCAPES[m.group()], text)
 
 
 def _widest(values: Iterable[float], precision: int) -> float:
@@ -809,8 +792,8 @@ def stepper_html(
             "options": options,
             "first": html.escape(shown[0]),
             "n": str(len(shown)),
-            "texts": _script_json(shown),
-            "script": script.replace(_DATA, _script_json(data)),
+            "texts": script_json(shown),
+            "script": script.replace(_DATA, script_json(data)),
             "style": files.style.replace(_WIDTH, _panel_width(shown)),
         },
     )
