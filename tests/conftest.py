@@ -12,9 +12,11 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser import Chromium, browser_or_skip
 from hypothesis import settings
 
 import autograd_lite as al
@@ -74,3 +76,27 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert done.returncode == 0, f"the docs build failed:\n{done.stderr[-4000:]}"
     print(f"docs site built in {time.monotonic() - start:.0f} s: {site}/index.html")
     return site
+
+
+@pytest.fixture(scope="module")
+def browser(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Chromium]:
+    """A headless Chromium for one test module (its ``BROWSER`` class, if it sets one)."""
+    kind = getattr(request.module, "BROWSER", Chromium)
+    chrome = kind(browser_or_skip(), tmp_path_factory.mktemp("profile"))
+    try:
+        yield chrome
+    finally:
+        chrome.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where screenshots go: ``$STEPPER_SCREENSHOTS`` if set, else a temporary folder."""
+    given = os.environ.get("STEPPER_SCREENSHOTS")
+    if given:
+        folder = Path(given)
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+    return tmp_path_factory.mktemp("screenshots")

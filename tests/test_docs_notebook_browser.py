@@ -8,7 +8,6 @@ its own frame from a srcdoc document loads the parent's address there).
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import http.server
 import os
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_stepper_browser import Chromium, _browser_or_skip
+from browser import Chromium
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -40,38 +39,10 @@ def page(built_site: Path) -> Iterator[str]:
         server.server_close()
 
 
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chromium]:
-    chrome = Chromium(_browser_or_skip(), tmp_path_factory.mktemp("profile"))
-    try:
-        yield chrome
-    finally:
-        chrome.close()
-
-
 # Every frame on the page that holds a stepper, by its index among the page's iframes.
 STEPPERS = """Array.from(document.querySelectorAll('iframe')).map(function (f, i) {
   var d = f.contentDocument; return d && d.getElementById('frames') ? i : -1;
 }).filter(function (i) { return i >= 0; })"""
-
-
-def _open(browser: Chromium, url: str) -> None:
-    """Open ``url`` in a fresh tab at 1366×900 (the docs page has no stepper of its own)."""
-    if browser.target is not None:
-        with contextlib.suppress(Exception):
-            browser.send("Target.closeTarget", {"targetId": browser.target})
-    browser.session = None
-    browser.target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-    browser.session = browser.send(
-        "Target.attachToTarget", {"targetId": browser.target, "flatten": True}
-    )["sessionId"]
-    browser.send("Page.enable")
-    browser.send(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": 1366, "height": 900, "deviceScaleFactor": 1, "mobile": False},
-    )
-    browser.send("Page.navigate", {"url": url})
-    browser.wait_for("document.readyState === 'complete'")
 
 
 def _in(k: int, expr: str) -> str:
@@ -84,7 +55,7 @@ def _in(k: int, expr: str) -> str:
 def test_every_stepper_on_the_notebook_page_steps_inside_its_frame(
     browser: Chromium, page: str
 ) -> None:
-    _open(browser, page)
+    browser.open(page, (1366, 900), ready="true")
     browser.wait_for(f"({STEPPERS}).length >= 3")  # the lesson, the paths and a mistake
     steppers = browser.eval(STEPPERS)
     for k in steppers:

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_stepper_browser import Chromium, _browser_or_skip
+from browser import Chromium
 
 import autograd_lite as al
 
@@ -40,22 +39,7 @@ class RecordingChromium(Chromium):
             yield message
 
     def open_quiz(self, url: str, size: tuple[int, int]) -> None:
-        if self.target is not None:
-            self.send("Target.closeTarget", {"targetId": self.target})
-        self.session = None
-        self.target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        self.session = self.send(
-            "Target.attachToTarget", {"targetId": self.target, "flatten": True}
-        )["sessionId"]
-        self.send("Page.enable")
-        self.send("Network.enable")
-        width, height = size
-        self.send(
-            "Emulation.setDeviceMetricsOverride",
-            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
-        )
-        self.send("Page.navigate", {"url": url})
-        self.wait_for("document.readyState === 'complete' && !!document.getElementById('score')")
+        self.open(url, size, ready="!!document.getElementById('score')", network=True)
 
     def type_into(self, element_id: str, text: str) -> None:
         """Focus the box and type like a user: select what is there, insert the text."""
@@ -66,21 +50,7 @@ class RecordingChromium(Chromium):
         self.send("Input.insertText", {"text": text})
 
 
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RecordingChromium]:
-    exe = _browser_or_skip()
-    chrome = RecordingChromium(exe, tmp_path_factory.mktemp("profile"))
-    try:
-        yield chrome
-    finally:
-        chrome.close()
-
-
-def _shots(tmp_path: Path) -> Path:
-    given = os.environ.get("STEPPER_SCREENSHOTS")
-    folder = Path(given) if given else tmp_path
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+BROWSER = RecordingChromium
 
 
 def _text(element_id: str) -> str:
@@ -91,7 +61,9 @@ def _state(blank_id: str) -> str:
     return f"document.querySelector('div.blank[data-blank=\"{blank_id}\"]').className"
 
 
-def test_quiz_grades_as_the_student_types(browser: RecordingChromium, tmp_path: Path) -> None:
+def test_quiz_grades_as_the_student_types(
+    browser: RecordingChromium, shots: Path, tmp_path: Path
+) -> None:
     g = al.lesson_graph([X1, X2], Y, [W1, W2], B)
     ex = al.Exercise.from_graph(g.loss, title="The lesson </script><b>x</b>")
     page = tmp_path / "quiz.html"
@@ -130,7 +102,7 @@ def test_quiz_grades_as_the_student_types(browser: RecordingChromium, tmp_path: 
     assert browser.eval("document.querySelectorAll('div.blank.right').length") == n
     assert browser.eval("document.querySelectorAll('div.blank.wrong').length") == 0
     time.sleep(0.2)
-    shot = browser.screenshot(_shots(tmp_path) / "exercise_quiz.png")
+    shot = browser.screenshot(shots / "exercise_quiz.png")
     assert shot.stat().st_size > 10_000
 
     # Offline: every request the page made was the file itself (or inline data).

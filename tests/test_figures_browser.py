@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_stepper_browser import Chromium, _browser_or_skip
+from browser import Chromium, browser_or_skip
 
 ROOT = Path(__file__).resolve().parent.parent
 MIN_PX = 10.0
@@ -76,23 +76,7 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 
 def _goto(chrome: Chromium, url: str, size: tuple[int, int]) -> None:
-    if chrome.target is not None:
-        chrome.send("Target.closeTarget", {"targetId": chrome.target})
-    chrome.session = None
-    chrome.target = chrome.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-    chrome.session = chrome.send(
-        "Target.attachToTarget", {"targetId": chrome.target, "flatten": True}
-    )["sessionId"]
-    chrome.send("Page.enable")
-    width, height = size
-    chrome.send(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
-    )
-    chrome.send("Page.navigate", {"url": url})
-    chrome.wait_for(
-        "document.readyState === 'complete' && Array.from(document.images).every(i => i.complete)"
-    )
+    chrome.open(url, size, ready="Array.from(document.images).every(i => i.complete)")
 
 
 def _await(chrome: Chromium, expression: str) -> Any:
@@ -106,19 +90,9 @@ def _await(chrome: Chromium, expression: str) -> Any:
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chromium]:
-    exe = _browser_or_skip()
-    chrome = Chromium(exe, tmp_path_factory.mktemp("profile"))
-    try:
-        yield chrome
-    finally:
-        chrome.close()
-
-
-@pytest.fixture(scope="module")
 def site(built_site: Path) -> Iterator[str]:
     """The docs site (built once per session, see conftest.py), served on localhost."""
-    _browser_or_skip()
+    browser_or_skip()
     out = built_site
     handler = functools.partial(_Quiet, directory=str(out))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)

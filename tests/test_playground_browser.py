@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from test_stepper_browser import Chromium, _browser_or_skip
+from browser import Chromium
 
 # The lesson's running example, and what it gives by hand:
 # z = w1*x1 + w2*x2 + b = 0.6 + 0.4 + 0.1 = 1.1, a = 1/(1 + e^-1.1), da/dz = a(1 - a).
@@ -175,25 +175,7 @@ class Recorder(Chromium):
         self.send("Input.insertText", {"text": text})
 
 
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorder]:
-    chrome = Recorder(_browser_or_skip(), tmp_path_factory.mktemp("profile"))
-    try:
-        yield chrome
-    finally:
-        chrome.close()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    import os
-
-    given = os.environ.get("STEPPER_SCREENSHOTS")
-    if given:
-        Path(given).mkdir(parents=True, exist_ok=True)
-        return Path(given)
-    return tmp_path_factory.mktemp("screenshots")
-
+BROWSER = Recorder
 
 RUNS = "Number(document.body.dataset.runs || 0)"
 SHOW_STEPPER = "document.getElementById('pg-stepper-title').scrollIntoView({behavior: 'instant'})"

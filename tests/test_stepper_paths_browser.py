@@ -14,7 +14,6 @@ from __future__ import annotations
 import http.server
 import json
 import math
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -22,30 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_stepper_browser import STEP, TEXT, Chromium, _browser_or_skip
+from browser import Chromium
+from test_stepper_browser import STEP, TEXT
 
 from autograd_lite import Value
 from autograd_lite.teach.lesson import lesson_graph
 from autograd_lite.teach.viz import stepper_html, stepper_view
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chromium]:
-    chrome = Chromium(_browser_or_skip(), tmp_path_factory.mktemp("profile"))
-    try:
-        yield chrome
-    finally:
-        chrome.close()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Where screenshots go: ``$STEPPER_SCREENSHOTS`` if set, else a temporary folder."""
-    given = os.environ.get("STEPPER_SCREENSHOTS")
-    folder = Path(given) if given else tmp_path_factory.mktemp("screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
 
 # The (consumer, input slot) of every highlighted edge, by the consumer's label.
 PATH_EDGES = """(function () {
@@ -338,23 +319,7 @@ def test_the_stepper_steps_inside_a_blob_iframe_without_moving_the_host(
 
 def _open_host(browser: Chromium, url: str) -> None:
     """Open a host page (which has no stepper of its own) at 1366×900."""
-    import contextlib
-
-    if browser.target is not None:
-        with contextlib.suppress(Exception):
-            browser.send("Target.closeTarget", {"targetId": browser.target})
-    browser.session = None
-    browser.target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-    browser.session = browser.send(
-        "Target.attachToTarget", {"targetId": browser.target, "flatten": True}
-    )["sessionId"]
-    browser.send("Page.enable")
-    browser.send(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": 1366, "height": 900, "deviceScaleFactor": 1, "mobile": False},
-    )
-    browser.send("Page.navigate", {"url": url})
-    browser.wait_for("document.readyState === 'complete' && !!document.getElementById('host')")
+    browser.open(url, (1366, 900), ready="!!document.getElementById('host')")
 
 
 def test_hostile_labels_stay_text_when_selected(browser: Chromium, tmp_path: Path) -> None:
