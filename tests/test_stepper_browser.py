@@ -442,7 +442,7 @@ def test_the_address_follows_the_step(
     from autograd_lite.teach.lesson import lesson_graph
 
     texts = [
-        explain(lesson_graph([1.5, -0.5], 1.0, [0.4, -0.6], 0.1).loss).step_text(k)
+        explain(lesson_graph([1.5, -0.5], 1.0, [0.4, -0.6], 0.1).loss).step_text(k, partial=True)
         for k in range(12)
     ]
     page, n = pages["lesson"]
@@ -609,7 +609,7 @@ def test_the_forward_page_steps_through_the_tangents(
         _visit(browser, k)
         label = step.node.label
         assert browser.eval(HIGHLIGHTED) == label
-        assert browser.eval(TEXT) == e.step_text(k - 1)
+        assert browser.eval(TEXT) == e.step_text(k - 1, partial=True)
         assert browser.eval("document.getElementById('counter').textContent") == f"Step {k} of {n}"
         assert browser.eval(BOX_LINES % json.dumps(label)) == [f"ṫ = {fmt_number(step.tangent, 4)}"]
         # The edges lit are those whose contributions are added, and only those.

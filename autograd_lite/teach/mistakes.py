@@ -32,6 +32,7 @@ from autograd_lite.teach.names import (
     latex_number_text,
     markdown_text,
     node_names,
+    number_text,
 )
 from autograd_lite.teach.textout import fits, printable_for, write_rendered
 
@@ -368,8 +369,9 @@ class _Format:
         return s
 
     def num(self, x: float, digits: int | None = None) -> str:
-        s = fmt_number(x, digits or self.precision)
-        return latex_number_text(s) if self.kind == "latex" else s
+        if self.kind == "latex":
+            return latex_number_text(fmt_number(x, digits or self.precision))
+        return number_text(x, digits or self.precision)
 
     def d(self, top: str, bottom: str) -> str:
         """The derivative of ``top`` by ``bottom``, names already written in this format."""
