@@ -611,7 +611,8 @@ def test_the_forward_page_steps_through_the_tangents(
         assert browser.eval(HIGHLIGHTED) == label
         assert browser.eval(TEXT) == e.step_text(k - 1, partial=True)
         assert browser.eval("document.getElementById('counter').textContent") == f"Step {k} of {n}"
-        assert browser.eval(BOX_LINES % json.dumps(label)) == [f"ṫ = {fmt_number(step.tangent, 4)}".replace("-", "−")]
+        tangent = fmt_number(step.tangent, 4).replace("-", "−")  # the page's minus sign
+        assert browser.eval(BOX_LINES % json.dumps(label)) == [f"ṫ = {tangent}"]
         # The edges lit are those whose contributions are added, and only those.
         assert browser.eval(LIT_INPUT_EDGES) == sorted(
             f"{box[label]}_in{edge.index}" for edge in step.edges
