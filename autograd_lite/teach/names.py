@@ -26,7 +26,7 @@ __all__ = [
     "printable",
 ]
 
-#: The minus sign (U+2212) of every Unicode output: text, Markdown, diagrams, the stepper.
+#: The minus sign U+2212, as text, Markdown, diagrams and the stepper page write it.
 MINUS = "\u2212"
 
 
