@@ -40,6 +40,7 @@ from autograd_lite.parse import (
     compile_expression,
     normalize_name,
 )
+from autograd_lite.teach.names import MINUS
 from autograd_lite.teach.textout import ASCII_SPELLINGS, printable_for, write_rendered, write_text
 
 if TYPE_CHECKING:
@@ -668,7 +669,8 @@ def _demo(args: argparse.Namespace, folder: Path, out: _Output, err: _Output) ->
         )
     )
     if not args.quiet:
-        w = ", ".join(f"{p.label} = {p.data:.4f}" for p in model.parameters())
+        # The minus sign of the explanations above: one sign in one output.
+        w = ", ".join(f"{p.label} = {p.data:.4f}".replace("-", MINUS) for p in model.parameters())
         out.write(
             f"Trained {args.epochs} epochs on {len(Y)} generated examples: "
             f"cost {history[0]:.4f} -> {history[-1]:.4f}, accuracy {accuracy:.1%}; {w}\n"

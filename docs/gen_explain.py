@@ -15,7 +15,7 @@ from pathlib import Path
 
 from autograd_lite import Value
 from autograd_lite.cli import DEMO_EXAMPLE, main
-from autograd_lite.teach.explain import explain
+from autograd_lite.teach.explain import explain, explain_forward
 from autograd_lite.teach.lesson import explain_lesson, lesson_graph
 
 CLI_EXPLAIN = [
@@ -71,6 +71,9 @@ def generate(out: Path) -> list[Path]:
     written.append(_write(out, "explain_lesson.md", explain_lesson(g).to_markdown()))
     written.append(_write(out, "explain_lesson.txt", explain_lesson(g).to_text()))
     written.append(_write(out, "explain_lesson_steps.md", explain(g.loss).to_markdown()))
+    # docs/forward-mode.md: both sweeps of the running example, forward along dw1 = 1.
+    both = f"{explain_forward(g.loss, {g.w[0]: 1.0})}\n{explain(g.loss)}"
+    written.append(_write(out, "forward_both_sweeps.txt", both))
 
     x, y = Value(2.0, "x"), Value(3.0, "y")
     f = (x * y + x).named("f")

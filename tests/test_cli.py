@@ -51,7 +51,7 @@ def test_explain_prints_the_gradients(capsys: pytest.CaptureFixture[str]) -> Non
     a = 1 / (1 + math.exp(-z))
     da_dz = a * (1 - a)  # the sigmoid's derivative, computed here independently
     assert f"dout/dw1 = {1.5 * da_dz:.4g}" in out
-    assert f"dout/dx2 = {-0.6 * da_dz:.4g}" in out
+    assert f"dout/dx2 = {-0.6 * da_dz:.4g}".replace("-", "−") in out
     assert f"dout/db = {da_dz:.4g}" in out
 
 
@@ -66,7 +66,7 @@ def test_set_accepts_several_flags_and_an_expression_after_double_dash(
 ) -> None:
     code, out, _ = run(capsys, "explain", "--set", "x=2", "--set", "y=5", "--", "-x*y")
     assert code == 0
-    assert "dout/dx = -5" in out and "dout/dy = -2" in out
+    assert "dout/dx = −5" in out and "dout/dy = −2" in out
 
 
 @pytest.mark.parametrize(
@@ -194,7 +194,7 @@ def test_demo_end_to_end(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> 
     # The features and the label are data: a value and no gradient, as diagrams.md advises.
     dot = (out_dir / "graph.dot").read_text()
     assert "rankdir=TB" in dot
-    for name, value in (("x1", "1.5"), ("x2", "-0.5"), ("y", "1")):
+    for name, value in (("x1", "1.5"), ("x2", "−0.5"), ("y", "1")):
         box = re.search(rf'\t(v\d+) \[label="\{{ {name} \| data {value} \}}"[^\n]*', dot)
         assert box and 'class="value data"' in box.group(0), name
     for name in ("w1", "w2", "b"):
@@ -370,7 +370,7 @@ def test_expression_help_shows_a_dash_expression_form_that_works(
     assert code == 0
     assert "--set x=2 -- '-x**2'" in " ".join(out.split())
     code, out, _ = run(capsys, "explain", "--set", "x=2", "--", "-x**2")
-    assert code == 0 and "dout/dx = -4" in out
+    assert code == 0 and "dout/dx = −4" in out
 
 
 def test_a_stepper_with_too_many_steps_is_a_clear_cli_error(
@@ -591,7 +591,7 @@ def test_an_expression_read_as_an_option_gets_the_double_dash_hint(
     # Both suggested spellings work: d(-x**2)/dx = -2x = -4 at x = 2.
     for argv in (["--set", "x=2", "--", "-x**2"], ["(-x**2)", "--set", "x=2"]):
         code, out, _ = run(capsys, "explain", *argv)
-        assert code == 0 and "dout/dx = -4" in out
+        assert code == 0 and "dout/dx = −4" in out
     # A mistyped long option or a negative value gets no such hint.
     _, _, err = run(capsys, "explain", "x", "--bogus")
     assert "starts with '-'" not in err

@@ -111,7 +111,7 @@ def test_diagram_explanations_and_stepper(row: al.Op) -> None:
     # The op's circle, its symbol quoted or not as DOT needs.
     assert re.search(rf'label="?{re.escape(row.symbol)}"? ', dot), row.symbol
     e = explain(y)
-    assert "dy/dx" in str(e) and f"{x.grad:.4g}"[:4] in str(e)
+    assert "dy/dx" in str(e) and f"{x.grad:.4g}".replace("-", "−")[:4] in str(e)
     assert "x" in e.to_markdown() and "\\" in e.to_latex()
     assert "σ" not in e.to_latex() and "√" not in e.to_latex()  # symbols become LaTeX
     page = str(al.stepper_html(y))
@@ -134,7 +134,7 @@ def test_parser_and_command_line(row: al.Op) -> None:
         check=False,
     )
     assert cli.returncode == 0, cli.stderr
-    assert f"{row(x0):.4g}" in cli.stdout
+    assert f"{row(x0):.4g}".replace("-", "−") in cli.stdout
 
 
 def test_sqrt_at_zero_is_zero_and_its_backward_raises() -> None:

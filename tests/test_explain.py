@@ -363,7 +363,7 @@ def test_forward_rows_are_the_forward_steps_grouped_by_node() -> None:
     for record, row in zip(records, md_rows[1:], strict=True):
         cells = [c.strip() for c in _cells(row)]
         assert cells[2] == record.parent.label  # the lesson's labels need no escapes
-        assert cells[4] == fmt_number(record.tangent, 4)
+        assert cells[4] == fmt_number(record.tangent, 4).replace("-", "−")  # one minus sign
     assert all(n.grad == 0.0 for n in reachable(g.loss))  # explaining is pure
 
 

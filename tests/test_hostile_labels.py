@@ -290,7 +290,7 @@ def _check_page(root: Value, blank: Value, label: str, **kw: Any) -> None:
     assert got.tags == want.tags  # not a single element more or less
     assert got.tags["script"] == 2 and got.attrs == want.attrs
     texts = json.loads(got.data["texts"])
-    assert texts == [explain(root).step_text(k) for k in range(len(texts))]
+    assert texts == [explain(root).step_text(k, partial=True) for k in range(len(texts))]
     assert got.data["explanation"] == texts[0]
     if label:
         assert shown(label) in texts[0]

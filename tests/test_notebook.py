@@ -107,7 +107,7 @@ def test_notebook_runs_in_a_real_kernel(kernel_here: str, tmp_path: Path) -> Non
     table = paths[0].get("text/markdown", "")
     # L reaches w1 through log a and through log(1−a): two paths, summing to dw1.
     assert "down to w1 = 0.4: 2 paths" in table and "| 2 | L → (1−y)·log(1−a)" in table
-    assert "∂L/∂w1 from backward: -0.3746" in table
+    assert "∂L/∂w1 from backward: −0.3746" in table
 
     stepper = _bundles(_cell(nb, "stepper_view(g.loss"))
     assert stepper, "the stepper cell displayed nothing"

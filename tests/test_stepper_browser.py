@@ -239,7 +239,7 @@ def test_the_address_follows_the_step(
     from autograd_lite.teach.lesson import lesson_graph
 
     texts = [
-        explain(lesson_graph([1.5, -0.5], 1.0, [0.4, -0.6], 0.1).loss).step_text(k)
+        explain(lesson_graph([1.5, -0.5], 1.0, [0.4, -0.6], 0.1).loss).step_text(k, partial=True)
         for k in range(12)
     ]
     page, n = pages["lesson"]
@@ -406,9 +406,10 @@ def test_the_forward_page_steps_through_the_tangents(
         _visit(browser, k)
         label = step.node.label
         assert browser.eval(HIGHLIGHTED) == label
-        assert browser.eval(TEXT) == e.step_text(k - 1)
+        assert browser.eval(TEXT) == e.step_text(k - 1, partial=True)
         assert browser.eval("document.getElementById('counter').textContent") == f"Step {k} of {n}"
-        assert browser.eval(BOX_LINES % json.dumps(label)) == [f"ṫ = {fmt_number(step.tangent, 4)}"]
+        tangent = fmt_number(step.tangent, 4).replace("-", "−")  # the page's minus sign
+        assert browser.eval(BOX_LINES % json.dumps(label)) == [f"ṫ = {tangent}"]
         # The edges lit are those whose contributions are added, and only those.
         assert browser.eval(LIT_INPUT_EDGES) == sorted(
             f"{box[label]}_in{edge.index}" for edge in step.edges
@@ -419,7 +420,7 @@ def test_the_forward_page_steps_through_the_tangents(
     # The last step computes the loss's tangent: dL/dw1, the backward pass's gradient.
     g.loss.backward()
     assert e.steps[-1].node is g.loss and e.tangent == pytest.approx(w1.grad, rel=1e-12)
-    assert browser.eval(BOX_LINES % "'L'") == [f"ṫ = {fmt_number(e.tangent, 4)}"]
+    assert browser.eval(BOX_LINES % "'L'") == [f"ṫ = {fmt_number(e.tangent, 4)}".replace("-", "−")]
     assert browser.eval("document.querySelectorAll('#frame .unreached').length") == 0
     browser.key("Home")
     browser.wait_for(f"{STEP} === '1'")

@@ -110,7 +110,8 @@ def test_selecting_a_node_highlights_exactly_its_paths_in_the_lesson(
     assert "Paths from L down to w1: 2 paths" in text
     # dL/dw1 = x1 (a − y) with a = σ(0.4·1.5 − 0.6·(−0.5) + 0.1) = σ(1), by hand.
     dw1 = 1.5 * (1 / (1 + math.exp(-1.0)) - 1.0)
-    assert f"dL/dw1 from backward: {dw1:.4g}" in text
+    # The picture's notation, and its minus sign.
+    assert f"∂L/∂w1 from backward: {dw1:.4g}".replace("-", "−") in text
     assert "L → −y·log a → y·log a → log a → a → z → w1·x1 → w1:" in text
     # The step's own text stays first; the selection survives stepping.
     assert text.startswith("Step 1 of 12")
@@ -167,7 +168,7 @@ def test_paths_of_a_node_used_twice_twice(
     assert "Paths from c down to a: 4 paths" in text
     assert "c →(input 2) b →(input 1) a: 1 × 1 = 1" in text
     assert "Sum of the products: 1 + 1 + 1 + 1 = 4" in text
-    assert "dc/da from backward: 4" in text
+    assert "∂c/∂a from backward: 4" in text
     browser.screenshot(shots / "paths-twice-a.png")
 
     # Tab reaches the nodes; Enter on one selects it.
@@ -206,11 +207,11 @@ def test_a_mistake_is_shown_beside_the_right_gradient(
     stepper_html(c, page, mistake="overwrite")
     browser.open(page.as_uri(), (1024, 700))
     # Step 1 completes dc/db: right 2 (b is used twice by c), overwritten 1.
-    assert "mistake 'overwrite' gives dc/db = 1, not 2" in browser.eval(TEXT)
+    assert "mistake 'overwrite' gives ∂c/∂b = 1, not 2" in browser.eval(TEXT)
     assert browser.eval("document.querySelectorAll('#frame g.value.mistaken').length") == 1
     browser.click("next")
     browser.wait_for(f"{STEP} === '2'")
-    assert "mistake 'overwrite' gives dc/da = 1, not 4" in browser.eval(TEXT)
+    assert "mistake 'overwrite' gives ∂c/∂a = 1, not 4" in browser.eval(TEXT)
     assert browser.eval("document.querySelectorAll('#frame g.value.mistaken').length") == 2
     browser.screenshot(shots / "mistake-overwrite.png")
 

@@ -79,7 +79,7 @@ def test_the_lesson_diagram_draws_x_and_y_as_data_without_gradients() -> None:
     g.loss.backward()
     src = g.diagram().source
     rec = _records(src)
-    for name, value in (("x1", "1.5"), ("x2", "-0.5"), ("y", "1"), ("1−y", "0")):
+    for name, value in (("x1", "1.5"), ("x2", "−0.5"), ("y", "1"), ("1−y", "0")):
         fields, attrs = rec[name]
         assert fields == [name, f"data {value}"], (name, fields)
         assert 'class="value data"' in attrs and "shape=Mrecord" in attrs
@@ -88,12 +88,13 @@ def test_the_lesson_diagram_draws_x_and_y_as_data_without_gradients() -> None:
     for name in ("w1", "w2", "b"):
         fields, attrs = rec[name]
         assert fields[2].startswith("grad ") and 'class="value parameter"' in attrs
-    assert rec["w1"][0][2] == f"grad {1.5 * (g.a.data - 1.0):.4g}"  # dw1 = x1·dz
+    dw1 = f"{1.5 * (g.a.data - 1.0):.4g}".replace("-", "−")  # dw1 = x1·dz, the minus sign
+    assert rec["w1"][0][2] == f"grad {dw1}"
     assert any("∂(w1·x1)/∂w1 = x1 = 1.5" in e for e in _edge_labels_from(src, _id(src, "w1")))
     assert "legend_data" in src
     # Asked for, the data's gradients come back; without data= nothing changes.
     shown = _records(g.diagram(show_data_grads=True).source)
-    assert shown["y"][0] == ["y", "data 1", f"grad {g.y.grad:.4g}"]
+    assert shown["y"][0] == ["y", "data 1", f"grad {g.y.grad:.4g}".replace("-", "−")]
     plain = _records(to_dot(g.loss, parameters=g.parameters).source)
     assert plain["y"][0][2].startswith("grad ") and 'class="value input"' in plain["y"][1]
 
@@ -285,7 +286,7 @@ def test_the_demo_and_the_example_script_use_the_running_example(
     out = capsys.readouterr().out
     assert "z = w1·x1 + w2·x2 + b = 1.1\n" in out
     assert "] = 0.2873\n" in out  # L
-    assert "dz = a − y" in out and "0.7503 − 1 = -0.2497" in out
+    assert "dz = a − y" in out and "0.7503 − 1 = −0.2497" in out
     spec = importlib.util.spec_from_file_location("_lesson_example", ROOT / "examples/lesson.py")
     assert spec is not None and spec.loader is not None
     lesson = importlib.util.module_from_spec(spec)
@@ -294,7 +295,7 @@ def test_the_demo_and_the_example_script_use_the_running_example(
 
 
 def test_no_output_repeats_the_same_value_twice() -> None:
-    # "db = dz = -0.2497 = -0.2497" and "log(1−a) = log(1−a) = ..." said one thing twice.
+    # "db = dz = −0.2497 = −0.2497" and "log(1−a) = log(1−a) = ..." said one thing twice.
     from autograd_lite.teach.explain import explain
     from autograd_lite.teach.lesson import explain_lesson, lesson_graph
 
@@ -307,4 +308,4 @@ def test_no_output_repeats_the_same_value_twice() -> None:
             assert not repeated, line
     lesson = explain_lesson(g).to_text()
     db = -0.24966  # a - y with a = sigmoid(0.4*1.5 - 0.8*-0.5 + 0.1) = sigmoid(1.1)
-    assert f"db = dz                      = {db:.4f}  | graph:" in lesson
+    assert f"db = dz                      = {db:.4f}  | graph:".replace("-", "−") in lesson

@@ -37,10 +37,10 @@ from typing import Final
 from autograd_lite.core.autodiff import local_derivatives
 from autograd_lite.core.graph import topological
 from autograd_lite.core.ops import mul
-from autograd_lite.core.value import TABLE, Op, Value, fmt_number, vsum
+from autograd_lite.core.value import TABLE, Op, Value, vsum
 from autograd_lite.parse import parse_expression
 from autograd_lite.steps import Step, backward_steps
-from autograd_lite.teach.names import is_atomic, node_names
+from autograd_lite.teach.names import is_atomic, node_names, number_text
 from autograd_lite.teach.viz.embed import script_json
 from autograd_lite.teach.viz.files import write_atomic
 
@@ -332,7 +332,7 @@ class Exercise:
         for value, message in rule.candidates:
             if self._close(x, value):
                 return f"{rule.context}: {message}"
-        return f"{rule.context}: {fmt_number(x)} {rule.generic}"
+        return f"{rule.context}: {number_text(x)} {rule.generic}"
 
     def check(self, answers: Mapping[str, object]) -> Grade:
         """Grade ``answers`` (blank id to number) with the exercise's tolerance.
@@ -438,14 +438,14 @@ def _forward_lines(root: Value, names: Mapping[Value, str]) -> list[str]:
         if n.is_constant:
             continue
         if n.op is None:
-            lines.append(f"{names[n]} = {fmt_number(n.data)}")
+            lines.append(f"{names[n]} = {number_text(n.data)}")
             continue
         slots = [f"\x00{i}\x00" for i in range(len(n.parents))]
         expr = n.op.expression(slots)
         for slot, p in zip(slots, n.parents, strict=True):
             # A name already inside the template's own brackets needs no more: log(1−a).
             expr = expr.replace(f"({slot})", f"({names[p]})").replace(slot, _bracketed(names[p]))
-        lines.append(f"{names[n]} = {expr} = {fmt_number(n.data)}")
+        lines.append(f"{names[n]} = {expr} = {number_text(n.data)}")
     return lines
 
 
@@ -872,7 +872,7 @@ def _page(ex: Exercise) -> str:
         if k is None:
             continue
         first = group[0]
-        ins = ", ".join(fmt_number(x) for x in first.inputs)
+        ins = ", ".join(number_text(x) for x in first.inputs)
         parts.append(
             f'<section class="card step" id="step{k}"><h2>Step {k}: '
             f"<code>{e(first.op or '')}</code> at <code>{e(first.node)}</code>"

@@ -20,14 +20,16 @@ from typing import IO, TYPE_CHECKING
 
 from autograd_lite.core.graph import topological
 from autograd_lite.core.primitives import PRIMITIVES
-from autograd_lite.core.value import Value, fmt_number
+from autograd_lite.core.value import Value
 from autograd_lite.forward import ForwardStep, forward_steps
 from autograd_lite.steps import Step, backward_steps
 from autograd_lite.teach.names import (
+    MINUS,
     Notation,
     latex_number_text,
     markdown_text,
     node_names,
+    number_text,
     printable,
 )
 from autograd_lite.teach.textout import fits, printable_for, write_rendered
@@ -159,7 +161,7 @@ class _Sweep:
         expr, _ = _templates(node)
         text = _fill(f.template(expr), node, self.names, f)
         name = f.bare(self.names[node])
-        if text == name:  # a node named by its own formula: "log(1−a) = -1.387", once
+        if text == name:  # a node named by its own formula: "log(1−a) = −1.387", once
             return f"{name} = {f.num(node.data)}"
         return f"{name} = {text} = {f.num(node.data)}"
 
@@ -171,7 +173,7 @@ class _Sweep:
         formula = self._formula(node, index, f)
         head = f.d(self.names[node], self.names[parent])
         value = f.num(local)
-        if formula.replace("−", "-") == value:
+        if formula == value:  # "−1", not "−1 = −1"
             return f"{head} = {value}"
         return f"{head} = {formula} = {value}"
 
@@ -202,7 +204,7 @@ class _Sweep:
         return self.names[self.root]
 
     # ------------------------------------------------------------ per kind
-    def step_text(self, k: int) -> str:  # pragma: no cover - every subclass has its own
+    def step_text(self, k: int, *, partial: bool = False) -> str:  # pragma: no cover - per subclass
         raise NotImplementedError
 
     def _rows(self, f: _Format) -> list[list[str]]:  # pragma: no cover
@@ -380,18 +382,23 @@ class Explanation(_Sweep):
         return [n for n in topological(self.root) if n.op is None and n is not self.root]
 
     # ------------------------------------------------------------ renderings
-    def step_text(self, k: int) -> str:
+    def step_text(self, k: int, *, partial: bool = False) -> str:
         """Return ``steps[k]`` as a few lines of plain text (used by the HTML stepper).
 
         ``k`` indexes :attr:`steps` (from 0, like ``Step.step``); the text numbers
         the step as every rendering does, from 1: ``step_text(0)`` reads
         ``Step 1 of n``.
 
+        Args:
+            k: The step's index in :attr:`steps`.
+            partial: Write derivatives as ``∂L/∂a``, as diagrams and the
+                stepper page do, instead of the plain text's ``dL/da``.
+
         Raises:
             IndexError: If there is no step ``k``.
         """
         self._check_index(k)
-        f = _Format("text", self.precision)
+        f = _Format("text", self.precision, partial=partial)
         step = self.steps[k]
         r = self.root_name
         lines = [
@@ -414,8 +421,9 @@ class Explanation(_Sweep):
         assert self.mistake is not None
         d = f.d(self.root_name, row.name)
         digits = distinct_digits(row.right, row.wrong, self.precision)
-        wrong, right = fmt_number(row.wrong, digits), fmt_number(row.right, digits)
-        return f"mistake {self.mistake.mistake!r} gives {d} = {wrong}, not {right}: {row.why}"
+        wrong, right = number_text(row.wrong, digits), number_text(row.right, digits)
+        why = self.mistake._why_partial(row.node) if f.partial else row.why
+        return f"mistake {self.mistake.mistake!r} gives {d} = {wrong}, not {right}: {why}"
 
     # ------------------------------------------------------------ checks and mistakes
     def _check_table(self, f: _Format) -> tuple[list[str], list[list[str]]]:
@@ -432,12 +440,13 @@ class Explanation(_Sweep):
             headers += ["sympy", "sympy − engine"]
         rows = []
         for n, c in self.checks.items():
-            row = [f.bare(self.names[n]), repr(c.engine)]
+            row = [repr(c.engine)]
             if central:
                 row += _pair_cells(c.central, c.central_error, "outside a domain")
             if symbolic:
                 row += _pair_cells(c.symbolic, c.symbolic_error, "not a number")
-            rows.append(row)
+            # Every digit (repr), with the minus sign of the text around it.
+            rows.append([f.bare(self.names[n]), *(x.replace("-", MINUS) for x in row)])
         return headers, rows
 
     def _check_notes(self) -> tuple[str, list[str]]:
@@ -445,7 +454,7 @@ class Explanation(_Sweep):
         items = []
         if "central" in self.check_methods:
             items.append(
-                "central differences (f(x + h) − f(x − h)) / 2h, h ≈ 6e-06 × max(1, |x|), with "
+                "central differences (f(x + h) − f(x − h)) / 2h, h ≈ 6e−06 × max(1, |x|), with "
                 "everything downstream of the node evaluated again: they lose about a third "
                 "of the digits;"
             )
@@ -876,17 +885,22 @@ class ForwardExplanation(_Sweep):
         return rf"\dot{{{f.bare(name)}}}"  # the braces group a compound name already
 
     # ------------------------------------------------------------ renderings
-    def step_text(self, k: int) -> str:
+    def step_text(self, k: int, *, partial: bool = False) -> str:
         """Return ``steps[k]`` as a few lines of plain text (used by the HTML stepper).
 
         ``k`` indexes :attr:`steps` (from 0, like ``ForwardStep.step``); the text
         numbers the step from 1: ``step_text(0)`` reads ``Step 1 of n``.
 
+        Args:
+            k: The step's index in :attr:`steps`.
+            partial: Write derivatives as ``∂L/∂a``, as diagrams and the
+                stepper page do, instead of the plain text's ``dL/da``.
+
         Raises:
             IndexError: If there is no step ``k``.
         """
         self._check_index(k)
-        f = _Format("text", self.precision)
+        f = _Format("text", self.precision, partial=partial)
         step = self.steps[k]
         name = self.names[step.node]
         lines = [f"Step {k + 1} of {len(self.steps)}: {self._node_line(step.node, f)}"]

@@ -23,9 +23,9 @@ import numbers
 from collections.abc import Iterable, Sequence
 from typing import IO, Any, NamedTuple
 
-from autograd_lite.core.value import Value, fmt_number, vsum
+from autograd_lite.core.value import Value, vsum
 from autograd_lite.functional import gradients
-from autograd_lite.teach.names import latex_number_text, markdown_text
+from autograd_lite.teach.names import latex_number_text, markdown_text, number_text
 from autograd_lite.teach.textout import printable_for, write_rendered
 
 __all__ = [
@@ -400,16 +400,16 @@ class LessonExplanation:
                 ``Explanation.to_text`` does. ``None`` keeps every symbol.
         """
         out = ["Forward pass:"]
-        out += [f"  {n} = {expr} = {fmt_number(v, precision)}" for n, expr, v in self.forward]
+        out += [f"  {n} = {expr} = {number_text(v, precision)}" for n, expr, v in self.forward]
         out.append("Backward pass, as in the lesson (formula | by formula | from the graph):")
         width = max(len(f"{r.name} = {r.formula}") for r in self.rows)
         for r in self.rows:
             head = f"{r.name} = {r.formula}".ljust(width)
             mark = "agree" if r.agree else "DIFFER"
-            value = fmt_number(r.analytic, precision)
-            # "db = dz = -0.2497", not "... = -0.2497 = -0.2497": nothing to fill in.
+            value = number_text(r.analytic, precision)
+            # "db = dz = −0.2497", not "... = −0.2497 = −0.2497": nothing to fill in.
             worked = value if r.numbers == value else f"{r.numbers} = {value}"
-            out.append(f"  {head}  = {worked}  | graph: {fmt_number(r.graph, precision)}  {mark}")
+            out.append(f"  {head}  = {worked}  | graph: {number_text(r.graph, precision)}  {mark}")
         out.append(self._verdict())
         text = "\n".join(out) + "\n"
         # Every spelling in the aligned column is one character for one: no layout to redo.
@@ -431,7 +431,7 @@ class LessonExplanation:
         """Return the summary as a Markdown table."""
         out = ["| forward | expression | value |", "|---|---|---:|"]
         out += [
-            f"| {markdown_text(n)} | {markdown_text(e)} | {fmt_number(v, precision)} |"
+            f"| {markdown_text(n)} | {markdown_text(e)} | {number_text(v, precision)} |"
             for n, e, v in self.forward
         ]
         out += [
@@ -444,7 +444,7 @@ class LessonExplanation:
             out.append(
                 f"| {markdown_text(r.name)} | {markdown_text(r.formula)} | "
                 f"{markdown_text(r.numbers)} | "
-                f"{fmt_number(r.analytic, precision)} | {fmt_number(r.graph, precision)} | "
+                f"{number_text(r.analytic, precision)} | {number_text(r.graph, precision)} | "
                 f"{'yes' if r.agree else '**no**'} |"
             )
         out += ["", self._verdict()]
@@ -465,8 +465,8 @@ class LessonExplanation:
                 i = r.name[2:]
                 head = rf"\frac{{\partial L}}{{\partial w_{{{i}}}}} &= x_{{{i}}} \cdot dz"
             lines.append(
-                rf"{head} = {latex_number_text(fmt_number(r.analytic, precision))}"
-                rf" \quad (\text{{graph: }} {latex_number_text(fmt_number(r.graph, precision))})"
+                rf"{head} = {latex_number_text(number_text(r.analytic, precision))}"
+                rf" \quad (\text{{graph: }} {latex_number_text(number_text(r.graph, precision))})"
             )
         return "$$\n\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}\n$$\n"
 
@@ -514,7 +514,7 @@ def explain_lesson(graph: LessonGraph, *, precision: int = 4) -> LessonExplanati
     g_dw = g[2:-1]
 
     def n(v: float) -> str:
-        s = fmt_number(v, precision)
+        s = number_text(v, precision)
         return f"({s})" if v < 0 else s
 
     a = an.a
@@ -542,7 +542,7 @@ def explain_lesson(graph: LessonGraph, *, precision: int = 4) -> LessonExplanati
             LessonRow(f"dw{i}", f"x{i} · dz", f"{n(xi)} · {n(an.dz)}", dwi, gi, _close(dwi, gi))
         )
     rows.append(
-        LessonRow("db", "dz", fmt_number(an.dz, precision), an.db, g_db, _close(an.db, g_db))
+        LessonRow("db", "dz", number_text(an.dz, precision), an.db, g_db, _close(an.db, g_db))
     )
     terms = " + ".join(f"w{i}·x{i}" for i in range(1, len(x) + 1))
     forward = [

@@ -32,6 +32,7 @@ from autograd_lite.teach.names import (
     latex_number_text,
     markdown_text,
     node_names,
+    number_text,
 )
 from autograd_lite.teach.textout import fits, printable_for, write_rendered
 
@@ -354,10 +355,13 @@ def _differs(a: float, b: float, size: float) -> bool:
 class _Format:
     """How one output format writes names, numbers, derivatives and plain words."""
 
-    def __init__(self, kind: str, precision: int, names: dict[Value, str]) -> None:
+    def __init__(
+        self, kind: str, precision: int, names: dict[Value, str], *, partial: bool = False
+    ) -> None:
         self.kind = kind
         self.precision = precision
         self.names = names
+        self.partial = partial  # text with ∂, as beside a diagram (the stepper)
 
     def name(self, n: Value) -> str:
         s = self.names[n]
@@ -368,15 +372,16 @@ class _Format:
         return s
 
     def num(self, x: float, digits: int | None = None) -> str:
-        s = fmt_number(x, digits or self.precision)
-        return latex_number_text(s) if self.kind == "latex" else s
+        if self.kind == "latex":
+            return latex_number_text(fmt_number(x, digits or self.precision))
+        return number_text(x, digits or self.precision)
 
     def d(self, top: str, bottom: str) -> str:
         """The derivative of ``top`` by ``bottom``, names already written in this format."""
         if self.kind == "latex":
             return rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
         top, bottom = (n if is_atomic(n) else f"({n})" for n in (top, bottom))
-        mark = "∂" if self.kind == "markdown" else "d"
+        mark = "∂" if self.kind == "markdown" or self.partial else "d"
         return f"{mark}{top}/{mark}{bottom}"
 
     def words(self, text: str) -> str:
@@ -492,6 +497,12 @@ class MistakeComparison:
                 self._reasons[n] = reason = why(n, graph)
                 said = text.sentence(reason)
                 self.rows.append(MistakeRow(n, self.names[n], self.right[n], self.wrong[n], said))
+
+    def _why_partial(self, node: Value) -> str:
+        """The row's ``why`` in the stepper's notation (∂L/∂a, as its picture)."""
+        return _Format("text", self.precision, self.names, partial=True).sentence(
+            self._reasons[node]
+        )
 
     # ------------------------------------------------------------ pieces
     def _title(self, f: _Format) -> str:

@@ -15,14 +15,20 @@ from autograd_lite.core.graph import topological
 from autograd_lite.core.value import Value, fmt_number
 
 __all__ = [
+    "MINUS",
     "Notation",
     "is_atomic",
     "latex_name",
     "latex_number_text",
     "markdown_text",
     "node_names",
+    "number_text",
     "printable",
 ]
+
+#: The minus sign U+2212, as text, Markdown, diagrams and the stepper page write it.
+MINUS = "\u2212"
+
 
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 _NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -93,7 +99,7 @@ def _assign_names(root: Value, precision: int) -> dict[Value, str]:
         if n.label:
             names[n] = printable(n.label)
         elif n.is_constant:
-            names[n] = fmt_number(n.data, precision)
+            names[n] = number_text(n.data, precision)
         elif n is root and "out" not in taken:
             names[n] = "out"
         else:
@@ -101,7 +107,7 @@ def _assign_names(root: Value, precision: int) -> dict[Value, str]:
     return names
 
 
-_NUM = r"-?[0-9.]+(?:e[-+]?[0-9]+)?"
+_NUM = r"[-−]?[0-9.]+(?:e[-−+]?[0-9]+)?"
 _LATEX_SPECIAL = {
     "\\": r"\backslash ",
     "{": r"\{",
@@ -140,8 +146,25 @@ def latex_name(name: str) -> str:
     return r"\mathrm{" + "".join(_LATEX_SPECIAL.get(c, c) for c in name) + "}"
 
 
+def number_text(x: float, precision: int = 4) -> str:
+    """Write a number as the text, Markdown, diagram and stepper outputs do.
+
+    Like :func:`~autograd_lite.core.value.fmt_number` (integers without a
+    decimal point, otherwise ``precision`` significant digits), with the minus
+    sign U+2212 that these outputs also use in their formulas, so one output
+    never mixes two signs. LaTeX writes ``-`` instead (:func:`latex_number_text`);
+    :func:`autograd_lite.teach.textout.spell` turns ``−`` into ``-``.
+
+    Example:
+        >>> number_text(-0.24966), number_text(3.0), number_text(-1.5e-07)
+        ('−0.2497', '3', '−1.5e−07')
+    """
+    return fmt_number(x, precision).replace("-", MINUS)
+
+
 def latex_number_text(text: str) -> str:
     """Render a formatted number in LaTeX (``1e-05`` becomes 1 × 10 to the −5)."""
+    text = text.replace(MINUS, "-")
     if text in ("inf", "-inf"):
         return text.replace("inf", r"\infty")
     if "e" in text:
@@ -165,24 +188,32 @@ def is_atomic(name: str) -> bool:
 
 
 class Notation:
-    """How one output format (``"text"``, ``"markdown"`` or ``"latex"``) writes maths.
+    r"""How one output format (``"text"``, ``"markdown"`` or ``"latex"``) writes maths.
 
     Names, numbers, products and derivatives, escaped for the format, so that
     every explanation writes them the same way.
 
+    Derivatives are ``dL/da`` in text, ``∂L/∂a`` in Markdown (and in text
+    with ``partial=True``, as diagrams and the stepper page write them) and
+    ``\frac{\partial L}{\partial a}`` in LaTeX. The minus sign is ``−``
+    (U+2212) in text and Markdown, numbers included, and ``-`` in LaTeX.
+
     Args:
         kind: ``"text"``, ``"markdown"`` or ``"latex"``.
         precision: Significant digits of the numbers.
+        partial: Write text derivatives with ``∂`` instead of ``d``.
     """
 
-    def __init__(self, kind: str, precision: int) -> None:
+    def __init__(self, kind: str, precision: int, *, partial: bool = False) -> None:
         self.kind = kind
         self.precision = precision
+        self.partial = partial
 
     def num(self, x: float) -> str:
-        """A number, e.g. ``-0.2497``."""
-        s = fmt_number(x, self.precision)
-        return latex_number_text(s) if self.kind == "latex" else s
+        """A number, e.g. ``−0.2497`` (``-0.2497`` in LaTeX)."""
+        if self.kind == "latex":
+            return latex_number_text(fmt_number(x, self.precision))
+        return number_text(x, self.precision)
 
     def factor(self, x: float) -> str:
         """A number as a factor of a product: negative ones in brackets."""
@@ -205,7 +236,7 @@ class Notation:
         """The derivative of ``top`` with respect to ``bottom``: dL/dz, ∂L/∂z or a fraction."""
         if self.kind == "latex":
             return rf"\frac{{\partial {self.name(top)}}}{{\partial {self.name(bottom)}}}"
-        mark = "∂" if self.kind == "markdown" else "d"
+        mark = "∂" if self.kind == "markdown" or self.partial else "d"
         return f"{mark}{self.name(top)}/{mark}{self.name(bottom)}"
 
     def times(self) -> str:

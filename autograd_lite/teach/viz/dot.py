@@ -18,7 +18,8 @@ import graphviz  # type: ignore[import-untyped]
 from autograd_lite.core.autodiff import local_derivatives
 from autograd_lite.core.graph import topological
 from autograd_lite.core.ops import const as CONST
-from autograd_lite.core.value import Value, fmt_number
+from autograd_lite.core.value import Value
+from autograd_lite.teach.names import number_text
 from autograd_lite.teach.viz.render import DEFAULT_TIMEOUT, HINT, Renderer, RenderError, render_svg
 
 __all__ = [
@@ -554,7 +555,7 @@ def _names(root: Value, nodes: list[Value]) -> dict[Value, str]:
     out = node_names(root)
     for n in nodes:
         if n.op is CONST:
-            out[n] = fmt_number(n.data)
+            out[n] = number_text(n.data)
     return out
 
 
@@ -582,12 +583,12 @@ def _add_value(
     attrs: dict[str, str] = {"id": nid, "class": f"value {kind}"}
     if kind == "constant":
         attrs.update(shape="plaintext", fontsize="10", fontcolor=_DIM_TEXT if dim else "black")
-        dot.node(nid, _plain(fmt_number(n.data, precision)), **attrs)
+        dot.node(nid, _plain(number_text(n.data, precision)), **attrs)
         return
-    fields = [_record_escape(name), f"data {_record_escape(fmt_number(n.data, precision))}"]
+    fields = [_record_escape(name), f"data {_record_escape(number_text(n.data, precision))}"]
     if show_grad:
         g = grads.get(n, 0.0) if grads is not None else n.grad
-        text = "grad ?" if unknown else f"grad {fmt_number(g, precision)}"
+        text = "grad ?" if unknown else f"grad {number_text(g, precision)}"
         fields.append(_record_escape(text))
     if fast and n.op is not None:
         fields.insert(0, _record_escape(n.op.symbol))
@@ -622,11 +623,11 @@ def _edge_label(n: Value, i: int, names: Mapping[Value, str], precision: int) ->
     parent = n.parents[i]
     formula = op.formula(i, [_atom(names[p]) for p in n.parents], _atom(names[n]))
     try:
-        value = fmt_number(local_derivatives(n)[i], precision)
+        value = number_text(local_derivatives(n)[i], precision)
     except (ValueError, ZeroDivisionError, OverflowError):
         value = "undefined"
     head = f"∂{_atom(names[n])}/∂{_atom(names[parent])} = "
-    if formula.replace("−", "-") == value:
+    if formula == value:  # "−1", not "−1 = −1"
         return f"{head}{value}"
     return f"{head}{formula} = {value}"
 

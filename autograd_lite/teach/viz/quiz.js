@@ -16,7 +16,10 @@
     return d <= Math.max(DATA.rel * Math.max(Math.abs(x), Math.abs(v)), DATA.abs);
   }
   function show(x) {
-    // Python's fmt_number: integers without a point, else "%.4g".
+    // Python's number_text: integers without a point, else "%.4g"; the minus sign U+2212.
+    return gfmt(x).replace(/-/g, "\u2212");
+  }
+  function gfmt(x) {
     if (Math.abs(x) < 1e15 && x === Math.trunc(x)) { return String(x); }
     var m = x.toExponential(3).split("e"), e = parseInt(m[1], 10);
     function trim(s) { return s.indexOf(".") < 0 ? s : s.replace(/0+$/, "").replace(/\.$/, ""); }

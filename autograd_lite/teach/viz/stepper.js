@@ -182,8 +182,11 @@
   // DATA.paths[j]: what explain_paths found for node j (count, listed, total,
   // gradient, uses). The script walks the graph to list the paths, as explain_paths does.
   function fmt(x) {
+    // Python's number_text: fmt_number with the minus sign U+2212, as the text beside it.
+    return typeof x === "string" ? x : gfmt(x).replace(/-/g, "\u2212");
+  }
+  function gfmt(x) {
     // Python's fmt_number: integers bare, otherwise %g with DATA.precision digits.
-    if (typeof x === "string") { return x; }
     if (Math.abs(x) < 1e15 && x === Math.trunc(x)) { return String(x === 0 ? 0 : x); }
     var p = DATA.precision, e = parseInt(x.toExponential(p - 1).split("e")[1], 10);
     if (e < -4 || e >= p) {
@@ -197,7 +200,7 @@
     return f;
   }
   function factor(x) { return (typeof x === "number" && x < 0) ? "(" + fmt(x) + ")" : fmt(x); }
-  function d(top, bottom) { return "d" + DATA.dnames[top] + "/d" + DATA.dnames[bottom]; }
+  function d(top, bottom) { return "\u2202" + DATA.dnames[top] + "/\u2202" + DATA.dnames[bottom]; }
   function leadsTo(target) {
     // Every node from which `target` can be reached (itself included): inputs come
     // before their users in DATA.graph's topological order.

@@ -43,10 +43,10 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from autograd_lite.core.graph import topological
 from autograd_lite.core.ops import const as CONST
-from autograd_lite.core.value import Value, constant, fmt_number, record_node
+from autograd_lite.core.value import Value, constant, record_node
 from autograd_lite.forward import ForwardStep
 from autograd_lite.steps import Step, backward_steps
-from autograd_lite.teach.names import Notation, node_names, printable
+from autograd_lite.teach.names import Notation, node_names, number_text, printable
 from autograd_lite.teach.viz.embed import iframe, script_json
 from autograd_lite.teach.viz.files import write_atomic
 from autograd_lite.teach.viz.render import DEFAULT_TIMEOUT, Renderer, render_svg
@@ -205,7 +205,7 @@ def _prepare(
         from autograd_lite.teach.explain import explain
 
         explanation = explain(root, precision=precision, mistake=mistake)
-        out = [explanation.step_text(k) for k in range(len(grouped))]
+        out = [explanation.step_text(k, partial=True) for k in range(len(grouped))]
     else:
         out = list(texts)
         if len(out) != max(len(grouped), 1):
@@ -299,7 +299,7 @@ def _widest(values: Iterable[float], precision: int) -> float:
     # The layout is made once: size each box for the longest gradient it will show.
     best, width = 0.0, 1  # "?" before the node is reached
     for g in values:
-        w = len(fmt_number(g, precision))
+        w = len(number_text(g, precision))
         if w > width:
             best, width = g, w
     return best
@@ -347,7 +347,7 @@ def _step_data(
                     s.index,
                     ids.get(drawn) if drawn is not None else None,
                     index[s.parent],
-                    fmt_number(s.total, precision),
+                    number_text(s.total, precision),
                 ]
             )
             seen.setdefault(s.parent, []).append(s.total)
@@ -355,7 +355,7 @@ def _step_data(
     data = {
         "nodes": table,
         "root": index[root],
-        "rootGrad": fmt_number(1.0, precision),
+        "rootGrad": number_text(1.0, precision),
         "steps": steps,
     }
     widest = {c: _widest(g, precision) for n, g in seen.items() for c in pic.boxes[n]}
@@ -467,7 +467,7 @@ def _prepare_forward(
             f"(its size grows with the graph; the layout may still be refused: see focus=)"
         )
     if texts is None:
-        out = [explanation.step_text(k) for k in range(len(grouped))]
+        out = [explanation.step_text(k, partial=True) for k in range(len(grouped))]
     else:
         out = list(texts)
         if len(out) != max(len(grouped), 1):
@@ -499,7 +499,7 @@ def _forward_data(
     for n in nodes:
         if n not in computed:
             t = float(tangents.get(n, 0.0))
-            init[str(index[n])] = fmt_number(t, precision)
+            init[str(index[n])] = number_text(t, precision)
             seen[n] = [t]
     steps = []
     for edges in grouped:
@@ -512,7 +512,7 @@ def _forward_data(
                     s.index,
                     ids.get(drawn) if drawn is not None else None,
                     index[node],
-                    fmt_number(s.total, precision),
+                    number_text(s.total, precision),
                 ]
             )
             seen.setdefault(node, []).append(s.total)
@@ -543,7 +543,7 @@ def _forward_script() -> str:
 # ------------------------------------------------------------ paths and mistakes
 def _json_number(x: float) -> float | str:
     # JSON has no inf or nan: those travel as text the script shows as is.
-    return x if math.isfinite(x) else fmt_number(x)
+    return x if math.isfinite(x) else number_text(x)
 
 
 def _path_data(
@@ -618,7 +618,7 @@ def _wrong_data(root: Value, mistake: str, precision: int) -> dict[str, str]:
 
     index = {n: j for j, n in enumerate(topological(root))}
     rows = compare_mistake(root, mistake, precision=precision).rows
-    return {str(index[r.node]): fmt_number(r.wrong, precision) for r in rows}
+    return {str(index[r.node]): number_text(r.wrong, precision) for r in rows}
 
 
 #: How the forward page writes a tangent on each box (no longer than "grad ", for

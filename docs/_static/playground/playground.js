@@ -21,8 +21,9 @@ let startedAt = 0;
 let stepperURL = null;
 
 function fmt(x) {
-  if (!Number.isFinite(x)) return String(x);
-  return String(Number.parseFloat(x.toPrecision(4)));
+  // Four significant digits, with the minus sign U+2212 of the diagram and the stepper.
+  const text = Number.isFinite(x) ? String(Number.parseFloat(x.toPrecision(4))) : String(x);
+  return text.replace(/-/g, "\u2212");
 }
 
 function say(text) {
