@@ -35,7 +35,7 @@ from typing import Any
 
 from autograd_lite.core.primitives import PRIMITIVES
 from autograd_lite.core.value import Op, Value
-from autograd_lite.fast.symbolic import SYM_MATH, Sym, num, times
+from autograd_lite.fast.symbolic import SYM_MATH, Sym, code, num, times
 
 __all__ = ["Code", "RowCode", "comment", "label_comment", "row_code", "write"]
 
@@ -516,7 +516,7 @@ def _grad_source(
             reduce_edge = id(n) in batched and id(p) not in batched
             # An edge from a per-example node into a shared one is summed over
             # the batch right away (R), so shared nodes hold scalar gradients.
-            c = f"R({g}, {Sym._t(d)})" if reduce_edge else _strip(times(Sym(g), d).text)
+            c = f"R({g}, {code(d)})" if reduce_edge else _strip(times(Sym(g), d).text)
             if id(p) in has_grad:
                 lines.append(f"{pn} = {pn} + {c}")
             else:

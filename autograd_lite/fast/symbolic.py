@@ -21,7 +21,7 @@ from typing import Any
 
 from autograd_lite.core.primitives import PRIMITIVES
 
-__all__ = ["SYM_MATH", "Sym", "SymMath", "num", "times"]
+__all__ = ["SYM_MATH", "Sym", "SymMath", "code", "num", "times"]
 
 
 def num(x: float) -> str:
@@ -30,6 +30,13 @@ def num(x: float) -> str:
     if not math.isfinite(x):
         return f"float({text!r})"
     return f"({text})" if x < 0 else text
+
+
+def code(x: object) -> str:
+    """Return a symbol's text, or a number written as code."""
+    if isinstance(x, Sym):
+        return x.text
+    return num(float(x))  # type: ignore[arg-type]
 
 
 class Sym:
@@ -48,14 +55,8 @@ class Sym:
         # expression: refuse instead of silently printing one branch.
         raise TypeError(f"a rule branched on the symbolic operand {self.text!r}")
 
-    @staticmethod
-    def _t(x: object) -> str:
-        if isinstance(x, Sym):
-            return x.text
-        return num(float(x))  # type: ignore[arg-type]
-
     def _bin(self, sym: str, other: object, swap: bool = False) -> Sym:
-        a, b = self._t(self), self._t(other)
+        a, b = code(self), code(other)
         if swap:
             a, b = b, a
         return Sym(f"({a} {sym} {b})")
@@ -150,18 +151,18 @@ class SymMath:
     def __getattr__(self, name: str) -> Any:
         if name not in PRIMITIVES:
             raise AttributeError(f"{name!r} is not a primitive of the math namespace")
-        return lambda *args: Sym(f"{self.prefix}{name}({', '.join(Sym._t(a) for a in args)})")
+        return lambda *args: Sym(f"{self.prefix}{name}({', '.join(code(a) for a in args)})")
 
     def add(self, xs: Sequence[object]) -> Sym:
         """Print the left-to-right sum of ``xs``."""
         if len(xs) == 1:
-            return Sym(Sym._t(xs[0]))
+            return Sym(code(xs[0]))
         if len(xs) <= self.INLINE_SUM:
-            text = Sym._t(xs[0])
+            text = code(xs[0])
             for x in xs[1:]:
-                text = f"({text} + {Sym._t(x)})"
+                text = f"({text} + {code(x)})"
             return Sym(text)
-        return Sym(f"{self.prefix}add(({', '.join(Sym._t(x) for x in xs)},))")
+        return Sym(f"{self.prefix}add(({', '.join(code(x) for x in xs)},))")
 
 
 #: The math namespace that prints calls such as ``m.sigmoid(x)``.

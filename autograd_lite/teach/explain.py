@@ -422,7 +422,7 @@ class Explanation(_Sweep):
         d = f.d(self.root_name, row.name)
         digits = distinct_digits(row.right, row.wrong, self.precision)
         wrong, right = number_text(row.wrong, digits), number_text(row.right, digits)
-        why = self.mistake._why_partial(row.node) if f.partial else row.why
+        why = self.mistake.why_partial(row.node) if f.partial else row.why
         return f"mistake {self.mistake.mistake!r} gives {d} = {wrong}, not {right}: {why}"
 
     # ------------------------------------------------------------ checks and mistakes

@@ -498,8 +498,15 @@ class MistakeComparison:
                 said = text.sentence(reason)
                 self.rows.append(MistakeRow(n, self.names[n], self.right[n], self.wrong[n], said))
 
-    def _why_partial(self, node: Value) -> str:
-        """The row's ``why`` in the stepper's notation (∂L/∂a, as its picture)."""
+    def why_partial(self, node: Value) -> str:
+        """Return why ``node``'s gradient differs, in the stepper's notation.
+
+        Args:
+            node: A node of one of :attr:`rows`.
+
+        Returns:
+            The row's explanation, written with ∂L/∂a as the stepper's picture is.
+        """
         return _Format("text", self.precision, self.names, partial=True).sentence(
             self._reasons[node]
         )
