@@ -405,9 +405,9 @@ class Value:
 
     @data.setter
     def data(self, value: float) -> None:
-        self._data = finite_number(
-            value, f"Value {self.label!r}" if self.label else "Value", "data"
-        )
+        if type(value) is not float or value - value != 0.0:  # optimizers set it every step
+            value = finite_number(value, f"Value {self.label!r}" if self.label else "Value", "data")
+        self._data = value
 
     @property
     def parents(self) -> tuple[Value, ...]:
