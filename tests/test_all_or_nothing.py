@@ -193,3 +193,21 @@ def test_the_fast_layer_and_the_core_give_the_same_bits_on_repeated_calls() -> N
             results.append([v.grad for v in leaves])
         assert results[0] == results[1]
         assert all(math.isfinite(g) for g in results[0])
+
+
+@pytest.mark.parametrize("start", [0.0, -0.0, 0, 2.5, -1])
+def test_a_leaf_adds_the_call_to_its_gradient_as_the_core_does_from_any_start(start: Any) -> None:
+    # x receives -0.0 twice (w = -0.0): the sign of the zero it ends with and
+    # its type show the order of the additions; w receives 1.0, 1.0 and 2.0.
+    results = []
+    for core in (False, True):
+        x, w = al.Value(1.0, "x"), al.Value(-0.0, "w")
+        y = al.sum([x * w, x * w, w * 2.0])
+        x.grad, w.grad = start, start
+        with core_only() if core else _nothing():
+            y.backward()
+        results.append([(type(v.grad), math.copysign(1.0, v.grad), v.grad) for v in (x, w)])
+    assert results[0] == results[1]
+    # The core's rule, by hand: the earlier gradient plus this call's sum (from 0.0).
+    assert results[1][0] == (float, math.copysign(1.0, start + (0.0 + -0.0 + -0.0)), start + 0.0)
+    assert results[1][1][2] == start + (0.0 + 1.0 + 1.0 + 2.0)

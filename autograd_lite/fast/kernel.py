@@ -330,14 +330,22 @@ SOURCE = loop_source(branch_rows())[0]
 _grad_of = attrgetter("grad")
 
 
-def _walk(
-    root: Value,
-) -> tuple[list[Value], list[float], list[Value], list[float], list[Value], list[float]]:
+Walk = tuple[
+    list[Value], list[float], list[Value], list[float], list[Value], list[float], list[Any]
+]
+
+
+def _walk(root: Value) -> Walk:
     """Mark the graph for one pass; return what the loop and a restore need.
 
     Returns the nodes with inputs (``found``, with their saved gradients
     ``olds``), the leaves (``ends``, with ``ends_old``) and the constants
-    (``consts``, with ``consts_old``), each once. A visited node's ``grad``
+    (``consts``, with ``consts_old``), each once; and ``carried``, the
+    ``(leaf, gradient)`` pairs of the leaves whose gradient before the call is
+    not zero. Only those need it added after the loop: a leaf's gradient
+    starts the loop at ``mark`` (0.0), so the loop leaves ``0.0 + c1 + c2...``,
+    which is never -0.0, and a zero (``0.0``, ``-0.0``, ``0``) plus it is
+    itself, to the bit. A visited node's ``grad``
     is set to a float object made for this call (``mark``, equal to 0.0):
     identity with it means "already visited", which spares a ``seen`` set.
     An older mark cannot be mistaken for it: a node still holding one keeps
@@ -350,11 +358,13 @@ def _walk(
     ends_old: list[float] = []
     consts: list[Value] = []
     consts_old: list[float] = []
+    carried: list[Any] = []
     root.grad = mark
     stack = [root]
     pop, push, keep, save = stack.pop, stack.append, found.append, olds.append
     end, end_save = ends.append, ends_old.append
     const, const_save = consts.append, consts_old.append
+    carry = carried.append
     # Depth first, so that ``found`` comes out nearly in creation order and
     # the sort after the walk has little to do (breadth first interleaves the
     # subgraphs of a long chain of sums and makes the sort several times
@@ -372,9 +382,12 @@ def _walk(
                     push(a)
                     keep(a)
                 elif a.op is None:
-                    end_save(a.grad)
+                    old = a.grad
+                    end_save(old)
                     a.grad = mark
                     end(a)
+                    if old:
+                        carry((a, old))
                 else:
                     const_save(a.grad)
                     a.grad = mark
@@ -386,9 +399,12 @@ def _walk(
                     push(b)
                     keep(b)
                 elif b.op is None:
-                    end_save(b.grad)
+                    old = b.grad
+                    end_save(old)
                     b.grad = mark
                     end(b)
+                    if old:
+                        carry((b, old))
                 else:
                     const_save(b.grad)
                     b.grad = mark
@@ -403,14 +419,17 @@ def _walk(
                         push(p)
                         keep(p)
                     elif p.op is None:
-                        end_save(p.grad)
+                        old = p.grad
+                        end_save(old)
                         p.grad = mark
                         end(p)
+                        if old:
+                            carry((p, old))
                     else:
                         const_save(p.grad)
                         p.grad = mark
                         const(p)
-    return found, olds, ends, ends_old, consts, consts_old
+    return found, olds, ends, ends_old, consts, consts_old, carried
 
 
 def backward(self: Value, grad: float = 1.0, *, create_graph: bool = False) -> None:
@@ -419,11 +438,11 @@ def backward(self: Value, grad: float = 1.0, *, create_graph: bool = False) -> N
         _general_backward(self, grad, create_graph=create_graph)
         return
     seed = grad if type(grad) is float and grad - grad == 0.0 else seed_gradient(grad)
-    found, olds, ends, ends_old, consts, consts_old = _walk(self)
+    found, olds, ends, ends_old, consts, consts_old, carried = _walk(self)
     try:
         self.grad = seed
         _loop(sorted(found, key=by_order, reverse=True))
-        for e, old in zip(ends, ends_old, strict=True):
+        for e, old in carried:
             e.grad = old + e.grad  # a leaf adds this call's gradient to the earlier ones
         # One sum tests them all: finite unless one is not (or they add past the range).
         total = sum(map(_grad_of, ends)) + sum(map(_grad_of, consts))
