@@ -10,6 +10,7 @@ against independent oracles in test_ops.py and test_oracles.py.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -199,13 +200,33 @@ def test_walk_returns_reverse_creation_order_without_leaves() -> None:
     x, w = Value(1.0, "x"), Value(2.0, "w")
     h = (w * x).tanh()
     out = vsum([h * h, h, 3.0 * x])
-    found, _, leaves, _, consts, _, _ = kernel._walk(out)
+    found, _, leaves, _, consts, _, _, _ = kernel._walk(out)
     ends = leaves + consts
     order = sorted(found, key=lambda n: n.order, reverse=True)
     assert len(ends) == len(set(ends))
     assert {id(e) for e in ends} == {id(n) for n in reverse_topological(out) if not n.parents}
     expected = [n for n in reverse_topological(out) if n.parents]
     assert order == expected
+
+
+def test_backward_keeps_no_object_per_node_for_the_garbage_collector() -> None:
+    # Every object backward keeps while it runs counts towards the collector's
+    # next pass; one per leaf (say a (leaf, gradient) pair) set off full
+    # collections over a large graph and doubled its backward. Leaves with an
+    # earlier gradient are the case that needs remembering.
+    xs = [Value(float(i % 7) - 3.0) for i in range(5000)]
+    w = Value(0.5, "w")
+    out = vsum([(w * x).tanh() for x in xs])
+    out.backward()  # every leaf now holds a gradient, which the next call adds to
+    gc.disable()
+    try:
+        before = gc.get_count()[0]
+        out.backward()
+        kept = gc.get_count()[0] - before
+    finally:
+        gc.enable()
+    assert kept < 50, kept
+    assert xs[1].grad == pytest.approx(2 * 0.5 * (1 - math.tanh(0.5 * -2.0) ** 2))
 
 
 @settings(max_examples=60)

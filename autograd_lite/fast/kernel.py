@@ -331,7 +331,14 @@ _grad_of = attrgetter("grad")
 
 
 Walk = tuple[
-    list[Value], list[float], list[Value], list[float], list[Value], list[float], list[Any]
+    list[Value],
+    list[float],
+    list[Value],
+    list[float],
+    list[Value],
+    list[float],
+    list[Value],
+    list[float],
 ]
 
 
@@ -341,8 +348,8 @@ def _walk(root: Value) -> Walk:
     Returns the nodes with inputs (``found``, with their saved gradients
     ``olds``), the leaves (``ends``, with ``ends_old``) and the constants
     (``consts``, with ``consts_old``), each once; and ``carried``, the
-    ``(leaf, gradient)`` pairs of the leaves whose gradient before the call is
-    not zero. Only those need it added after the loop: a leaf's gradient
+    leaves whose gradient before the call is not zero, with those gradients
+    in ``carried_old``. Only those need it added after the loop: a leaf's gradient
     starts the loop at ``mark`` (0.0), so the loop leaves ``0.0 + c1 + c2...``,
     which is never -0.0, and a zero (``0.0``, ``-0.0``, ``0``) plus it is
     itself, to the bit. A visited node's ``grad``
@@ -358,13 +365,16 @@ def _walk(root: Value) -> Walk:
     ends_old: list[float] = []
     consts: list[Value] = []
     consts_old: list[float] = []
-    carried: list[Any] = []
+    # Two lists rather than one of pairs: a pair per leaf would be an object
+    # for the garbage collector to count, and would set off its collections.
+    carried: list[Value] = []
+    carried_old: list[float] = []
     root.grad = mark
     stack = [root]
     pop, push, keep, save = stack.pop, stack.append, found.append, olds.append
     end, end_save = ends.append, ends_old.append
     const, const_save = consts.append, consts_old.append
-    carry = carried.append
+    carry, carry_save = carried.append, carried_old.append
     # Depth first, so that ``found`` comes out nearly in creation order and
     # the sort after the walk has little to do (breadth first interleaves the
     # subgraphs of a long chain of sums and makes the sort several times
@@ -387,7 +397,8 @@ def _walk(root: Value) -> Walk:
                     a.grad = mark
                     end(a)
                     if old:
-                        carry((a, old))
+                        carry(a)
+                        carry_save(old)
                 else:
                     const_save(a.grad)
                     a.grad = mark
@@ -404,7 +415,8 @@ def _walk(root: Value) -> Walk:
                     b.grad = mark
                     end(b)
                     if old:
-                        carry((b, old))
+                        carry(b)
+                        carry_save(old)
                 else:
                     const_save(b.grad)
                     b.grad = mark
@@ -424,12 +436,13 @@ def _walk(root: Value) -> Walk:
                         p.grad = mark
                         end(p)
                         if old:
-                            carry((p, old))
+                            carry(p)
+                            carry_save(old)
                     else:
                         const_save(p.grad)
                         p.grad = mark
                         const(p)
-    return found, olds, ends, ends_old, consts, consts_old, carried
+    return found, olds, ends, ends_old, consts, consts_old, carried, carried_old
 
 
 def backward(self: Value, grad: float = 1.0, *, create_graph: bool = False) -> None:
@@ -438,11 +451,11 @@ def backward(self: Value, grad: float = 1.0, *, create_graph: bool = False) -> N
         _general_backward(self, grad, create_graph=create_graph)
         return
     seed = grad if type(grad) is float and grad - grad == 0.0 else seed_gradient(grad)
-    found, olds, ends, ends_old, consts, consts_old, carried = _walk(self)
+    found, olds, ends, ends_old, consts, consts_old, carried, carried_old = _walk(self)
     try:
         self.grad = seed
         _loop(sorted(found, key=by_order, reverse=True))
-        for e, old in carried:
+        for e, old in zip(carried, carried_old, strict=True):
             e.grad = old + e.grad  # a leaf adds this call's gradient to the earlier ones
         # One sum tests them all: finite unless one is not (or they add past the range).
         total = sum(map(_grad_of, ends)) + sum(map(_grad_of, consts))
