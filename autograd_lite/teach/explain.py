@@ -13,7 +13,6 @@ is :func:`autograd_lite.teach.lesson.explain_lesson`.
 from __future__ import annotations
 
 import re
-import textwrap
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING
@@ -23,11 +22,9 @@ from autograd_lite.core.primitives import PRIMITIVES
 from autograd_lite.core.value import Value
 from autograd_lite.forward import ForwardStep, forward_steps
 from autograd_lite.steps import Step, backward_steps
+from autograd_lite.teach.checktable import CheckTable
 from autograd_lite.teach.names import (
-    MINUS,
     Notation,
-    latex_number_text,
-    markdown_text,
     node_names,
     number_text,
     printable,
@@ -426,69 +423,13 @@ class Explanation(_Sweep):
         return f"mistake {self.mistake.mistake!r} gives {d} = {wrong}, not {right}: {why}"
 
     # ------------------------------------------------------------ checks and mistakes
-    def _check_table(self, f: _Format) -> tuple[list[str], list[list[str]]]:
-        r = self.root_name
-        mark = "∂" if f.kind == "markdown" else "d"
-        central = "central" in self.check_methods
-        symbolic = "sympy" in self.check_methods and any(
-            c.symbolic is not None for c in self.checks.values()
-        )
-        headers = ["node", f"engine {mark}{f.name(r)}/{mark}(node)"]
-        if central:
-            headers += ["central difference", "central − engine"]
-        if symbolic:
-            headers += ["sympy", "sympy − engine"]
-        rows = []
-        for n, c in self.checks.items():
-            row = [repr(c.engine)]
-            if central:
-                row += _pair_cells(c.central, c.central_error, "outside a domain")
-            if symbolic:
-                row += _pair_cells(c.symbolic, c.symbolic_error, "not a number")
-            # Every digit (repr), with the minus sign of the text around it.
-            rows.append([f.bare(self.names[n]), *(x.replace("-", MINUS) for x in row)])
-        return headers, rows
-
-    def _check_notes(self) -> tuple[str, list[str]]:
-        """The line above the checks' table, and one item per method."""
-        items = []
-        if "central" in self.check_methods:
-            items.append(
-                "central differences (f(x + h) − f(x − h)) / 2h, h ≈ 6e−06 × max(1, |x|), with "
-                "everything downstream of the node evaluated again: they lose about a third "
-                "of the digits;"
-            )
-        if "sympy" in self.check_methods:
-            if all(c.symbolic is None for c in self.checks.values()):
-                items.append("sympy is not installed (pip install sympy): no symbolic check.")
-            else:
-                items.append(
-                    "sympy's symbolic derivative at the node's value: it agrees to rounding."
-                )
-        return "The gradient of every node by the engine (backward), beside", items
-
-    def _check_lines(self) -> list[str]:
-        head, items = self._check_notes()
-        lines = [head]
-        for item in items:
-            lines += textwrap.wrap(item, 88, initial_indent="- ", subsequent_indent="  ")
-        return lines
+    def _check_table(self) -> CheckTable:
+        return CheckTable(self.checks, self.check_methods, self.names, self.root_name)
 
     def _extra_text(self, encoding: str | None) -> str:
         out = []
         if self.check_methods:
-            f = _Format("text", self.precision)
-            headers, rows = self._check_table(f)
-            text = "\n".join([*self._check_lines(), *(" ".join(r) for r in rows)])
-            if fits(text, encoding):
-                shown: Callable[[str], str] = str
-            else:
-
-                def shown(cell: str) -> str:
-                    return printable_for(encoding, cell, context=text)
-
-            out.append("\n".join(shown(n) for n in self._check_lines()))
-            out.append(_layout([shown(h) for h in headers], [[shown(c) for c in r] for r in rows]))
+            out.append(self._check_table().to_text(self.precision, encoding))
         if self.mistake is not None:
             out.append(self.mistake.to_text(encoding=encoding).rstrip("\n"))
         return "".join(f"\n{block}\n" for block in out)
@@ -602,13 +543,7 @@ class Explanation(_Sweep):
         """Return the explanation as a Markdown table (and the checks and mistake asked for)."""
         out = [super().to_markdown()]
         if self.check_methods:
-            f = _Format("markdown", self.precision)
-            headers, rows = self._check_table(f)
-            head, items = self._check_notes()
-            notes = [markdown_text(head), "\n".join(f"- {markdown_text(n)}" for n in items)]
-            table = ["| " + " | ".join(headers) + " |", "|---|" + "---:|" * (len(headers) - 1)]
-            table += ["| " + " | ".join(r) + " |" for r in rows]
-            out.append("\n\n".join(notes) + "\n\n" + "\n".join(table) + "\n")
+            out.append(self._check_table().to_markdown(self.precision))
         if self.mistake is not None:
             out.append(self.mistake.to_markdown())
         return "\n".join(out)
@@ -616,35 +551,7 @@ class Explanation(_Sweep):
     def _latex_lines(self, f: _Format) -> list[str]:
         lines = self._backward_latex_lines(f)
         if self.check_methods:
-            r = self.root_name
-            checks = []
-            if "central" in self.check_methods:
-                checks.append(
-                    r"\text{central differences } \frac{f(x + h) - f(x - h)}{2h},\ "
-                    r"h \approx 6 \times 10^{-6} \max(1, |x|)"
-                )
-            if "sympy" in self.check_methods:
-                symbolic = any(c.symbolic is not None for c in self.checks.values())
-                checks.append(
-                    r"\text{sympy's symbolic derivative}"
-                    if symbolic
-                    else r"\text{sympy is not installed: no symbolic check}"
-                )
-            lines.append(
-                r"&\text{the engine's gradient (backward), beside: }" + r";\ ".join(checks)
-            )
-            for n, c in self.checks.items():
-                parts = [rf"{_latex_float(c.engine)}\text{{ (engine)}}"]
-                for value, error, word in (
-                    (c.central, c.central_error, "central"),
-                    (c.symbolic, c.symbolic_error, "sympy"),
-                ):
-                    if value is not None and error is not None:
-                        parts.append(
-                            rf"{_latex_float(value)}\text{{ ({word}; }}"
-                            rf"{_latex_error(error)}\text{{)}}"
-                        )
-                lines.append(rf"&{f.d(r, self.names[n])}:\; " + r",\; ".join(parts))
+            lines += self._check_table().latex_lines(f)
         if self.mistake is not None:
             body = self.mistake.to_latex().split("\\begin{aligned}\n", 1)[1]
             body = body.rsplit("\n\\end{aligned}", 1)[0]
@@ -653,32 +560,6 @@ class Explanation(_Sweep):
 
     def __repr__(self) -> str:
         return f"<Explanation of {self.root_name!r}: {len(self.steps)} steps>"
-
-
-def _pair_cells(value: float | None, error: float | None, missing: str) -> list[str]:
-    if value is None or error is None:
-        return [f"({missing})", ""]
-    return [repr(value), f"{error:.1e}" if error else "0"]
-
-
-def _layout(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
-
-    return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
-
-
-def _latex_float(x: float) -> str:
-    return latex_number_text(repr(x))
-
-
-def _latex_error(x: float) -> str:
-    if x == 0.0:
-        return "0"
-    mantissa, exponent = f"{x:.1e}".split("e")
-    return rf"{latex_number_text(mantissa)} \times 10^{{{int(exponent)}}}"
 
 
 def _check_methods(checks: object) -> tuple[tuple[str, ...], bool]:
