@@ -444,7 +444,9 @@ def write(
         head.append(f"p{j} = P[{j}]" + (f"  # {label_comment(v.label)}" if v.label else ""))
     root_name = name[id(root)]
     forward_src = (
-        f"def forward({arg_list}):\n" + _indent([*head, *fwd, f"return {root_name}"]) + "\n"
+        f"def forward({arg_list}):\n"
+        + _indent([*head, *free_temporaries([fwd], {root_name})[0], f"return {root_name}"])
+        + "\n"
     )
     wrt = [*inputs, *params]
     env = _Env(nodes, name, batched, root, wrt, plans, key_of)
@@ -462,6 +464,50 @@ class _Env:
     wrt: Sequence[Value]
     plans: dict[int, RowCode]
     key_of: Any
+
+
+#: The program's intermediates: node values (v7) and their gradients (gv7).
+_TEMPORARY = re.compile(r"\bg?v\d+\b")
+
+
+def free_temporaries(parts: Sequence[list[str]], keep: set[str]) -> list[list[str]]:
+    """Add a ``del`` after the statement that last uses each intermediate.
+
+    ``parts`` are consecutive runs of statements (a line indented under the
+    one before it belongs to its statement; comments are not uses). Freeing
+    each array as soon as the program is done with it keeps a batch's peak
+    memory to the arrays still needed rather than every array the program
+    makes, and lets the allocator reuse their memory for the next ones.
+    ``keep`` names what the program returns.
+    """
+    runs: list[list[list[str]]] = []
+    for part in parts:
+        statements: list[list[str]] = []
+        for line in part:
+            if line.startswith(" ") and statements:
+                statements[-1].append(line)
+            else:
+                statements.append([line])
+        runs.append(statements)
+    last: dict[str, tuple[int, int]] = {}
+    for r, statements in enumerate(runs):
+        for k, statement in enumerate(statements):
+            for line in statement:
+                for used in _TEMPORARY.findall(line.split("#", 1)[0]):
+                    last[used] = (r, k)
+    dead: dict[tuple[int, int], list[str]] = {}
+    for used, at in last.items():
+        if used not in keep:
+            dead.setdefault(at, []).append(used)
+    out: list[list[str]] = []
+    for r, statements in enumerate(runs):
+        lines: list[str] = []
+        for k, statement in enumerate(statements):
+            lines += statement
+            if (r, k) in dead:
+                lines.append(f"del {', '.join(dead[r, k])}")
+        out.append(lines)
+    return out
 
 
 def _indent(lines: list[str], pad: str = "    ") -> str:
@@ -529,6 +575,7 @@ def _grad_source(
     grads = ", ".join(
         f"g{name[id(v)]}" if id(v) in has_grad and id(v) in targets else "None" for v in env.wrt
     )
+    fwd, back = free_temporaries([fwd, back], {root_name})
     body = [*head, *fwd, "_n = -1", "try:"]
     body += ["    " + ln for ln in back] or ["    pass"]
     body += [

@@ -45,7 +45,7 @@ from autograd_lite.compiled.runtime import (
     ArrayMath,
     BackwardFailure,
     Recheck,
-    is_dask,
+    any_dask,
     require_jax_x64,
 )
 from autograd_lite.core.graph import topological
@@ -167,7 +167,7 @@ class Program:
         With dask arrays the result is a lazy dask array (see :mod:`autograd_lite.compiled.scale`).
         """
         check_count(self.inputs, args)
-        if any(is_dask(a) for a in args):
+        if any_dask(args):
             from autograd_lite.compiled import scale
 
             return scale.run(self, args, params=params)
@@ -215,7 +215,7 @@ class Program:
         """
         check_count(self.inputs, args)
         check_reduce(reduce)
-        if any(is_dask(a) for a in args):
+        if any_dask(args):
             from autograd_lite.compiled import scale
 
             lazy: tuple[Any, list[Any]] = scale.value_and_grad(
@@ -251,7 +251,7 @@ class Program:
         """
         if reduce is None:
             raise ValueError("backward needs a scalar objective: reduce='sum' or 'mean'")
-        if any(is_dask(a) for a in args):
+        if any_dask(args):
             raise TypeError(
                 "backward: use value_and_grad on dask arrays (it is lazy), then add the "
                 "computed gradients yourself"

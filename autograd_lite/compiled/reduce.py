@@ -319,7 +319,8 @@ def batched(
         reduce: ``"sum"``, ``"mean"`` or ``None``.
         input_grads: Whether the inputs' gradients were asked for (``None`` if not).
     """
-    shape = broadcast([shape_of(x) for x in xs])
+    shapes = [shape_of(x) for x in xs]
+    shape = broadcast(shapes)
     n = math.prod(shape)
     k = len(xs)
     out: list[Any] = []
@@ -332,7 +333,7 @@ def batched(
         R, T = batch._reducers(shape, n)
         value, grads = run(1.0, R, T)
         scale = 1.0 / n if reduce == "mean" else 1.0
-        wrt_shapes = [shape_of(x) for x in xs] + [() for _ in grads[k:]]
+        wrt_shapes = shapes + [() for _ in grads[k:]]
         for j, (g, s) in enumerate(zip(grads, wrt_shapes, strict=True)):
             if j < k and not input_grads:
                 out.append(None)

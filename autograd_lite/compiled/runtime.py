@@ -21,6 +21,7 @@ NumPy is imported only when an array namespace is used.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -35,6 +36,7 @@ __all__ = [
     "FloatMath",
     "NumpyMath",
     "Recheck",
+    "any_dask",
     "is_dask",
     "jax_x64_enabled",
     "require_jax_x64",
@@ -352,10 +354,14 @@ NUMPY = NumpyMath()
 
 def is_dask(a: Any) -> bool:
     """Return whether ``a`` is a dask array (without importing dask)."""
-    import sys
-
     mod = sys.modules.get("dask.array")
     return mod is not None and isinstance(a, mod.Array)
+
+
+def any_dask(args: Sequence[Any]) -> bool:
+    """Return whether any of ``args`` is a dask array (without importing dask)."""
+    mod = sys.modules.get("dask.array")
+    return mod is not None and any(isinstance(a, mod.Array) for a in args)
 
 
 def shape_mismatch(

@@ -55,7 +55,7 @@ from typing import Any
 
 from autograd_lite.compiled.inputs import param_values, who_input
 from autograd_lite.compiled.reduce import Reduce
-from autograd_lite.compiled.runtime import is_dask, shape_mismatch
+from autograd_lite.compiled.runtime import any_dask, is_dask, shape_mismatch
 
 # A compiled Program: this module only calls its methods, and program.py
 # imports this module, so it is not imported here.
@@ -192,7 +192,7 @@ def _layout(
     default): an empty array, or arrays of different lengths, are refused in
     the NumPy path's words before anything is built.
     """
-    if not any(is_dask(a) for a in args):
+    if not any_dask(args):
         raise ValueError("no dask array among the inputs")
     widths: list[int] = []
     for a in args:
@@ -373,7 +373,7 @@ def sums(
 
     On NumPy a 2-D ``(m, c)`` array also gives ``c`` inputs, as for dask.
     """
-    if any(is_dask(a) for a in args):
+    if any_dask(args):
         return block_sums(programs, params, *args, split_every=split_every)
     import numpy as np
 
