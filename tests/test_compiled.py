@@ -253,6 +253,25 @@ def test_numpy_math_is_stable() -> None:
         assert m.exp(np.array([1.0, 710.0]))[1] == math.inf
 
 
+@pytest.mark.parametrize("name", ["sigmoid", "softplus", "relu", "step"])
+def test_numpy_overrides_equal_the_primitive_bit_for_bit(name: str) -> None:
+    # NumPy's own versions of these primitives must give what the primitive's
+    # array-API form gives, to the bit, and what its float function gives on
+    # each element (to the last bit: NumPy's exp is not the C library's).
+    from autograd_lite.core.primitives import PRIMITIVES
+
+    p = PRIMITIVES[name]
+    xs = np.array([-800.0, -30.5, -1.0, -1e-300, -0.0, 0.0, 1e-300, 0.25, 1.0, 30.5, 800.0])
+    with np.errstate(all="ignore"):
+        got = getattr(NumpyMath(), name)(xs)
+        standard = p.array(np, xs)
+    expected = np.array([p.real(float(x)) for x in xs])
+    assert got.dtype == np.float64
+    assert got.tobytes() == np.asarray(standard).tobytes()
+    assert np.array_equal(np.signbit(got), np.signbit(expected))
+    assert np.allclose(got, expected, rtol=2.3e-16, atol=0.0)
+
+
 # ------------------------------------------------------- bad input (QA)
 def _log_program() -> Program:
     x, w = Value(1.0, "x"), Value(0.5, "w")

@@ -263,8 +263,9 @@ class NumpyMath(ArrayMath):
     """Runtime namespace of a program run on NumPy arrays (one element per example).
 
     The array-API namespace over NumPy itself (NumPy 2 follows the standard),
-    with in-place overrides where the batch arrays are the expensive part
-    (``sigmoid``, ``softplus``, ``add``). A value shared by the whole batch
+    with overrides where the batch arrays are the expensive part: in place
+    (``sigmoid``, ``softplus``, ``add``) or without the array of zeros the
+    standard's ``where`` needs (``relu``, ``step``). A value shared by the whole batch
     stays a float and goes through the float functions.
     """
 
@@ -285,6 +286,8 @@ class NumpyMath(ArrayMath):
         self.sigmoid = self._sigmoid
         self.softplus = self._softplus
         self.add = self._add
+        self.relu = self._relu
+        self.step = self._step
         return getattr(self, name)
 
     @property
@@ -309,6 +312,18 @@ class NumpyMath(ArrayMath):
         e *= r
         np.copyto(e, r, where=np.greater_equal(x, 0.0))
         return e
+
+    def _relu(self, x: Any) -> Any:
+        np = self.xp
+        if type(x) is not np.ndarray:
+            return FLOAT_MATH.relu(x)
+        return np.where(np.greater(x, 0.0), x, 0.0)
+
+    def _step(self, x: Any) -> Any:
+        np = self.xp
+        if type(x) is not np.ndarray:
+            return FLOAT_MATH.step(x)
+        return np.greater(x, 0.0).astype(np.float64)
 
     def _softplus(self, x: Any) -> Any:
         np = self.xp
