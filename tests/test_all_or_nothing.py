@@ -25,12 +25,13 @@ from autograd_lite.core.graph import reachable
 from autograd_lite.fast import kernel
 from tests.strategies import Expr, expressions
 
-Snapshot = list[tuple[float, Any]]
+Snapshot = list[tuple[str, type, Any]]
 
 
 def snapshot(*roots: al.Value) -> Snapshot:
+    # repr and type: the bits (-0.0 is not 0.0, and 0 is not 0.0), not equality.
     nodes = sorted(set().union(*(reachable(r) for r in roots)), key=lambda n: n.order)
-    return [(n.grad, n.grad_node) for n in nodes]
+    return [(repr(n.grad), type(n.grad), n.grad_node) for n in nodes]
 
 
 @contextmanager
@@ -177,6 +178,22 @@ def _failing_row(after: int, error: type[BaseException]) -> al.Op:
         return (1.0,)
 
     return al.Op("failing", "f", 1, lambda m, a: a, d, ("1",), "f({0})")
+
+
+@pytest.mark.parametrize("earlier", [-0.0, 0.0, 0, 2.5])
+def test_a_failure_restores_inner_nodes_and_constants_to_the_bit(earlier: Any) -> None:
+    x = al.Value(0.5, "x")
+    h = (x * 3.0).tanh()
+    out = h * h + 1.0
+    nodes = sorted(reachable(out), key=lambda n: n.order)
+    for i, n in enumerate(nodes):
+        if n.op is not None and i % 2:
+            n.grad = earlier  # half the inner nodes and constants hold this, half a fresh 0.0
+    before = snapshot(out)
+    root = out + _failing_row(0, ValueError)(h)
+    with pytest.raises(ValueError, match="this rule fails"):
+        root.backward()
+    assert snapshot(out) == before
 
 
 def test_the_fast_layer_and_the_core_give_the_same_bits_on_repeated_calls() -> None:

@@ -200,7 +200,7 @@ def test_walk_returns_reverse_creation_order_without_leaves() -> None:
     x, w = Value(1.0, "x"), Value(2.0, "w")
     h = (w * x).tanh()
     out = vsum([h * h, h, 3.0 * x])
-    found, _, leaves, _, consts, _, _, _ = kernel._walk(out)
+    found, consts, leaves, *_ = kernel._walk(out)
     ends = leaves + consts
     order = sorted(found, key=lambda n: n.order, reverse=True)
     assert len(ends) == len(set(ends))

@@ -104,7 +104,7 @@ def $fname(self, other):
             if type(other) is float and other - other == 0.0:
                 c = _new(Value)
                 c._data = other
-                c.grad = 0.0
+                c.grad = _ZERO
                 c._a = None
                 c._b = None
                 c.op = R_const
@@ -136,7 +136,7 @@ $body
 _BUILD = """\
 v = _new(Value)
 v._data = d
-v.grad = 0.0
+v.grad = _ZERO
 v._a = $first
 v._b = $second
 v.op = $key
@@ -332,7 +332,7 @@ _grad_of = attrgetter("grad")
 
 Walk = tuple[
     list[Value],
-    list[float],
+    list[Value],
     list[Value],
     list[float],
     list[Value],
@@ -345,36 +345,47 @@ Walk = tuple[
 def _walk(root: Value) -> Walk:
     """Mark the graph for one pass; return what the loop and a restore need.
 
-    Returns the nodes with inputs (``found``, with their saved gradients
-    ``olds``), the leaves (``ends``, with ``ends_old``) and the constants
-    (``consts``, with ``consts_old``), each once; and ``carried``, the
-    leaves whose gradient before the call is not zero, with those gradients
-    in ``carried_old``. Only those need it added after the loop: a leaf's gradient
-    starts the loop at ``mark`` (0.0), so the loop leaves ``0.0 + c1 + c2...``,
-    which is never -0.0, and a zero (``0.0``, ``-0.0``, ``0``) plus it is
-    itself, to the bit. A visited node's ``grad``
-    is set to a float object made for this call (``mark``, equal to 0.0):
-    identity with it means "already visited", which spares a ``seen`` set.
-    An older mark cannot be mistaken for it: a node still holding one keeps
-    that object alive at its address.
+    Returns the nodes with inputs (``found``), the constants (``consts``)
+    and the leaves (``ends``, with their gradients ``ends_old``), each once;
+    ``carried``, the leaves whose gradient before the call is not zero, with
+    those gradients in ``carried_old``; and ``saved``, the nodes of ``found``
+    and ``consts`` whose gradient before the call is not this module's
+    ``_ZERO``, with those gradients in ``saved_old``.
+
+    Only the carried leaves need their gradient added after the loop: a
+    leaf's gradient starts the loop at ``mark`` (0.0), so the loop leaves
+    ``0.0 + c1 + c2...``, which is never -0.0, and a zero (``0.0``, ``-0.0``,
+    ``0``) plus it is itself, to the bit. Only the saved nodes need their
+    gradient put back by a restore: every other one held ``_ZERO`` itself,
+    as a node made here does until a backward reaches it, so ``_ZERO`` is
+    its gradient to the bit.
+
+    A visited node's ``grad`` is set to a float object made for this call
+    (``mark``, equal to 0.0): identity with it means "already visited",
+    which spares a ``seen`` set. An older mark cannot be mistaken for it: a
+    node still holding one keeps that object alive at its address.
     """
     mark = root.grad * 0.0 + 0.0  # arithmetic allocates a fresh float object
     found = [root]
-    olds = [root.grad]
+    consts: list[Value] = []
     ends: list[Value] = []
     ends_old: list[float] = []
-    consts: list[Value] = []
-    consts_old: list[float] = []
-    # Two lists rather than one of pairs: a pair per leaf would be an object
+    # Two lists rather than one of pairs: a pair per node would be an object
     # for the garbage collector to count, and would set off its collections.
     carried: list[Value] = []
     carried_old: list[float] = []
+    saved: list[Value] = []
+    saved_old: list[float] = []
+    if root.grad is not _ZERO:
+        saved.append(root)
+        saved_old.append(root.grad)
     root.grad = mark
     stack = [root]
-    pop, push, keep, save = stack.pop, stack.append, found.append, olds.append
+    pop, push, keep, const = stack.pop, stack.append, found.append, consts.append
     end, end_save = ends.append, ends_old.append
-    const, const_save = consts.append, consts_old.append
     carry, carry_save = carried.append, carried_old.append
+    save, save_old = saved.append, saved_old.append
+    zero = _ZERO
     # Depth first, so that ``found`` comes out nearly in creation order and
     # the sort after the walk has little to do (breadth first interleaves the
     # subgraphs of a long chain of sums and makes the sort several times
@@ -385,64 +396,70 @@ def _walk(root: Value) -> Walk:
         b = n._b
         if b is not None:
             a: Any = n._a
-            if a.grad is not mark:
+            old = a.grad
+            if old is not mark:
+                a.grad = mark
                 if a._a is not None:
-                    save(a.grad)
-                    a.grad = mark
                     push(a)
                     keep(a)
+                    if old is not zero:
+                        save(a)
+                        save_old(old)
                 elif a.op is None:
-                    old = a.grad
-                    end_save(old)
-                    a.grad = mark
                     end(a)
+                    end_save(old)
                     if old:
                         carry(a)
                         carry_save(old)
                 else:
-                    const_save(a.grad)
-                    a.grad = mark
                     const(a)
-            if b.grad is not mark:
+                    if old is not zero:
+                        save(a)
+                        save_old(old)
+            old = b.grad
+            if old is not mark:
+                b.grad = mark
                 if b._a is not None:
-                    save(b.grad)
-                    b.grad = mark
                     push(b)
                     keep(b)
+                    if old is not zero:
+                        save(b)
+                        save_old(old)
                 elif b.op is None:
-                    old = b.grad
-                    end_save(old)
-                    b.grad = mark
                     end(b)
+                    end_save(old)
                     if old:
                         carry(b)
                         carry_save(old)
                 else:
-                    const_save(b.grad)
-                    b.grad = mark
                     const(b)
+                    if old is not zero:
+                        save(b)
+                        save_old(old)
         else:
             a = n._a
             for p in a if type(a) is tuple else (a,):
-                if p.grad is not mark:
+                old = p.grad
+                if old is not mark:
+                    p.grad = mark
                     if p._a is not None:
-                        save(p.grad)
-                        p.grad = mark
                         push(p)
                         keep(p)
+                        if old is not zero:
+                            save(p)
+                            save_old(old)
                     elif p.op is None:
-                        old = p.grad
-                        end_save(old)
-                        p.grad = mark
                         end(p)
+                        end_save(old)
                         if old:
                             carry(p)
                             carry_save(old)
                     else:
-                        const_save(p.grad)
-                        p.grad = mark
                         const(p)
-    return found, olds, ends, ends_old, consts, consts_old, carried, carried_old
+                        if old is not zero:
+                            save(p)
+                            save_old(old)
+    return found, consts, ends, ends_old, carried, carried_old, saved, saved_old
 
 
 def backward(self: Value, grad: float = 1.0, *, create_graph: bool = False) -> None:
@@ -451,7 +468,7 @@ def backward(self: Value, grad: float = 1.0, *, create_graph: bool = False) -> N
         _general_backward(self, grad, create_graph=create_graph)
         return
     seed = grad if type(grad) is float and grad - grad == 0.0 else seed_gradient(grad)
-    found, olds, ends, ends_old, consts, consts_old, carried, carried_old = _walk(self)
+    found, consts, ends, ends_old, carried, carried_old, saved, saved_old = _walk(self)
     try:
         self.grad = seed
         _loop(sorted(found, key=by_order, reverse=True))
@@ -468,8 +485,11 @@ def backward(self: Value, grad: float = 1.0, *, create_graph: bool = False) -> N
                 for n in group:
                     n.grad_node = None
     except BaseException as exc:
-        for nodes, saved in ((found, olds), (ends, ends_old), (consts, consts_old)):
-            for n, old in zip(nodes, saved, strict=True):
+        for group in (found, consts):
+            for n in group:
+                n.grad = _ZERO
+        for nodes, olds in ((saved, saved_old), (ends, ends_old)):
+            for n, old in zip(nodes, olds, strict=True):
                 n.grad = old
         if isinstance(exc, ValueError | ZeroDivisionError | OverflowError):
             _general_backward(self, grad)  # raises the error with its full message
@@ -491,6 +511,9 @@ _general_backward = Value.backward
 _general_call = Op.__call__
 _general_pow = Value.__pow__
 _CORE: dict[str, Any] = {}
+#: The gradient every node made here starts with (0.0): one object, so that the
+#: walk tells by identity that a node's gradient is still the one it was made with.
+_ZERO = 0.0
 # What the fast sum below uses, bound once.
 _new = object.__new__
 _next = next_order
@@ -507,7 +530,7 @@ def _call(self: Op, *args: Any) -> Any:
         if d - d == 0.0:
             v = _new(Value)
             v._data = d
-            v.grad = 0.0
+            v.grad = _ZERO
             v._a = args
             v._b = None
             v.op = R_add
