@@ -14,7 +14,8 @@ import sys
 import pytest
 
 from autograd_lite import Value
-from autograd_lite.teach.checks import node_checks
+from autograd_lite.core.primitives import PRIMITIVES
+from autograd_lite.teach.checks import node_checks, sympy_math
 from autograd_lite.teach.explain import explain
 from autograd_lite.teach.lesson import lesson_graph
 from autograd_lite.teach.mistakes import MISTAKES, compare_mistake
@@ -168,3 +169,23 @@ def test_a_mistake_beside_the_right_answer_in_every_rendering() -> None:
     assert "mistake" not in explain(c, mistake="sign").step_text(0)
     with pytest.raises(ValueError, match="overwrite"):
         explain(c, mistake="nonsense")
+
+
+@pytest.mark.parametrize("name", [n for n in PRIMITIVES if n not in ("either", "is_integer")])
+@pytest.mark.parametrize("x", [-1.7, 0.3, 2.5])
+def test_every_primitive_has_a_sympy_form_equal_to_its_float_function(name: str, x: float) -> None:
+    # The checks' sympy namespace is derived from the primitives: each smooth or
+    # piecewise primitive a rule may call must be there, and agree with the float one.
+    import sympy
+
+    m = sympy_math(sympy)
+    p = PRIMITIVES[name]
+    if name == "add":
+        args: tuple[object, ...] = ([x, 0.25, -1.0],)
+        sym = getattr(m, name)([sympy.Float(a, 30) for a in args[0]])  # type: ignore[attr-defined]
+    else:
+        if name in ("log", "sqrt") and x < 0:
+            x = -x
+        args = (x,)
+        sym = getattr(m, name)(sympy.Float(x, 30))
+    assert float(sym) == pytest.approx(p.real(*args), rel=1e-14, abs=1e-300)

@@ -45,6 +45,9 @@ class Primitive:
         latex: How LaTeX prints it, e.g. ``r"\sigma"``.
         smooth: False for a piecewise-constant or logical primitive (``step``,
             ``sign``, ``either``...): run on Values it gives a constant node.
+        sympy: ``sympy(s, *args)``: the same over sympy expressions, ``s``
+            being the sympy module (the gradient checks differentiate with
+            it); None where sympy's function of the same name is it.
     """
 
     name: str
@@ -53,6 +56,7 @@ class Primitive:
     text: str
     latex: str
     smooth: bool = True
+    sympy: Callable[..., Any] | None = None
 
 
 def _log(x: float) -> float:
@@ -127,11 +131,15 @@ def _zero(xp: Any, x: Any) -> Any:
 
 
 def _p(name: str, real: Callable[..., Any], array: Callable[..., Any], text: str = "",
-       latex: str = "", smooth: bool = True) -> Primitive:  # fmt: skip
-    return Primitive(name, real, array, text or name, latex or rf"\operatorname{{{name}}}", smooth)
+       latex: str = "", smooth: bool = True, sympy: Callable[..., Any] | None = None,
+       ) -> Primitive:  # fmt: skip
+    return Primitive(
+        name, real, array, text or name, latex or rf"\operatorname{{{name}}}", smooth, sympy
+    )
 
 
 #: Every primitive, by name.
+# fmt: off
 PRIMITIVES: dict[str, Primitive] = {
     p.name: p
     for p in (
@@ -141,26 +149,22 @@ PRIMITIVES: dict[str, Primitive] = {
         _p("sin", math.sin, lambda xp, x: xp.sin(x), latex=r"\sin"),
         _p("cos", math.cos, lambda xp, x: xp.cos(x), latex=r"\cos"),
         _p("tanh", math.tanh, lambda xp, x: xp.tanh(x), latex=r"\tanh"),
-        _p("abs", math.fabs, lambda xp, x: xp.abs(x), "abs", r"\operatorname{abs}"),
-        _p("sigmoid", _sigmoid, _array_sigmoid, "σ", r"\sigma"),
-        _p(
-            "softplus",
-            _softplus,
-            lambda xp, x: xp.log1p(xp.exp(-xp.abs(x))) + xp.where(x > 0.0, x, _zero(xp, x)),
-        ),
-        _p(
-            "relu",
-            lambda x: x if x > 0.0 else 0.0,
-            lambda xp, x: xp.where(x > 0.0, x, _zero(xp, x)),
-        ),
-        _p(
-            "step",
-            lambda x: 1.0 if x > 0.0 else 0.0,
-            lambda xp, x: xp.astype(x > 0.0, x.dtype),
-            smooth=False,
-        ),
+        _p("abs", math.fabs, lambda xp, x: xp.abs(x), "abs", r"\operatorname{abs}",
+           sympy=lambda s, x: s.Abs(x)),
+        _p("sigmoid", _sigmoid, _array_sigmoid, "σ", r"\sigma",
+           sympy=lambda s, x: 1 / (1 + s.exp(-x))),
+        _p("softplus", _softplus,
+           lambda xp, x: xp.log1p(xp.exp(-xp.abs(x))) + xp.where(x > 0.0, x, _zero(xp, x)),
+           sympy=lambda s, x: s.log(1 + s.exp(x))),
+        # Piecewise, not Max: its derivative at 0 is 0, as the engine's (Max's is 1/2).
+        _p("relu", lambda x: x if x > 0.0 else 0.0,
+           lambda xp, x: xp.where(x > 0.0, x, _zero(xp, x)),
+           sympy=lambda s, x: s.Piecewise((x, x > 0), (0, True))),
+        _p("step", lambda x: 1.0 if x > 0.0 else 0.0,
+           lambda xp, x: xp.astype(x > 0.0, x.dtype), smooth=False,
+           sympy=lambda s, x: s.Piecewise((1, x > 0), (0, True))),
         _p("sign", _sign, lambda xp, x: xp.sign(x), smooth=False),
-        _p("add", _sum, _array_sum, "+", "+"),
+        _p("add", _sum, _array_sum, "+", "+", sympy=lambda s, xs: s.Add(*xs)),
         _p("either", lambda p, q: bool(p or q), _array_either, "or", r"\lor", smooth=False),
         _p(
             "is_integer",
@@ -170,6 +174,7 @@ PRIMITIVES: dict[str, Primitive] = {
         ),
     )
 }
+# fmt: on
 
 #: The math namespace of plain floats, e.g. ``FLOAT_MATH.exp(1.0)``, ``FLOAT_MATH.add([1.0, 2.0])``.
 FLOAT_MATH: Any = SimpleNamespace(**{p.name: p.real for p in PRIMITIVES.values()})

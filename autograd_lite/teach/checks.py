@@ -14,16 +14,19 @@ by a small step. :func:`autograd_lite.teach.explain.explain` shows them with
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from autograd_lite.core.autodiff import gather
 from autograd_lite.core.graph import topological
+from autograd_lite.core.primitives import PRIMITIVES
 from autograd_lite.core.value import Value
 
-__all__ = ["METHODS", "NodeCheck", "node_checks", "sympy_available"]
+__all__ = ["METHODS", "NodeCheck", "node_checks", "sympy_available", "sympy_math"]
 
 #: The checks besides the engine's own gradient.
 METHODS = ("central", "sympy")
@@ -107,55 +110,28 @@ def _central(root: Value, node: Value, after: Sequence[Value]) -> tuple[float | 
 
 
 # ------------------------------------------------------------ sympy
-class _SympyMath:
-    """The math namespace of the op table's rules over sympy expressions."""
+def sympy_math(sympy: Any) -> Any:
+    """Return the math namespace of the op table's rules over sympy expressions.
 
-    def __init__(self, sympy: Any) -> None:
-        self.s = sympy
+    Derived from :data:`~autograd_lite.core.primitives.PRIMITIVES`: each
+    primitive's sympy form, or sympy's function of the same name. A row's
+    forward run with it (``row.fwd(args, sympy_math(sympy))``) builds the
+    sympy expression that the checks differentiate.
 
-    def exp(self, x: Any) -> Any:
-        return self.s.exp(x)
-
-    def log(self, x: Any) -> Any:
-        return self.s.log(x)
-
-    def sqrt(self, x: Any) -> Any:
-        return self.s.sqrt(x)
-
-    def sin(self, x: Any) -> Any:
-        return self.s.sin(x)
-
-    def cos(self, x: Any) -> Any:
-        return self.s.cos(x)
-
-    def tanh(self, x: Any) -> Any:
-        return self.s.tanh(x)
-
-    def abs(self, x: Any) -> Any:
-        return self.s.Abs(x)
-
-    def sigmoid(self, x: Any) -> Any:
-        return 1 / (1 + self.s.exp(-x))
-
-    def softplus(self, x: Any) -> Any:
-        return self.s.log(1 + self.s.exp(x))
-
-    def relu(self, x: Any) -> Any:
-        # A Piecewise, not Max: its derivative at 0 is 0, as the engine's (Max's is 1/2).
-        return self.s.Piecewise((x, x > 0), (0, True))
-
-    def step(self, x: Any) -> Any:
-        return self.s.Piecewise((1, x > 0), (0, True))
-
-    def sign(self, x: Any) -> Any:
-        return self.s.sign(x)
-
-    def add(self, xs: Iterable[Any]) -> Any:
-        return self.s.Add(*xs)
+    Args:
+        sympy: The sympy module.
+    """
+    forms = {}
+    for p in PRIMITIVES.values():
+        if p.sympy is not None:
+            forms[p.name] = functools.partial(p.sympy, sympy)
+        elif hasattr(sympy, p.name):
+            forms[p.name] = getattr(sympy, p.name)
+    return SimpleNamespace(**forms)
 
 
 def _symbolic(sympy: Any, root: Value, node: Value, after: Sequence[Value]) -> float | None:
-    m = _SympyMath(sympy)
+    m = sympy_math(sympy)
     x = sympy.Symbol("x", real=True)
     exprs: dict[Value, Any] = {node: x}
     for n in after:
