@@ -138,8 +138,8 @@ def _p(name: str, real: Callable[..., Any], array: Callable[..., Any], text: str
     )
 
 
-#: Every primitive, by name.
 # fmt: off
+#: Every primitive, by name.
 PRIMITIVES: dict[str, Primitive] = {
     p.name: p
     for p in (
