@@ -471,7 +471,8 @@ def backward(self: Value, grad: float = 1.0, *, create_graph: bool = False) -> N
     found, consts, ends, ends_old, carried, carried_old, saved, saved_old = _walk(self)
     try:
         self.grad = seed
-        _loop(sorted(found, key=by_order, reverse=True))
+        found.sort(key=by_order, reverse=True)  # in place: found is ours
+        _loop(found)
         for e, old in zip(carried, carried_old, strict=True):
             e.grad = old + e.grad  # a leaf adds this call's gradient to the earlier ones
         # One sum tests them all: finite unless one is not (or they add past the range).
