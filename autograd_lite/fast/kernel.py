@@ -525,10 +525,11 @@ R_add = TABLE["add"]
 def _call(self: Op, *args: Any) -> Any:
     """The fast path of ``Op.__call__`` for the n-ary sum of Values (``autograd_lite.sum``)."""
     n = len(args)
-    # Every argument a Value, tested in C (a model's sums have dozens of terms).
-    if self is R_add and _PLAIN and n > 2 and [*map(type, args)].count(Value) == n:
-        d = m_add([a._data for a in args])
-        if d - d == 0.0:
+    if self is R_add and _PLAIN and n > 2:
+        # Only a Value's number is kept, so the count tells whether every
+        # argument is one (a single pass: a model's sums have dozens of terms).
+        xs = [a._data for a in args if type(a) is Value]
+        if len(xs) == n and (d := m_add(xs)) - d == 0.0:
             v = _new(Value)
             v._data = d
             v.grad = _ZERO
