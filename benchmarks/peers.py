@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import operator
 import random
 import sys
 from collections.abc import Callable, Sequence
@@ -951,6 +952,169 @@ class Floor:
 
         def step():
             return build().data, []
+
+        return MLPCase(step, build)
+
+
+# ------------------------------------------------- floor with a backward
+#: The creation counter of ``BareGrad`` nodes.
+_bare_next = itertools.count().__next__
+_bare_order = operator.attrgetter("order")
+
+
+class BareGrad:
+    """The least node a reverse pass of autograd_lite's design needs.
+
+    ``Bare`` plus what backward reads: a gradient, an op tag and the creation
+    number that orders the pass (autograd_lite's topological order). No
+    checks, no labels, nothing kept for a failed pass to be undone.
+    """
+
+    __slots__ = ("_a", "_b", "data", "grad", "op", "order")
+
+    def __init__(self, data, a=None, b=None, op=None):
+        self.data = data
+        self.grad = 0.0
+        self._a = a
+        self._b = b
+        self.op = op
+        self.order = _bare_next()
+
+    def __add__(self, o):
+        if type(o) is BareGrad:
+            return BareGrad(self.data + o.data, self, o, "add")
+        return BareGrad(self.data + o, self, BareGrad(o), "add")
+
+    def __radd__(self, o):
+        return BareGrad(o + self.data, BareGrad(o), self, "add")
+
+    def __sub__(self, o):
+        if type(o) is BareGrad:
+            return BareGrad(self.data - o.data, self, o, "sub")
+        return BareGrad(self.data - o, self, BareGrad(o), "sub")
+
+    def __rsub__(self, o):
+        return BareGrad(o - self.data, BareGrad(o), self, "sub")
+
+    def __mul__(self, o):
+        if type(o) is BareGrad:
+            return BareGrad(self.data * o.data, self, o, "mul")
+        return BareGrad(self.data * o, self, BareGrad(o), "mul")
+
+    def __rmul__(self, o):
+        return BareGrad(o * self.data, BareGrad(o), self, "mul")
+
+    def __truediv__(self, o):
+        if type(o) is BareGrad:
+            return BareGrad(self.data / o.data, self, o, "div")
+        return BareGrad(self.data / o, self, BareGrad(o), "div")
+
+    def relu(self):
+        return BareGrad(self.data if self.data > 0.0 else 0.0, self, None, "relu")
+
+    def backward(self):
+        """The least pass: mark the graph, sort it by creation, one loop of the chain rule.
+
+        Every gradient it reaches is overwritten (leaves included): the caller
+        zeroes nothing and accumulates nothing, and a failure undoes nothing.
+        """
+        mark = self.grad * 0.0 + 0.0  # a fresh float object: identity means "visited"
+        self.grad = mark
+        found, stack = [self], [self]
+        pop, push, keep = stack.pop, stack.append, found.append
+        while stack:
+            n = pop()
+            a, b = n._a, n._b
+            if b is None:  # unary, or a sum with a tuple of inputs
+                for p in a if type(a) is tuple else (a,):
+                    if p.grad is not mark:
+                        p.grad = mark
+                        if p._a is not None:
+                            push(p)
+                            keep(p)
+                continue
+            if a.grad is not mark:  # binary: written out, no tuple per node
+                a.grad = mark
+                if a._a is not None:
+                    push(a)
+                    keep(a)
+            if b.grad is not mark:
+                b.grad = mark
+                if b._a is not None:
+                    push(b)
+                    keep(b)
+        found.sort(key=_bare_order, reverse=True)
+        self.grad = 1.0
+        for n in found:
+            op, g = n.op, n.grad
+            if op == "mul":
+                a, b = n._a, n._b
+                a.grad += g * b.data
+                b.grad += g * a.data
+            elif op == "add":
+                a, b = n._a, n._b
+                if b is None:
+                    for p in a:
+                        p.grad += g
+                else:
+                    a.grad += g
+                    b.grad += g
+            elif op == "relu":
+                if n.data > 0.0:
+                    n._a.grad += g
+            elif op == "sub":
+                n._a.grad += g
+                n._b.grad -= g
+            else:  # div
+                a, b = n._a, n._b
+                a.grad += g / b.data
+                b.grad -= g * a.data / (b.data * b.data)
+
+
+def bare_grad_sum(values):
+    """One add node for the sum of ``values`` (all ``BareGrad``), added left to right."""
+    items = tuple(values)
+    return BareGrad(sum([v.data for v in items]), items, None, "add")
+
+
+class FloorBackward:
+    """(c)'s whole step on ``BareGrad`` nodes: the floor plus the least backward.
+
+    The same swap as :class:`Floor` (so it also runs only in a worker process
+    of its own), with ``BareGrad`` and ``bare_grad_sum``. ``step()`` builds,
+    runs the backward and returns ``(loss, gradients)``, checked against the
+    reference like every engine's.
+    """
+
+    name = "floor + the least backward: bare nodes with a gradient"
+    requires = "autograd_lite"
+
+    @staticmethod
+    def available() -> bool:
+        return True
+
+    @staticmethod
+    def version() -> str:
+        return sys.version.split()[0]
+
+    @staticmethod
+    def mlp(params, X, Y) -> MLPCase:
+        MLP = _nn_names("MLP")
+
+        module = sys.modules[MLP.__module__]
+        module.Value, module.vsum = BareGrad, bare_grad_sum  # type: ignore[attr-defined]
+        ps, build = nn_mlp_forward(params, X, Y, bare_grad_sum)
+        root = build()
+        if type(root) is not BareGrad or not all(type(p) is BareGrad for p in ps):
+            raise AssertionError(
+                f"floor: {module.__name__} no longer builds its neurons from its own "
+                "Value and vsum names, so the floor cannot run its code"
+            )
+
+        def step():
+            loss = build()
+            loss.backward()
+            return loss.data, [p.grad for p in ps]
 
         return MLPCase(step, build)
 

@@ -8,7 +8,8 @@ Workloads: (a) logistic regression cost, build + backward; (b) a chain
 x → 1.0001·x + 0.0001; (c) micrograd's demo, one training step of
 MLP(2, [16, 16, 1]) with a hinge loss on 100 two-moons points, each engine also
 read as a multiple of a floor (the same forward on bare slotted nodes, no
-gradients); (d) micrograd's code, unchanged: one micrograd-style source text
+gradients), beside that floor with the least backward of autograd_lite's design;
+(d) micrograd's code, unchanged: one micrograd-style source text
 (same_code.py) run on micrograd and on autograd_lite. Every engine's result and
 gradients are checked against the analytic/NumPy reference before it is timed
 (the floor's loss, as it has no gradients). The targets are
@@ -229,7 +230,8 @@ def fmt_ratio(base: float | None, t: float | None) -> str:
 
 
 def _engine(name: str):
-    return {e.name: e for e in [*peers.ENGINES, *peers.EXTRA_LR, peers.Floor]}[name]
+    engines = [*peers.ENGINES, *peers.EXTRA_LR, peers.Floor, peers.FloorBackward]
+    return {e.name: e for e in engines}[name]
 
 
 def _lr_problem(n: int, m: int):
@@ -461,7 +463,7 @@ def work_same(eng, program: str, mode: str) -> dict:
 
 
 def count_nodes(root) -> int:
-    if type(root) is peers.Bare:
+    if type(root) in (peers.Bare, peers.BareGrad):
         return peers.bare_nodes(root)
     if hasattr(root, "_prev"):
         seen, stack = {id(root)}, [root]
@@ -730,39 +732,43 @@ def bench_chain(engines, steps_list) -> dict:
 
 # ------------------------------------------------------------------- (c)
 FLOOR_TARGET = 2.0
-#: autograd_lite and the floor are measured in this many back-to-back pairs.
+#: autograd_lite, the floor and the floor with a backward are measured in this
+#: many back-to-back rounds.
 FLOOR_PAIRS = 3
 
 
-def _eager_and_floor() -> tuple[dict | None, str | None, dict | None, str | None, list[float]]:
-    """autograd_lite's step and the floor's forward, in back-to-back pairs.
+def _eager_and_floor() -> tuple[dict, dict, dict, dict]:
+    """autograd_lite's step, the floor's forward and the floor's whole step, in rounds.
 
     On a shared machine the speed drifts between two measurements a minute
-    apart; within a pair it mostly does not, so the ratio is taken per pair
-    (which of the two goes first alternates) and its median reported. Returns
-    autograd_lite's result of the median time (or None) and its error (or
-    None), the same for the floor, and the pairs' ratios.
+    apart; within a round it mostly does not, so each engine's time over the
+    floor's is taken per round (the order of the three rotates) and its
+    median reported. Returns, for ``peers.AutogradLite``, ``peers.Floor`` and
+    ``peers.FloorBackward``: the result of the median time (or None), the
+    error (or None), and the rounds' ratios to the floor.
     """
-    eager, floor = peers.AutogradLite, peers.Floor
-    runs: dict = {eager: [], floor: []}
-    errors: dict = {eager: None, floor: None}
-    ratios = []
+    eager, floor, least = peers.AutogradLite, peers.Floor, peers.FloorBackward
+    engines = [(eager, "mlp"), (floor, "mlp-floor"), (least, "mlp")]
+    runs: dict = {eng: [] for eng, _ in engines}
+    errors: dict = {eng: None for eng, _ in engines}
+    ratios: dict = {eng: [] for eng, _ in engines}
     for i in range(FLOOR_PAIRS):
-        pair = {}
-        for eng, kind in [(eager, "mlp"), (floor, "mlp-floor")][:: -1 if i % 2 else 1]:
+        times = {}
+        for eng, kind in engines[i % 3 :] + engines[: i % 3]:
             out, errors[eng] = run(kind, eng)
             if out:
                 runs[eng].append(out)
-                pair[eng] = out["time"]
-        if errors[eager] or errors[floor]:
+                times[eng] = out["time"]
+        if any(errors.values()):
             break
-        ratios.append(pair[eager] / pair[floor])
+        for eng in (eager, least):
+            ratios[eng].append(times[eng] / times[floor])
 
     def median_run(eng) -> dict | None:
         done = sorted(runs[eng], key=lambda out: out["time"])
         return None if errors[eng] or not done else done[(len(done) - 1) // 2]
 
-    return median_run(eager), errors[eager], median_run(floor), errors[floor], ratios
+    return {eng: median_run(eng) for eng in runs}, errors, ratios, runs
 
 
 def bench_mlp(engines) -> dict:
@@ -779,12 +785,20 @@ def bench_mlp(engines) -> dict:
         "there is no gradient, no check and no backward. It is what CPython charges for "
         "recording that graph, one object per node; '× the floor' divides each engine's time "
         "per step by it. Its loss is checked against the reference and the other engines' "
-        f"before timing. autograd_lite and the floor are measured in {FLOOR_PAIRS} "
-        "back-to-back pairs: their rows give the median pair's times and the median of the "
-        "pairs' ratios. nodes = every node of one forward graph, leaves included."
+        "before timing. The floor with the least backward adds to those nodes a gradient, an "
+        "op tag and a creation number, and runs the least pass of autograd_lite's design: "
+        "mark the graph, sort it by creation, one loop of the chain rule, with no check and "
+        "nothing kept to undo a failed pass; its gradients are checked like every engine's. "
+        f"autograd_lite, the floor and the floor with a backward are measured in {FLOOR_PAIRS} "
+        "back-to-back rounds: their rows give the median round's times and the median of the "
+        "rounds' ratios to the floor. nodes = every node of one forward graph, leaves included."
     )
     emit()
-    eager, eerr, floor, ferr, ratios = _eager_and_floor()
+    medians, errors, all_ratios, _ = _eager_and_floor()
+    least = peers.FloorBackward
+    eager, eerr = medians[peers.AutogradLite], errors[peers.AutogradLite]
+    floor, ferr = medians[peers.Floor], errors[peers.Floor]
+    ratios = all_ratios[peers.AutogradLite]
     measured = []
     for eng in engines:
         if eng is peers.AutogradLite:
@@ -803,6 +817,7 @@ def bench_mlp(engines) -> dict:
         emit(f"**The floor's loss differs from {', '.join(bad)}'s: no ratio to it is given.**")
         emit()
     over = statistics.median(ratios) if ratios and ft else None
+    least_over = statistics.median(all_ratios[least]) if all_ratios[least] and ft else None
 
     def per_floor(eng, t: float) -> str:
         if eng is peers.AutogradLite:
@@ -831,6 +846,15 @@ def bench_mlp(engines) -> dict:
             f"| {peers.Floor.name} | {floor['nodes']:,} | {fmt_t(floor['time'])} | "
             f"{fmt_ratio(base, floor['time'])} | {'1.00×' if ft else '—'} | forward only |"
         )
+    lout = medians[least]
+    if errors[least]:
+        emit(f"| {least.name} | | {errors[least]} | | | |")
+    elif lout:
+        emit(
+            f"| {least.name} | {lout['nodes']:,} | {fmt_t(lout['time'])} | "
+            f"{fmt_ratio(base, lout['time'])} | "
+            f"{f'{least_over:.2f}×' if least_over else '—'} | the step, least backward |"
+        )
     emit_missing([e for e in peers.ENGINES if hasattr(e, "mlp")], after=4)
     emit()
     if floor and eager:
@@ -845,9 +869,17 @@ def bench_mlp(engines) -> dict:
             each = ", ".join(f"{r:.2f}×" for r in ratios)
             emit(
                 f"autograd_lite's training step / the floor's forward: **{over:.2f}×**, the "
-                f"median of {len(ratios)} pairs ({each}); target: at most {FLOOR_TARGET:g}×."
+                f"median of {len(ratios)} rounds ({each}); target: at most {FLOOR_TARGET:g}×."
             )
             results["floor ratio"] = over
+        if least_over:
+            each = ", ".join(f"{r:.2f}×" for r in all_ratios[least])
+            emit(
+                f"The floor with the least backward / the floor's forward: **{least_over:.2f}×** "
+                f"({each}): what a reverse pass of this design costs before it checks "
+                "anything or can undo anything."
+            )
+            results["least floor ratio"] = least_over
         emit()
     return results
 
