@@ -98,10 +98,12 @@ _ORDER = ("mul", "add", "sub", "softplus", "sigmoid", "exp", "log", "tanh", "rel
 _BINARY = Template("""\
 def $fname(self, other):
     if _PLAIN:
-        if type(other) is not Value:
-            if type(other) is int and -9007199254740992 <= other <= 9007199254740992:
+        t = type(other)
+        if t is not Value:
+            if t is int and -9007199254740992 <= other <= 9007199254740992:
                 other = float(other)  # exactly: what the core's operand does
-            if type(other) is float and other - other == 0.0:
+                t = float
+            if t is float and other - other == 0.0:
                 c = _new(Value)
                 c._data = other
                 c.grad = _ZERO
