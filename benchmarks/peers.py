@@ -915,6 +915,26 @@ def bare_nodes(root: Bare) -> int:
     return len(seen)
 
 
+def bare_model(node, vsum, params, X, Y):
+    """``nn_mlp_forward`` on ``node`` objects: ``Value`` and ``vsum`` swapped in ``MLP``'s module.
+
+    The swap lasts for the rest of the process, so an engine that makes it
+    runs only in a worker process of its own. Returns ``(parameters, build)``.
+    """
+    MLP = _nn_names("MLP")
+
+    module = sys.modules[MLP.__module__]
+    module.Value, module.vsum = node, vsum  # type: ignore[attr-defined]
+    ps, build = nn_mlp_forward(params, X, Y, vsum)
+    root = build()
+    if type(root) is not node or not all(type(p) is node for p in ps):
+        raise AssertionError(
+            f"floor: {module.__name__} no longer builds its neurons from its own "
+            "Value and vsum names, so the floor cannot run its code"
+        )
+    return ps, build
+
+
 class Floor:
     """(c)'s forward on ``Bare`` nodes: what CPython charges for the graph alone.
 
@@ -938,17 +958,7 @@ class Floor:
 
     @staticmethod
     def mlp(params, X, Y) -> MLPCase:
-        MLP = _nn_names("MLP")
-
-        module = sys.modules[MLP.__module__]
-        module.Value, module.vsum = Bare, bare_sum  # type: ignore[attr-defined]
-        ps, build = nn_mlp_forward(params, X, Y, bare_sum)
-        root = build()
-        if type(root) is not Bare or not all(type(p) is Bare for p in ps):
-            raise AssertionError(
-                f"floor: {module.__name__} no longer builds its neurons from its own "
-                "Value and vsum names, so the floor cannot run its code"
-            )
+        _, build = bare_model(Bare, bare_sum, params, X, Y)
 
         def step():
             return build().data, []
@@ -1077,7 +1087,7 @@ def bare_grad_sum(values):
     return BareGrad(sum([v.data for v in items]), items, None, "add")
 
 
-class FloorBackward:
+class FloorBackward(Floor):
     """(c)'s whole step on ``BareGrad`` nodes: the floor plus the least backward.
 
     The same swap as :class:`Floor` (so it also runs only in a worker process
@@ -1087,29 +1097,10 @@ class FloorBackward:
     """
 
     name = "floor + the least backward: bare nodes with a gradient"
-    requires = "autograd_lite"
-
-    @staticmethod
-    def available() -> bool:
-        return True
-
-    @staticmethod
-    def version() -> str:
-        return sys.version.split()[0]
 
     @staticmethod
     def mlp(params, X, Y) -> MLPCase:
-        MLP = _nn_names("MLP")
-
-        module = sys.modules[MLP.__module__]
-        module.Value, module.vsum = BareGrad, bare_grad_sum  # type: ignore[attr-defined]
-        ps, build = nn_mlp_forward(params, X, Y, bare_grad_sum)
-        root = build()
-        if type(root) is not BareGrad or not all(type(p) is BareGrad for p in ps):
-            raise AssertionError(
-                f"floor: {module.__name__} no longer builds its neurons from its own "
-                "Value and vsum names, so the floor cannot run its code"
-            )
+        ps, build = bare_model(BareGrad, bare_grad_sum, params, X, Y)
 
         def step():
             loss = build()

@@ -737,7 +737,7 @@ FLOOR_TARGET = 2.0
 FLOOR_PAIRS = 3
 
 
-def _eager_and_floor() -> tuple[dict, dict, dict, dict]:
+def _eager_and_floor() -> tuple[dict, dict, dict]:
     """autograd_lite's step, the floor's forward and the floor's whole step, in rounds.
 
     On a shared machine the speed drifts between two measurements a minute
@@ -768,7 +768,7 @@ def _eager_and_floor() -> tuple[dict, dict, dict, dict]:
         done = sorted(runs[eng], key=lambda out: out["time"])
         return None if errors[eng] or not done else done[(len(done) - 1) // 2]
 
-    return {eng: median_run(eng) for eng in runs}, errors, ratios, runs
+    return {eng: median_run(eng) for eng in runs}, errors, ratios
 
 
 def bench_mlp(engines) -> dict:
@@ -794,7 +794,7 @@ def bench_mlp(engines) -> dict:
         "rounds' ratios to the floor. nodes = every node of one forward graph, leaves included."
     )
     emit()
-    medians, errors, all_ratios, _ = _eager_and_floor()
+    medians, errors, all_ratios = _eager_and_floor()
     least = peers.FloorBackward
     eager, eerr = medians[peers.AutogradLite], errors[peers.AutogradLite]
     floor, ferr = medians[peers.Floor], errors[peers.Floor]
